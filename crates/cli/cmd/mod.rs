@@ -1,0 +1,42 @@
+//! One module per subcommand.
+
+pub mod catalog;
+pub mod explain;
+pub mod report;
+
+use std::io::Write;
+
+use anyhow::Result;
+use srmatrix_render::neutralise_formula;
+
+/// Output format of the listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    /// Aligned text for a terminal.
+    Text,
+    /// CSV, safe to open in a spreadsheet.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// Writes rows as CSV to standard output, neutralising formula-like cells.
+pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut w = csv::Writer::from_writer(stdout.lock());
+    w.write_record(header)?;
+    for row in rows {
+        w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// Writes a value as pretty JSON to standard output.
+pub fn write_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! `srmatrix`: maps an AWS inventory to the AWS Shared Responsibility Model and renders
+//! responsibility-assignment reports.
+//!
+//! The binary only wires the libraries together and does the I/O: it reads inputs, the catalog
+//! and templates from disk, hands them to `srmatrix-import`, `srmatrix-model` and
+//! `srmatrix-render`, and writes the documents atomically.
+
+mod cmd;
+mod files;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for a failed run (bad input, unreadable file, invalid catalog).
+const EXIT_ERROR: u8 = 1;
+
+#[derive(Parser)]
+#[command(
+    name = "srmatrix",
+    version,
+    about = "AWS Shared Responsibility Model reports from your AWS inventory",
+    long_about = "srmatrix reads CSV inventories of AWS usage, maps every service to the AWS Shared \
+Responsibility Model, and writes responsibility-assignment reports (Markdown, HTML, CSV): who owns \
+each control (AWS, Shared, Customer), what the customer must do, which team carries it, and what \
+evidence proves it.",
+    after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix explain s3\n  srmatrix catalog services --format csv\n\nExit codes: 0 success, 1 error (bad input, unreadable file, invalid catalog), 2 bad usage."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Assess inventories and write the reports.
+    Report(cmd::report::Args),
+    /// Show the responsibilities for one service.
+    Explain(cmd::explain::Args),
+    /// List or check the catalog.
+    Catalog(cmd::catalog::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let result = match cli.command {
+        Command::Report(args) => cmd::report::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
+        Command::Catalog(args) => cmd::catalog::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("srmatrix: error: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

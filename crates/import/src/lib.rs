@@ -1,0 +1,216 @@
+//! Streaming readers for the CSV inventories srmatrix assesses.
+//!
+//! An importer reads one input row by row with a single reused record buffer and hands each row to
+//! a sink as an [`InventoryRecord`] borrowing from that buffer: nothing is held per row, so a file
+//! of any size is read in constant memory. Columns are resolved once, from the header, before the
+//! loop. Bad input stops with an [`ImportError`] naming the input, line and column.
+//!
+//! Formats: the native inventory ([`native`]).
+
+mod lines;
+pub mod native;
+
+use std::fmt;
+
+pub use srmatrix_model::InventoryRecord;
+
+/// Which tag keys carry the owner team, environment and data classification.
+#[derive(Debug, Clone)]
+pub struct TagKeys {
+    /// Keys for the owner team, first match wins.
+    pub team: Vec<String>,
+    /// Keys for the environment.
+    pub environment: Vec<String>,
+    /// Keys for the data classification.
+    pub classification: Vec<String>,
+}
+
+impl Default for TagKeys {
+    fn default() -> Self {
+        let v = |keys: &[&str]| keys.iter().map(|k| (*k).to_owned()).collect();
+        TagKeys {
+            team: v(&[
+                "team",
+                "owner_team",
+                "owner-team",
+                "owner",
+                "application",
+                "business_unit",
+            ]),
+            environment: v(&["environment", "env", "stage"]),
+            classification: v(&[
+                "data_classification",
+                "data-classification",
+                "classification",
+            ]),
+        }
+    }
+}
+
+/// What an importer read from one input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    /// Format name, as shown in reports.
+    pub format: &'static str,
+    /// Data rows read (header excluded).
+    pub rows: u64,
+}
+
+/// Input that cannot be read. Each variant names the input and, where it applies, the 1-based
+/// line and column.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// The input could not be read.
+    #[error("{input}: {source}")]
+    Io {
+        /// Input name.
+        input: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The header lacks a required column.
+    #[error("{input}:{line}:1: no `{column}` column in the header (found: {found})")]
+    MissingColumn {
+        /// Input name.
+        input: String,
+        /// Line of the header.
+        line: u64,
+        /// The column that is required.
+        column: &'static str,
+        /// The header as read.
+        found: String,
+    },
+    /// A known column appears twice in the header.
+    #[error(
+        "{input}:{line}:{column}: column `{name}` appears twice in the header (first at column {first})"
+    )]
+    DuplicateColumn {
+        /// Input name.
+        input: String,
+        /// Line of the header.
+        line: u64,
+        /// Column of the second occurrence.
+        column: u64,
+        /// Column of the first occurrence.
+        first: u64,
+        /// The column name.
+        name: String,
+    },
+    /// A row has a different number of fields than the header.
+    #[error("{input}:{line}:{column}: row has {found} fields but the header has {expected}")]
+    Ragged {
+        /// Input name.
+        input: String,
+        /// Line of the row.
+        line: u64,
+        /// Column where the row and header part ways.
+        column: u64,
+        /// Fields in the header.
+        expected: u64,
+        /// Fields in the row.
+        found: u64,
+    },
+    /// A field is not valid UTF-8.
+    #[error(
+        "{input}:{line}:{column}: field is not valid UTF-8 (byte offset {offset} within the field)"
+    )]
+    InvalidUtf8 {
+        /// Input name.
+        input: String,
+        /// Line of the row.
+        line: u64,
+        /// Column (1-based field number).
+        column: u64,
+        /// Offset of the first invalid byte within the field.
+        offset: usize,
+    },
+    /// A field has a value the column does not allow.
+    #[error("{input}:{line}:{column}: {message}")]
+    BadValue {
+        /// Input name.
+        input: String,
+        /// Line of the row.
+        line: u64,
+        /// Column (1-based field number).
+        column: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The CSV itself is malformed.
+    #[error("{input}:{line}:{column}: {message}")]
+    Csv {
+        /// Input name.
+        input: String,
+        /// Line where the reader stopped.
+        line: u64,
+        /// Column where the reader stopped (1 when unknown).
+        column: u64,
+        /// The reader's message.
+        message: String,
+    },
+    /// The input is empty: not even a header.
+    #[error("{input}:1:1: the input is empty; a header line is required")]
+    Empty {
+        /// Input name.
+        input: String,
+    },
+}
+
+impl ImportError {
+    fn from_csv(input: &str, err: csv::Error) -> ImportError {
+        let line = err.position().map_or(1, |p| p.line());
+        match err.into_kind() {
+            csv::ErrorKind::Io(source) => ImportError::Io {
+                input: input.to_owned(),
+                source,
+            },
+            csv::ErrorKind::UnequalLengths {
+                pos,
+                expected_len,
+                len,
+            } => ImportError::Ragged {
+                input: input.to_owned(),
+                line: pos.map_or(line, |p| p.line()),
+                column: expected_len.min(len) + 1,
+                expected: expected_len,
+                found: len,
+            },
+            other => ImportError::Csv {
+                input: input.to_owned(),
+                line,
+                column: 1,
+                message: format!("{:?}", other),
+            },
+        }
+    }
+}
+
+/// A header cell normalised for matching: trimmed, lower-case, spaces and dashes as underscores.
+pub(crate) fn normalise_header(cell: &str) -> String {
+    cell.trim()
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .map(|c| match c {
+            ' ' | '-' => '_',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// Shows a header for an error message.
+pub(crate) struct HeaderList<'a>(pub &'a [String]);
+
+impl fmt::Display for HeaderList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("nothing");
+        }
+        for (i, h) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{h}`")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,823 @@
+//! Assessment of an inventory against the catalog.
+//!
+//! Records stream in through [`AssessmentBuilder::add`], which aggregates them per input ×
+//! service identifier × account × region × team × environment × classification without allocating
+//! for groups it has seen before. [`AssessmentBuilder::finish`] resolves each distinct identifier
+//! once against the catalog and produces the [`Assessment`]: memory grows with distinct groups,
+//! never with rows.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::catalog::{Basis, Catalog, Control, Responsibility, Service};
+use crate::vocab::{Category, Owner};
+
+/// How many example resource ids are kept per service × account × region without an owner team.
+pub const UNOWNED_SAMPLES: usize = 5;
+/// How many line numbers are kept for a row problem.
+pub const LINE_SAMPLES: usize = 10;
+
+/// One inventory row, as the importer read it. Fields borrow from the importer's record buffer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InventoryRecord<'a> {
+    /// 1-based line of the row in its input.
+    pub line: u64,
+    /// Service in any identifier form, as written.
+    pub service: &'a str,
+    /// AWS account id.
+    pub account_id: &'a str,
+    /// Region code.
+    pub region: &'a str,
+    /// Resource id or ARN.
+    pub resource_id: &'a str,
+    /// Resource type (`AWS::S3::Bucket`, `instance`).
+    pub resource_type: &'a str,
+    /// Team that owns the resource.
+    pub owner_team: &'a str,
+    /// Environment (prod, staging ...).
+    pub environment: &'a str,
+    /// Data classification (public, internal, confidential, restricted ...).
+    pub data_classification: &'a str,
+    /// Number of resources the row stands for (1 for one resource per row).
+    pub resource_count: u64,
+}
+
+/// Choices that shape an assessment beyond the catalog.
+#[derive(Debug, Clone)]
+pub struct AssessOptions {
+    /// Data classifications (compared case-insensitively) that count as sensitive.
+    pub sensitive_classifications: Vec<String>,
+}
+
+impl Default for AssessOptions {
+    fn default() -> Self {
+        AssessOptions {
+            sensitive_classifications: [
+                "confidential",
+                "restricted",
+                "secret",
+                "sensitive",
+                "pii",
+                "phi",
+                "pci",
+                "cardholder",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+impl AssessOptions {
+    fn is_sensitive(&self, classification: &str) -> bool {
+        self.sensitive_classifications
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(classification))
+    }
+}
+
+/// Finding severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Evidence is missing or wrong; fix before handing the report over.
+    High,
+    /// Part of the picture is incomplete.
+    Medium,
+    /// Worth a look.
+    Low,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        })
+    }
+}
+
+/// Something in the inventory that needs attention, with a stable kebab-case code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// Stable code: `unmapped-service`, `unowned-resources`, `blank-service`.
+    pub code: &'static str,
+    /// Severity.
+    pub severity: Severity,
+    /// What the finding is about (a service id or raw identifier).
+    pub subject: String,
+    /// How many rows or resources it concerns.
+    pub count: u64,
+    /// What was found.
+    pub message: String,
+    /// What to do about it.
+    pub action: String,
+}
+
+/// What one input contributed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InputSummary {
+    /// Path or name of the input (`-` for standard input).
+    pub name: String,
+    /// Format the importer read it as.
+    pub format: String,
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows whose service was identified.
+    pub mapped_rows: u64,
+    /// Rows whose service is not in the catalog.
+    pub unmapped_rows: u64,
+    /// Rows with an empty service cell.
+    pub blank_service_rows: u64,
+    /// Rows with an empty resource id.
+    pub blank_resource_ids: u64,
+    /// Resources the rows stand for.
+    pub resources: u64,
+}
+
+/// A service of the catalog that the inventory uses.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceUse<'c> {
+    /// The catalog's service.
+    pub service: &'c Service,
+    /// The identifiers the inventory named it by.
+    pub spellings: BTreeSet<String>,
+    /// Accounts it is used in.
+    pub accounts: BTreeSet<String>,
+    /// Regions it is used in.
+    pub regions: BTreeSet<String>,
+    /// Owner teams and how many resources each owns.
+    pub teams: BTreeMap<String, u64>,
+    /// Environments.
+    pub environments: BTreeSet<String>,
+    /// Data classifications.
+    pub classifications: BTreeSet<String>,
+    /// Inventory rows.
+    pub rows: u64,
+    /// Resources.
+    pub resources: u64,
+    /// Resources without an owner team.
+    pub unowned_resources: u64,
+    /// Resources whose data classification counts as sensitive.
+    pub sensitive_resources: u64,
+    /// Responsibilities, one per catalog control, in catalog order.
+    pub responsibilities: Vec<AssessedResponsibility<'c>>,
+}
+
+/// A service's responsibility for one control.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct AssessedResponsibility<'c> {
+    /// The control.
+    pub control: &'c Control,
+    /// The resolved responsibility.
+    pub responsibility: &'c Responsibility,
+    /// Service statement or category default.
+    pub basis: Basis,
+}
+
+/// An identifier the catalog does not know.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnmappedService {
+    /// The identifier as written (trimmed).
+    pub identifier: String,
+    /// Rows that name it.
+    pub rows: u64,
+    /// Resources those rows stand for.
+    pub resources: u64,
+    /// Accounts it appears in.
+    pub accounts: BTreeSet<String>,
+    /// Inputs it appears in.
+    pub inputs: BTreeSet<String>,
+}
+
+/// Resources without an owner team, per service × account × region.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnownedResources {
+    /// Canonical service id, or the raw identifier when unmapped.
+    pub service: String,
+    /// Account id.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// How many resources.
+    pub resources: u64,
+    /// Up to [`UNOWNED_SAMPLES`] example resource ids (with their type when known).
+    pub examples: Vec<String>,
+}
+
+/// The assessment of an inventory against the catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment<'c> {
+    /// One summary per input, in the order read.
+    pub inputs: Vec<InputSummary>,
+    /// Services in use, sorted by category, then id.
+    pub services: Vec<ServiceUse<'c>>,
+    /// Identifiers that could not be mapped, sorted.
+    pub unmapped: Vec<UnmappedService>,
+    /// Resources with no owner team, sorted.
+    pub unowned: Vec<UnownedResources>,
+    /// Every account seen.
+    pub accounts: BTreeSet<String>,
+    /// Every region seen.
+    pub regions: BTreeSet<String>,
+    /// Every owner team seen.
+    pub teams: BTreeSet<String>,
+    /// Findings, sorted by severity, code and subject.
+    pub findings: Vec<Finding>,
+}
+
+impl Assessment<'_> {
+    /// Services in use per category.
+    pub fn services_by_category(&self) -> BTreeMap<Category, usize> {
+        let mut out: BTreeMap<Category, usize> = Category::ALL.iter().map(|&c| (c, 0)).collect();
+        for s in &self.services {
+            *out.entry(s.service.category).or_default() += 1;
+        }
+        out
+    }
+
+    /// Cells of the matrix (service × control) per owner.
+    pub fn cells_by_owner(&self) -> BTreeMap<Owner, usize> {
+        let mut out: BTreeMap<Owner, usize> = Owner::ALL.iter().map(|&o| (o, 0)).collect();
+        for s in &self.services {
+            for r in &s.responsibilities {
+                *out.entry(r.responsibility.owner).or_default() += 1;
+            }
+        }
+        out
+    }
+
+    /// Total data rows over all inputs.
+    pub fn total_rows(&self) -> u64 {
+        self.inputs.iter().map(|i| i.rows).sum()
+    }
+
+    /// Total rows mapped to a service.
+    pub fn mapped_rows(&self) -> u64 {
+        self.inputs.iter().map(|i| i.mapped_rows).sum()
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    rows: u64,
+    resources: u64,
+    blank_resource_ids: u64,
+}
+
+#[derive(Default)]
+struct UnownedTally {
+    resources: u64,
+    examples: Vec<String>,
+}
+
+#[derive(Default)]
+struct InputTally {
+    name: String,
+    format: String,
+    rows: u64,
+    blank_service_lines: Vec<u64>,
+    blank_service_rows: u64,
+}
+
+/// Aggregates inventory records as they stream in.
+#[derive(Default)]
+pub struct AssessmentBuilder {
+    inputs: Vec<InputTally>,
+    groups: HashMap<String, Tally>,
+    unowned: HashMap<String, UnownedTally>,
+    key: String,
+}
+
+/// Appends a field to a group key, length-prefixed so that no field content can merge two keys.
+fn push_field(key: &mut String, field: &str) {
+    use std::fmt::Write;
+    let _ = write!(key, "{}:", field.len());
+    key.push_str(field);
+}
+
+/// Splits a key written by [`push_field`].
+fn split_fields(mut key: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    while let Some((len, rest)) = key.split_once(':') {
+        let Ok(len) = len.parse::<usize>() else { break };
+        let Some(field) = rest.get(..len) else { break };
+        out.push(field);
+        key = &rest[len..];
+    }
+    out
+}
+
+impl AssessmentBuilder {
+    /// A builder with nothing read yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Starts a new input; its id is given to [`AssessmentBuilder::add`].
+    pub fn start_input(&mut self, name: &str, format: &str) -> usize {
+        self.inputs.push(InputTally {
+            name: name.to_owned(),
+            format: format.to_owned(),
+            ..InputTally::default()
+        });
+        self.inputs.len() - 1
+    }
+
+    /// Counts one record of an input.
+    pub fn add(&mut self, input: usize, rec: &InventoryRecord<'_>) {
+        let Some(tally) = self.inputs.get_mut(input) else {
+            return;
+        };
+        tally.rows += 1;
+        let service = rec.service.trim();
+        if service.is_empty() {
+            tally.blank_service_rows += 1;
+            if tally.blank_service_lines.len() < LINE_SAMPLES {
+                tally.blank_service_lines.push(rec.line);
+            }
+            return;
+        }
+        let team = rec.owner_team.trim();
+        self.key.clear();
+        push_field(&mut self.key, &input.to_string());
+        for f in [
+            service,
+            rec.account_id.trim(),
+            rec.region.trim(),
+            team,
+            rec.environment.trim(),
+            rec.data_classification.trim(),
+        ] {
+            push_field(&mut self.key, f);
+        }
+        let group = match self.groups.get_mut(self.key.as_str()) {
+            Some(g) => g,
+            None => self.groups.entry(self.key.clone()).or_default(),
+        };
+        group.rows += 1;
+        group.resources += rec.resource_count;
+        if rec.resource_id.trim().is_empty() {
+            group.blank_resource_ids += 1;
+        }
+        if team.is_empty() {
+            self.key.clear();
+            for f in [service, rec.account_id.trim(), rec.region.trim()] {
+                push_field(&mut self.key, f);
+            }
+            let u = match self.unowned.get_mut(self.key.as_str()) {
+                Some(u) => u,
+                None => self.unowned.entry(self.key.clone()).or_default(),
+            };
+            u.resources += rec.resource_count;
+            let id = rec.resource_id.trim();
+            if !id.is_empty() && u.examples.len() < UNOWNED_SAMPLES {
+                let ty = rec.resource_type.trim();
+                u.examples.push(if ty.is_empty() {
+                    id.to_owned()
+                } else {
+                    format!("{id} ({ty})")
+                });
+            }
+        }
+    }
+
+    /// Resolves every distinct identifier against the catalog and builds the assessment, with the
+    /// default [`AssessOptions`].
+    pub fn finish(self, catalog: &Catalog) -> Assessment<'_> {
+        self.finish_with(catalog, &AssessOptions::default())
+    }
+
+    /// Resolves every distinct identifier against the catalog and builds the assessment.
+    pub fn finish_with<'c>(self, catalog: &'c Catalog, options: &AssessOptions) -> Assessment<'c> {
+        let mut inputs: Vec<InputSummary> = self
+            .inputs
+            .iter()
+            .map(|t| InputSummary {
+                name: t.name.clone(),
+                format: t.format.clone(),
+                rows: t.rows,
+                blank_service_rows: t.blank_service_rows,
+                ..InputSummary::default()
+            })
+            .collect();
+        let mut resolved: HashMap<String, Option<usize>> = HashMap::new();
+        let mut uses: BTreeMap<usize, ServiceUse<'_>> = BTreeMap::new();
+        let mut unmapped: BTreeMap<String, UnmappedService> = BTreeMap::new();
+        let mut accounts = BTreeSet::new();
+        let mut regions = BTreeSet::new();
+        let mut teams = BTreeSet::new();
+
+        let mut keys: Vec<(&String, &Tally)> = self.groups.iter().collect();
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        for (key, tally) in keys {
+            let f = split_fields(key);
+            let [input, service, account, region, team, env, class] = f[..] else {
+                continue;
+            };
+            let input: usize = input.parse().unwrap_or_default();
+            let summary = &mut inputs[input];
+            summary.resources += tally.resources;
+            summary.blank_resource_ids += tally.blank_resource_ids;
+            for (set, v) in [
+                (&mut accounts, account),
+                (&mut regions, region),
+                (&mut teams, team),
+            ] {
+                if !v.is_empty() {
+                    set.insert(v.to_owned());
+                }
+            }
+            let idx = *resolved
+                .entry(service.to_owned())
+                .or_insert_with(|| catalog.lookup(service));
+            let Some(idx) = idx else {
+                summary.unmapped_rows += tally.rows;
+                let u = unmapped
+                    .entry(service.to_owned())
+                    .or_insert_with(|| UnmappedService {
+                        identifier: service.to_owned(),
+                        rows: 0,
+                        resources: 0,
+                        accounts: BTreeSet::new(),
+                        inputs: BTreeSet::new(),
+                    });
+                u.rows += tally.rows;
+                u.resources += tally.resources;
+                if !account.is_empty() {
+                    u.accounts.insert(account.to_owned());
+                }
+                u.inputs.insert(summary.name.clone());
+                continue;
+            };
+            summary.mapped_rows += tally.rows;
+            let u = uses.entry(idx).or_insert_with(|| new_use(catalog, idx));
+            u.spellings.insert(service.to_owned());
+            u.rows += tally.rows;
+            u.resources += tally.resources;
+            for (set, v) in [
+                (&mut u.accounts, account),
+                (&mut u.regions, region),
+                (&mut u.environments, env),
+                (&mut u.classifications, class),
+            ] {
+                if !v.is_empty() {
+                    set.insert(v.to_owned());
+                }
+            }
+            if !class.is_empty() && options.is_sensitive(class) {
+                u.sensitive_resources += tally.resources;
+            }
+            if team.is_empty() {
+                u.unowned_resources += tally.resources;
+            } else {
+                *u.teams.entry(team.to_owned()).or_default() += tally.resources;
+            }
+        }
+
+        let mut raw_unowned: Vec<(String, UnownedTally)> = self.unowned.into_iter().collect();
+        raw_unowned.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut unowned: Vec<UnownedResources> = raw_unowned
+            .into_iter()
+            .filter_map(|(key, t)| {
+                let f = split_fields(&key);
+                let [service, account, region] = f[..] else {
+                    return None;
+                };
+                let service = match resolved.get(service).copied().flatten() {
+                    Some(i) => catalog.services[i].id.clone(),
+                    None => service.to_owned(),
+                };
+                Some(UnownedResources {
+                    service,
+                    account_id: account.to_owned(),
+                    region: region.to_owned(),
+                    resources: t.resources,
+                    examples: t.examples,
+                })
+            })
+            .collect();
+        // Stable: entries of one service × account × region keep the order of their raw keys.
+        unowned.sort_by(|a, b| {
+            (&a.service, &a.account_id, &a.region).cmp(&(&b.service, &b.account_id, &b.region))
+        });
+        // Two raw spellings of one service may land in the same service × account × region.
+        unowned.dedup_by(|b, a| {
+            if (&a.service, &a.account_id, &a.region) == (&b.service, &b.account_id, &b.region) {
+                a.resources += b.resources;
+                for e in b.examples.drain(..) {
+                    if a.examples.len() < UNOWNED_SAMPLES {
+                        a.examples.push(e);
+                    }
+                }
+                true
+            } else {
+                false
+            }
+        });
+
+        let mut services: Vec<ServiceUse<'_>> = uses.into_values().collect();
+        services.sort_by(|a, b| {
+            (a.service.category, &a.service.id).cmp(&(b.service.category, &b.service.id))
+        });
+        let unmapped: Vec<UnmappedService> = unmapped.into_values().collect();
+        let findings = findings(catalog, options, &self.inputs, &services, &unmapped);
+        Assessment {
+            inputs,
+            services,
+            unmapped,
+            unowned,
+            accounts,
+            regions,
+            teams,
+            findings,
+        }
+    }
+}
+
+fn new_use(catalog: &Catalog, idx: usize) -> ServiceUse<'_> {
+    let responsibilities = (0..catalog.controls.len())
+        .map(|c| {
+            let r = catalog.resolve(idx, c);
+            AssessedResponsibility {
+                control: &catalog.controls[c],
+                responsibility: r.responsibility,
+                basis: r.basis,
+            }
+        })
+        .collect();
+    ServiceUse {
+        service: &catalog.services[idx],
+        spellings: BTreeSet::new(),
+        accounts: BTreeSet::new(),
+        regions: BTreeSet::new(),
+        teams: BTreeMap::new(),
+        environments: BTreeSet::new(),
+        classifications: BTreeSet::new(),
+        rows: 0,
+        resources: 0,
+        unowned_resources: 0,
+        sensitive_resources: 0,
+        responsibilities,
+    }
+}
+
+fn findings(
+    catalog: &Catalog,
+    options: &AssessOptions,
+    inputs: &[InputTally],
+    services: &[ServiceUse<'_>],
+    unmapped: &[UnmappedService],
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in services.iter().filter(|s| s.sensitive_resources > 0) {
+        let controls: Vec<&str> = s
+            .responsibilities
+            .iter()
+            .filter(|r| {
+                r.responsibility.owner.customer_acts()
+                    && catalog.domain_protects_data(&r.control.domain)
+            })
+            .map(|r| r.control.id.as_str())
+            .collect();
+        if controls.is_empty() {
+            continue;
+        }
+        let classes: Vec<&str> = s
+            .classifications
+            .iter()
+            .filter(|c| options.is_sensitive(c))
+            .map(String::as_str)
+            .collect();
+        out.push(Finding {
+            code: "sensitive-data-customer-controls",
+            severity: Severity::Medium,
+            subject: s.service.id.clone(),
+            count: s.sensitive_resources,
+            message: format!(
+                "{} resource(s) of {} hold {} data; protecting it is the customer's job (alone or shared) under {}.",
+                s.sensitive_resources,
+                s.service.name,
+                classes.join("/"),
+                controls.join(", ")
+            ),
+            action: "Collect the evidence listed for these controls for this service first; confirm encryption, key policies and access reviews.".into(),
+        });
+    }
+    for t in inputs.iter().filter(|t| t.blank_service_rows > 0) {
+        let lines: Vec<String> = t.blank_service_lines.iter().map(u64::to_string).collect();
+        let more = if t.blank_service_rows > t.blank_service_lines.len() as u64 {
+            ", ..."
+        } else {
+            ""
+        };
+        out.push(Finding {
+            code: "blank-service",
+            severity: Severity::High,
+            subject: t.name.clone(),
+            count: t.blank_service_rows,
+            message: format!(
+                "{} row(s) of {} have an empty service cell (line {}{more}); they are counted but cannot be assessed.",
+                t.blank_service_rows,
+                t.name,
+                lines.join(", ")
+            ),
+            action: "Fill in the service of these rows in the source inventory and run the report again.".into(),
+        });
+    }
+    for u in unmapped {
+        out.push(Finding {
+            code: "unmapped-service",
+            severity: Severity::High,
+            subject: u.identifier.clone(),
+            count: u.rows,
+            message: format!(
+                "{} row(s) ({} resource(s)) name the service \"{}\", which the catalog does not know; no responsibility is assigned for them.",
+                u.rows, u.resources, u.identifier
+            ),
+            action: "Correct the identifier in the inventory, or add the service to the catalog (services.csv) with --catalog.".into(),
+        });
+    }
+    for s in services.iter().filter(|s| s.unowned_resources > 0) {
+        out.push(Finding {
+            code: "unowned-resources",
+            severity: Severity::Medium,
+            subject: s.service.id.clone(),
+            count: s.unowned_resources,
+            message: format!(
+                "{} of {} resource(s) of {} have no owner team; their customer-side responsibilities have no one to carry them.",
+                s.unowned_resources, s.resources, s.service.name
+            ),
+            action: "Tag these resources with an owner team (owner_team column or a team tag) and run the report again.".into(),
+        });
+    }
+    out.sort_by(|a, b| (a.severity, a.code, &a.subject).cmp(&(b.severity, b.code, &b.subject)));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::CatalogSources;
+
+    fn catalog() -> Catalog {
+        let mut s = CatalogSources::builtin();
+        s.services.text = "id,name,category,iam_prefixes,billing_codes\n\
+            s3,Amazon Simple Storage Service,abstracted,s3,AmazonS3\n\
+            ec2,Amazon Elastic Compute Cloud,infrastructure,ec2,AmazonEC2\n"
+            .into();
+        s.statements.text = String::new();
+        Catalog::load(&s).unwrap()
+    }
+
+    fn rec<'a>(
+        line: u64,
+        service: &'a str,
+        account: &'a str,
+        team: &'a str,
+        id: &'a str,
+    ) -> InventoryRecord<'a> {
+        InventoryRecord {
+            line,
+            service,
+            account_id: account,
+            region: "eu-west-1",
+            resource_id: id,
+            owner_team: team,
+            resource_count: 1,
+            ..InventoryRecord::default()
+        }
+    }
+
+    #[test]
+    fn aggregates_spellings_of_one_service() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &rec(2, "s3", "111", "web", "b1"));
+        b.add(i, &rec(3, "AmazonS3", "222", "web", "b2"));
+        b.add(
+            i,
+            &rec(4, "Amazon Simple Storage Service", "111", "data", "b3"),
+        );
+        let a = b.finish(&cat);
+        assert_eq!(a.services.len(), 1);
+        let s3 = &a.services[0];
+        assert_eq!(s3.service.id, "s3");
+        assert_eq!(s3.rows, 3);
+        assert_eq!(s3.resources, 3);
+        assert_eq!(s3.accounts.iter().collect::<Vec<_>>(), ["111", "222"]);
+        assert_eq!(s3.teams.get("web"), Some(&2));
+        assert_eq!(s3.spellings.len(), 3);
+        assert_eq!(s3.responsibilities.len(), cat.controls.len());
+        assert_eq!(a.inputs[0].mapped_rows, 3);
+    }
+
+    #[test]
+    fn every_row_is_counted_once() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let j = b.start_input("b.csv", "native");
+        b.add(i, &rec(2, "ec2", "111", "", "i-1"));
+        b.add(i, &rec(3, "Contoso Thing", "111", "web", "x"));
+        b.add(j, &rec(2, "", "111", "web", "x"));
+        b.add(j, &rec(3, "Contoso Thing", "222", "web", ""));
+        b.add(j, &rec(4, "ec2", "111", "", "i-2"));
+        let a = b.finish(&cat);
+        for s in &a.inputs {
+            assert_eq!(
+                s.rows,
+                s.mapped_rows + s.unmapped_rows + s.blank_service_rows,
+                "{}",
+                s.name
+            );
+        }
+        assert_eq!(a.total_rows(), 5);
+        assert_eq!(a.unmapped.len(), 1);
+        assert_eq!(a.unmapped[0].rows, 2);
+        assert_eq!(a.unmapped[0].inputs.len(), 2);
+        assert_eq!(a.inputs[1].blank_resource_ids, 1);
+        assert_eq!(
+            a.unowned.len(),
+            1,
+            "two inputs, one service × account × region"
+        );
+        assert_eq!(a.unowned[0].resources, 2);
+        assert_eq!(a.unowned[0].examples, ["i-1", "i-2"]);
+        let codes: Vec<_> = a.findings.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            ["blank-service", "unmapped-service", "unowned-resources"]
+        );
+        assert!(
+            a.findings[0].message.contains("line 2"),
+            "{}",
+            a.findings[0].message
+        );
+    }
+
+    #[test]
+    fn group_keys_cannot_collide_through_field_content() {
+        let mut k1 = String::new();
+        push_field(&mut k1, "a:1");
+        push_field(&mut k1, "b");
+        let mut k2 = String::new();
+        push_field(&mut k2, "a");
+        push_field(&mut k2, "1:b");
+        assert_ne!(k1, k2);
+        assert_eq!(split_fields(&k1), ["a:1", "b"]);
+        assert_eq!(split_fields(&k2), ["a", "1:b"]);
+    }
+
+    #[test]
+    fn sensitive_data_on_customer_protected_services_is_called_out() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let mut r = rec(2, "s3", "1", "t", "x");
+        r.data_classification = "Restricted";
+        b.add(i, &r);
+        b.add(i, &rec(3, "ec2", "1", "t", "y"));
+        let a = b.finish(&cat);
+        let s3 = a.services.iter().find(|s| s.service.id == "s3").unwrap();
+        assert_eq!(s3.sensitive_resources, 1);
+        let expect_finding = s3.responsibilities.iter().any(|r| {
+            r.responsibility.owner.customer_acts() && cat.domain_protects_data(&r.control.domain)
+        });
+        let found: Vec<_> = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "sensitive-data-customer-controls")
+            .collect();
+        assert_eq!(found.len(), usize::from(expect_finding));
+        if let Some(f) = found.first() {
+            assert_eq!(f.subject, "s3");
+            assert!(f.message.contains("Restricted data"), "{}", f.message);
+        }
+        let strict = AssessOptions {
+            sensitive_classifications: vec![],
+        };
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &r);
+        let a = b.finish_with(&cat, &strict);
+        assert_eq!(a.services[0].sensitive_resources, 0);
+    }
+
+    #[test]
+    fn services_sort_by_category_then_id() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &rec(2, "s3", "1", "t", "x"));
+        b.add(i, &rec(3, "ec2", "1", "t", "y"));
+        let a = b.finish(&cat);
+        let ids: Vec<_> = a.services.iter().map(|s| s.service.id.as_str()).collect();
+        assert_eq!(ids, ["ec2", "s3"]);
+        assert_eq!(a.services_by_category()[&Category::Container], 0);
+    }
+}

@@ -1,0 +1,1084 @@
+//! The catalog: services, controls, per-category responsibilities and service-specific statements.
+//!
+//! The catalog is data. [`CatalogSources::builtin`] holds the files of the repository's `catalog/`
+//! directory, embedded at build time; any of them can be replaced by a user's file of the same name.
+//! [`Catalog::load`] parses and validates them all and reports every problem with file, line and column.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::{CatalogError, Problem};
+use crate::vocab::{Category, Owner};
+
+/// File name of the catalog metadata (categories, domains, frameworks).
+pub const CATALOG_FILE: &str = "catalog.toml";
+/// File name of the service list.
+pub const SERVICES_FILE: &str = "services.csv";
+/// File name of the controls.
+pub const CONTROLS_FILE: &str = "controls.toml";
+/// File name of the service-specific statements.
+pub const STATEMENTS_FILE: &str = "statements.toml";
+
+/// One catalog file: where it came from and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Name shown in errors and reports: `builtin:catalog.toml` or a path.
+    pub origin: String,
+    /// The file's text.
+    pub text: String,
+}
+
+impl SourceFile {
+    fn builtin(name: &str, text: &str) -> Self {
+        SourceFile {
+            origin: format!("builtin:{name}"),
+            text: text.to_owned(),
+        }
+    }
+}
+
+/// The four files a catalog is made of.
+#[derive(Debug, Clone)]
+pub struct CatalogSources {
+    /// `catalog.toml`.
+    pub catalog: SourceFile,
+    /// `services.csv`.
+    pub services: SourceFile,
+    /// `controls.toml`.
+    pub controls: SourceFile,
+    /// `statements.toml`.
+    pub statements: SourceFile,
+}
+
+impl CatalogSources {
+    /// The catalog shipped in the binary (the repository's `catalog/` directory).
+    pub fn builtin() -> Self {
+        CatalogSources {
+            catalog: SourceFile::builtin(
+                CATALOG_FILE,
+                include_str!("../../../catalog/catalog.toml"),
+            ),
+            services: SourceFile::builtin(
+                SERVICES_FILE,
+                include_str!("../../../catalog/services.csv"),
+            ),
+            controls: SourceFile::builtin(
+                CONTROLS_FILE,
+                include_str!("../../../catalog/controls.toml"),
+            ),
+            statements: SourceFile::builtin(
+                STATEMENTS_FILE,
+                include_str!("../../../catalog/statements.toml"),
+            ),
+        }
+    }
+
+    /// The file slot for a catalog file name, to replace it with a user's file.
+    pub fn slot_mut(&mut self, file_name: &str) -> Option<&mut SourceFile> {
+        match file_name {
+            CATALOG_FILE => Some(&mut self.catalog),
+            SERVICES_FILE => Some(&mut self.services),
+            CONTROLS_FILE => Some(&mut self.controls),
+            STATEMENTS_FILE => Some(&mut self.statements),
+            _ => None,
+        }
+    }
+
+    /// The file names a catalog directory may hold.
+    pub const FILE_NAMES: [&'static str; 4] =
+        [CATALOG_FILE, SERVICES_FILE, CONTROLS_FILE, STATEMENTS_FILE];
+}
+
+/// Descriptive text of a service category.
+#[derive(Debug, Clone, Serialize)]
+pub struct CategoryInfo {
+    /// The category.
+    pub id: Category,
+    /// Title for reports.
+    pub title: String,
+    /// What the category means (Markdown).
+    pub description: String,
+    /// Where the definition comes from.
+    pub source: String,
+}
+
+/// A control domain (IAM, encryption, logging ...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    /// Stable id: `iam`.
+    pub id: String,
+    /// Title for reports.
+    pub title: String,
+    /// Whether the domain's controls protect stored data (encryption, keys, access, data
+    /// protection): customer-side controls of such domains are called out for services that hold
+    /// sensitive data.
+    #[serde(default)]
+    pub protects_data: bool,
+}
+
+/// A framework whose requirement ids controls are mapped to.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Framework {
+    /// Stable id: `nist-800-53`.
+    pub id: String,
+    /// Title with edition: "NIST SP 800-53 Rev. 5".
+    pub title: String,
+    /// Regular expression every requirement id of this framework must match.
+    pub id_pattern: String,
+}
+
+/// An AWS service and every identifier it is known by.
+#[derive(Debug, Clone, Serialize)]
+pub struct Service {
+    /// Canonical id: `s3`.
+    pub id: String,
+    /// Display name: "Amazon Simple Storage Service".
+    pub name: String,
+    /// Category that sets the default responsibility split.
+    pub category: Category,
+    /// Why this category, when not obvious.
+    pub category_reason: String,
+    /// IAM service prefixes and ARN namespaces.
+    pub iam_prefixes: Vec<String>,
+    /// Cost and Usage Report product codes.
+    pub billing_codes: Vec<String>,
+    /// CloudFormation namespaces (`AWS::S3`).
+    pub cfn_namespaces: Vec<String>,
+    /// SDK service ids.
+    pub sdk_ids: Vec<String>,
+    /// Other names: short names, former names, billing `ServiceName` spellings.
+    pub aliases: Vec<String>,
+    /// Where the identifiers were checked.
+    pub source: String,
+}
+
+impl Service {
+    /// Every identifier of the service, the id and name first.
+    pub fn identifiers(&self) -> impl Iterator<Item = &str> {
+        [self.id.as_str(), self.name.as_str()].into_iter().chain(
+            self.iam_prefixes
+                .iter()
+                .chain(&self.billing_codes)
+                .chain(&self.cfn_namespaces)
+                .chain(&self.sdk_ids)
+                .chain(&self.aliases)
+                .map(String::as_str),
+        )
+    }
+}
+
+/// Who does what for one control, for one category or one service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Responsibility {
+    /// Who owns the control.
+    pub owner: Owner,
+    /// What AWS does (Markdown).
+    pub aws: String,
+    /// What the customer does (Markdown).
+    pub customer: String,
+    /// Evidence the customer should keep.
+    pub evidence: Vec<String>,
+    /// Where the statement comes from.
+    pub source: String,
+}
+
+/// A control of the model, with its responsibility split for each category.
+#[derive(Debug, Clone, Serialize)]
+pub struct Control {
+    /// Stable id: `SRM-IAM-01`.
+    pub id: String,
+    /// Domain id.
+    pub domain: String,
+    /// Title.
+    pub title: String,
+    /// What the control is about (Markdown).
+    pub description: String,
+    /// Framework id to requirement ids.
+    pub frameworks: BTreeMap<String, Vec<String>>,
+    /// Responsibility per category, indexed by [`Category::index`].
+    pub by_category: [Responsibility; 3],
+}
+
+impl Control {
+    /// The category default for this control.
+    pub fn for_category(&self, category: Category) -> &Responsibility {
+        &self.by_category[category.index()]
+    }
+}
+
+/// Where a resolved responsibility came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// A statement written for this service.
+    ServiceStatement,
+    /// The default of the service's category.
+    CategoryDefault,
+}
+
+impl fmt::Display for Basis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Basis::ServiceStatement => "service-statement",
+            Basis::CategoryDefault => "category-default",
+        })
+    }
+}
+
+/// A service's responsibility for a control, and where it came from.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved<'c> {
+    /// The responsibility.
+    pub responsibility: &'c Responsibility,
+    /// Service statement or category default.
+    pub basis: Basis,
+}
+
+/// A validated catalog.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    /// Catalog name.
+    pub name: String,
+    /// Catalog version, printed in reports.
+    pub version: String,
+    /// Category texts, indexed by [`Category::index`].
+    pub categories: Vec<CategoryInfo>,
+    /// Control domains, in report order.
+    pub domains: Vec<Domain>,
+    /// Frameworks, in report order.
+    pub frameworks: Vec<Framework>,
+    /// Services, sorted by id.
+    pub services: Vec<Service>,
+    /// Controls, sorted by domain order, then id.
+    pub controls: Vec<Control>,
+    /// Where each file came from, for reports.
+    pub origins: Vec<String>,
+    statements: HashMap<(usize, usize), Responsibility>,
+    index: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// The catalog shipped in the binary.
+    pub fn builtin() -> Result<Catalog, CatalogError> {
+        Catalog::load(&CatalogSources::builtin())
+    }
+
+    /// Parses and validates a catalog; every problem is reported, each with file, line and column.
+    pub fn load(src: &CatalogSources) -> Result<Catalog, CatalogError> {
+        let mut problems = Vec::new();
+        let meta = parse_toml::<RawCatalog>(&src.catalog)?;
+        let categories = categories(&src.catalog, &meta, &mut problems);
+        let frameworks = frameworks(&src.catalog, &meta, &mut problems);
+        let services = parse_services(&src.services, &mut problems)?;
+        let index = build_index(&src.services, &services, &mut problems);
+        let raw_controls = parse_toml::<RawControls>(&src.controls)?;
+        let controls = build_controls(
+            &src.controls,
+            raw_controls,
+            &meta.domain,
+            &frameworks,
+            &mut problems,
+        );
+        let raw_statements = parse_toml::<RawStatements>(&src.statements)?;
+        let statements = build_statements(
+            &src.statements,
+            raw_statements,
+            &services,
+            &controls,
+            &mut problems,
+        );
+        if !problems.is_empty() {
+            return Err(CatalogError::Invalid { problems });
+        }
+        Ok(Catalog {
+            name: meta.name,
+            version: meta.version,
+            categories,
+            domains: meta.domain,
+            frameworks: frameworks.into_iter().map(|(f, _)| f).collect(),
+            services,
+            controls,
+            origins: [&src.catalog, &src.services, &src.controls, &src.statements]
+                .iter()
+                .map(|s| s.origin.clone())
+                .collect(),
+            statements,
+            index,
+        })
+    }
+
+    /// Finds a service by any identifier: canonical id, display name, billing product code,
+    /// IAM prefix / ARN namespace, CloudFormation namespace or type (`AWS::S3::Bucket`),
+    /// SDK id, alias, or a whole ARN. Case-insensitive; surrounding white space is ignored.
+    pub fn lookup(&self, identifier: &str) -> Option<usize> {
+        let trimmed = identifier.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        let key = trimmed.to_lowercase();
+        if let Some(&i) = self.index.get(&key) {
+            return Some(i);
+        }
+        if let Some(rest) = key.strip_prefix("arn:") {
+            // arn:partition:service:region:account:resource
+            let namespace = rest.split(':').nth(1)?;
+            return self.index.get(namespace).copied();
+        }
+        let mut parts = key.split("::");
+        if let (Some(vendor), Some(ns), Some(_)) = (parts.next(), parts.next(), parts.next()) {
+            return self.index.get(&format!("{vendor}::{ns}")).copied();
+        }
+        None
+    }
+
+    /// The service with this canonical id.
+    pub fn service_index(&self, id: &str) -> Option<usize> {
+        self.services
+            .binary_search_by(|s| s.id.as_str().cmp(id))
+            .ok()
+    }
+
+    /// The control with this id.
+    pub fn control_index(&self, id: &str) -> Option<usize> {
+        self.controls.iter().position(|c| c.id == id)
+    }
+
+    /// The responsibility of a service for a control: its own statement, else its category's default.
+    pub fn resolve(&self, service: usize, control: usize) -> Resolved<'_> {
+        match self.statements.get(&(service, control)) {
+            Some(r) => Resolved {
+                responsibility: r,
+                basis: Basis::ServiceStatement,
+            },
+            None => Resolved {
+                responsibility: self.controls[control]
+                    .for_category(self.services[service].category),
+                basis: Basis::CategoryDefault,
+            },
+        }
+    }
+
+    /// Number of service-specific statements.
+    pub fn statement_count(&self) -> usize {
+        self.statements.len()
+    }
+
+    /// Title of a domain id (the id itself if unknown).
+    pub fn domain_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.domains
+            .iter()
+            .find(|d| d.id == id)
+            .map_or(id, |d| d.title.as_str())
+    }
+
+    /// Whether the domain of this id protects stored data.
+    pub fn domain_protects_data(&self, id: &str) -> bool {
+        self.domains.iter().any(|d| d.id == id && d.protects_data)
+    }
+
+    /// Text of a category.
+    pub fn category_info(&self, category: Category) -> &CategoryInfo {
+        &self.categories[category.index()]
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCatalog {
+    name: String,
+    version: String,
+    category: Vec<Spanned<RawCategory>>,
+    domain: Vec<Domain>,
+    framework: Vec<Spanned<Framework>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: String,
+    title: String,
+    description: String,
+    source: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawControls {
+    #[serde(default)]
+    control: Vec<RawControl>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawControl {
+    id: Spanned<String>,
+    domain: String,
+    title: String,
+    description: String,
+    #[serde(default)]
+    frameworks: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    all: RawResponsibility,
+    #[serde(default)]
+    infrastructure: RawResponsibility,
+    #[serde(default)]
+    container: RawResponsibility,
+    #[serde(default)]
+    abstracted: RawResponsibility,
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawResponsibility {
+    owner: Option<Spanned<String>>,
+    aws: Option<String>,
+    customer: Option<String>,
+    evidence: Option<Vec<String>>,
+    source: Option<String>,
+}
+
+impl RawResponsibility {
+    fn over(self, base: &RawResponsibility) -> RawResponsibility {
+        RawResponsibility {
+            owner: self.owner.or_else(|| base.owner.clone()),
+            aws: self.aws.or_else(|| base.aws.clone()),
+            customer: self.customer.or_else(|| base.customer.clone()),
+            evidence: self.evidence.or_else(|| base.evidence.clone()),
+            source: self.source.or_else(|| base.source.clone()),
+        }
+    }
+
+    fn from_resolved(r: &Responsibility) -> RawResponsibility {
+        RawResponsibility {
+            owner: Some(Spanned::new(0..0, r.owner.as_str().to_owned())),
+            aws: Some(r.aws.clone()),
+            customer: Some(r.customer.clone()),
+            evidence: Some(r.evidence.clone()),
+            source: Some(r.source.clone()),
+        }
+    }
+
+    /// Completes a responsibility, or says which fields are missing or wrong.
+    fn complete(
+        self,
+        what: &str,
+        at: Pos,
+        file: &SourceFile,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Responsibility> {
+        let mut missing = Vec::new();
+        let owner = match &self.owner {
+            None => {
+                missing.push("owner");
+                None
+            }
+            Some(o) => match o.get_ref().parse::<Owner>() {
+                Ok(owner) => Some(owner),
+                Err(e) => {
+                    let span = o.span();
+                    let at = if span.is_empty() {
+                        at
+                    } else {
+                        Pos::of(&file.text, span.start)
+                    };
+                    problems.push(at.problem(file, format!("{what}: {e}")));
+                    return None;
+                }
+            },
+        };
+        let text = |v: &Option<String>, name: &'static str, missing: &mut Vec<&str>| match v {
+            Some(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            _ => {
+                missing.push(name);
+                None
+            }
+        };
+        let aws = text(&self.aws, "aws", &mut missing);
+        let customer = text(&self.customer, "customer", &mut missing);
+        let source = text(&self.source, "source", &mut missing);
+        let evidence: Vec<String> = self
+            .evidence
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.trim().to_owned())
+            .filter(|e| !e.is_empty())
+            .collect();
+        if evidence.is_empty() {
+            missing.push("evidence");
+        }
+        if !missing.is_empty() {
+            problems.push(at.problem(file, format!("{what}: missing {}", missing.join(", "))));
+            return None;
+        }
+        Some(Responsibility {
+            owner: owner?,
+            aws: aws?,
+            customer: customer?,
+            evidence,
+            source: source?,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatements {
+    #[serde(default)]
+    statement: Vec<Spanned<RawStatement>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatement {
+    service: String,
+    control: String,
+    owner: Option<Spanned<String>>,
+    aws: Option<String>,
+    customer: Option<String>,
+    evidence: Option<Vec<String>>,
+    source: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    id: String,
+    name: String,
+    category: String,
+    #[serde(default)]
+    category_reason: String,
+    #[serde(default)]
+    iam_prefixes: String,
+    #[serde(default)]
+    billing_codes: String,
+    #[serde(default)]
+    cfn_namespaces: String,
+    #[serde(default)]
+    sdk_ids: String,
+    #[serde(default)]
+    aliases: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// A 1-based line and column in a file.
+#[derive(Debug, Clone, Copy)]
+struct Pos {
+    line: u64,
+    column: u64,
+}
+
+impl Pos {
+    fn of(text: &str, offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let before = &text.as_bytes()[..offset];
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let column = text
+            .get(line_start..offset)
+            .map_or(1, |s| s.chars().count() as u64 + 1);
+        Pos { line, column }
+    }
+
+    fn problem(self, file: &SourceFile, message: String) -> Problem {
+        Problem {
+            file: file.origin.clone(),
+            line: self.line,
+            column: self.column,
+            message,
+        }
+    }
+}
+
+fn parse_toml<T: for<'de> Deserialize<'de>>(file: &SourceFile) -> Result<T, CatalogError> {
+    toml::from_str(&file.text).map_err(|e| {
+        let pos = e
+            .span()
+            .map_or(Pos { line: 1, column: 1 }, |s| Pos::of(&file.text, s.start));
+        CatalogError::Invalid {
+            problems: vec![pos.problem(file, e.message().trim().to_owned())],
+        }
+    })
+}
+
+fn categories(
+    file: &SourceFile,
+    meta: &RawCatalog,
+    problems: &mut Vec<Problem>,
+) -> Vec<CategoryInfo> {
+    let mut found: Vec<Option<CategoryInfo>> = vec![None; 3];
+    for c in &meta.category {
+        let at = Pos::of(&file.text, c.span().start);
+        let raw = c.get_ref();
+        match raw.id.parse::<Category>() {
+            Ok(id) if found[id.index()].is_none() => {
+                found[id.index()] = Some(CategoryInfo {
+                    id,
+                    title: raw.title.clone(),
+                    description: raw.description.clone(),
+                    source: raw.source.clone(),
+                });
+            }
+            Ok(id) => problems.push(at.problem(file, format!("category `{id}` is defined twice"))),
+            Err(e) => problems.push(at.problem(file, e)),
+        }
+    }
+    let mut out = Vec::new();
+    for (c, info) in Category::ALL.into_iter().zip(found) {
+        match info {
+            Some(info) => out.push(info),
+            None => {
+                problems.push(
+                    Pos { line: 1, column: 1 }
+                        .problem(file, format!("category `{c}` is not defined")),
+                );
+                out.push(CategoryInfo {
+                    id: c,
+                    title: c.to_string(),
+                    description: String::new(),
+                    source: String::new(),
+                });
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for d in &meta.domain {
+        if !seen.insert(d.id.as_str()) {
+            problems.push(
+                Pos { line: 1, column: 1 }
+                    .problem(file, format!("domain `{}` is defined twice", d.id)),
+            );
+        }
+    }
+    out
+}
+
+fn frameworks(
+    file: &SourceFile,
+    meta: &RawCatalog,
+    problems: &mut Vec<Problem>,
+) -> Vec<(Framework, Option<regex::Regex>)> {
+    let mut out: Vec<(Framework, Option<regex::Regex>)> = Vec::new();
+    for f in &meta.framework {
+        let at = Pos::of(&file.text, f.span().start);
+        let fw = f.get_ref().clone();
+        if out.iter().any(|(o, _)| o.id == fw.id) {
+            problems.push(at.problem(file, format!("framework `{}` is defined twice", fw.id)));
+        }
+        let re = match regex::Regex::new(&fw.id_pattern) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                problems
+                    .push(at.problem(file, format!("framework `{}`: bad id_pattern: {e}", fw.id)));
+                None
+            }
+        };
+        out.push((fw, re));
+    }
+    out
+}
+
+fn split_list(cell: &str) -> Vec<String> {
+    cell.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn parse_services(
+    file: &SourceFile,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<Service>, CatalogError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file.text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| CatalogError::Invalid {
+            problems: vec![Pos { line: 1, column: 1 }.problem(file, e.to_string())],
+        })?
+        .clone();
+    let mut services: Vec<Service> = Vec::new();
+    let mut lines: HashMap<String, u64> = HashMap::new();
+    for row in rdr.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(1, |p| p.line());
+            CatalogError::Invalid {
+                problems: vec![Pos { line, column: 1 }.problem(file, e.to_string())],
+            }
+        })?;
+        let line = row.position().map_or(0, |p| p.line());
+        let at = Pos { line, column: 1 };
+        let raw: RawService = match row.deserialize(Some(&headers)) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(at.problem(file, e.to_string()));
+                continue;
+            }
+        };
+        let category = match raw.category.parse::<Category>() {
+            Ok(c) => c,
+            Err(e) => {
+                problems.push(at.problem(file, format!("service `{}`: {e}", raw.id)));
+                continue;
+            }
+        };
+        if raw.id.is_empty()
+            || !raw
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            problems.push(at.problem(
+                file,
+                format!("service id `{}` is not lower-case kebab", raw.id),
+            ));
+        }
+        if raw.name.is_empty() {
+            problems.push(at.problem(file, format!("service `{}` has no name", raw.id)));
+        }
+        if let Some(first) = lines.insert(raw.id.clone(), line) {
+            problems.push(at.problem(
+                file,
+                format!(
+                    "service `{}` is defined twice (first on line {first})",
+                    raw.id
+                ),
+            ));
+        }
+        services.push(Service {
+            id: raw.id,
+            name: raw.name,
+            category,
+            category_reason: raw.category_reason,
+            iam_prefixes: split_list(&raw.iam_prefixes),
+            billing_codes: split_list(&raw.billing_codes),
+            cfn_namespaces: split_list(&raw.cfn_namespaces),
+            sdk_ids: split_list(&raw.sdk_ids),
+            aliases: split_list(&raw.aliases),
+            source: raw.source,
+        });
+    }
+    services.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(services)
+}
+
+fn build_index(
+    file: &SourceFile,
+    services: &[Service],
+    problems: &mut Vec<Problem>,
+) -> HashMap<String, usize> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, s) in services.iter().enumerate() {
+        for ident in s.identifiers() {
+            let key = ident.trim().to_lowercase();
+            match index.get(&key) {
+                Some(&j) if j != i => problems.push(Pos { line: 1, column: 1 }.problem(
+                    file,
+                    format!(
+                        "identifier `{ident}` names two services: `{}` and `{}`",
+                        services[j].id, s.id
+                    ),
+                )),
+                _ => {
+                    index.insert(key, i);
+                }
+            }
+        }
+    }
+    index
+}
+
+fn build_controls(
+    file: &SourceFile,
+    raw: RawControls,
+    domains: &[Domain],
+    frameworks: &[(Framework, Option<regex::Regex>)],
+    problems: &mut Vec<Problem>,
+) -> Vec<Control> {
+    let mut controls = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for c in raw.control {
+        let at = Pos::of(&file.text, c.id.span().start);
+        let id = c.id.get_ref().clone();
+        if let Some(first) = seen.insert(id.clone(), at.line) {
+            problems.push(at.problem(
+                file,
+                format!("control `{id}` is defined twice (first on line {first})"),
+            ));
+        }
+        if !domains.iter().any(|d| d.id == c.domain) {
+            problems.push(at.problem(
+                file,
+                format!("control `{id}`: unknown domain `{}`", c.domain),
+            ));
+        }
+        for (fw, ids) in &c.frameworks {
+            match frameworks.iter().find(|(f, _)| &f.id == fw) {
+                None => problems
+                    .push(at.problem(file, format!("control `{id}`: unknown framework `{fw}`"))),
+                Some((_, Some(re))) => {
+                    for rid in ids {
+                        if !re.is_match(rid) {
+                            problems.push(at.problem(
+                                file,
+                                format!("control `{id}`: `{rid}` is not a well-formed {fw} requirement id"),
+                            ));
+                        }
+                    }
+                }
+                Some((_, None)) => {}
+            }
+        }
+        let per = [c.infrastructure, c.container, c.abstracted];
+        let mut resolved = Vec::new();
+        for (cat, block) in Category::ALL.into_iter().zip(per) {
+            let what = format!("control `{id}` for {cat} services");
+            if let Some(r) = block.over(&c.all).complete(&what, at, file, problems) {
+                resolved.push(r);
+            }
+        }
+        let Ok(by_category) = <[Responsibility; 3]>::try_from(resolved) else {
+            continue;
+        };
+        controls.push(Control {
+            id,
+            domain: c.domain,
+            title: c.title,
+            description: c.description.trim().to_owned(),
+            frameworks: c.frameworks,
+            by_category,
+        });
+    }
+    let order = |d: &str| domains.iter().position(|x| x.id == d).unwrap_or(usize::MAX);
+    controls.sort_by(|a, b| {
+        order(&a.domain)
+            .cmp(&order(&b.domain))
+            .then(a.id.cmp(&b.id))
+    });
+    controls
+}
+
+fn build_statements(
+    file: &SourceFile,
+    raw: RawStatements,
+    services: &[Service],
+    controls: &[Control],
+    problems: &mut Vec<Problem>,
+) -> HashMap<(usize, usize), Responsibility> {
+    let mut out = HashMap::new();
+    for st in raw.statement {
+        let at = Pos::of(&file.text, st.span().start);
+        let st = st.into_inner();
+        let si = services
+            .binary_search_by(|s| s.id.as_str().cmp(&st.service))
+            .ok();
+        let ci = controls.iter().position(|c| c.id == st.control);
+        let (Some(si), Some(ci)) = (si, ci) else {
+            if si.is_none() {
+                problems
+                    .push(at.problem(file, format!("statement: unknown service `{}`", st.service)));
+            }
+            if ci.is_none() {
+                problems
+                    .push(at.problem(file, format!("statement: unknown control `{}`", st.control)));
+            }
+            continue;
+        };
+        if st.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            problems.push(at.problem(
+                file,
+                format!(
+                    "statement for `{}` × `{}` has no source",
+                    st.service, st.control
+                ),
+            ));
+            continue;
+        }
+        let base =
+            RawResponsibility::from_resolved(controls[ci].for_category(services[si].category));
+        let own = RawResponsibility {
+            owner: st.owner,
+            aws: st.aws,
+            customer: st.customer,
+            evidence: st.evidence,
+            source: st.source,
+        };
+        let what = format!("statement for `{}` × `{}`", st.service, st.control);
+        if let Some(r) = own.over(&base).complete(&what, at, file, problems)
+            && out.insert((si, ci), r).is_some()
+        {
+            problems.push(at.problem(file, format!("{what} is given twice")));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(services: &str, controls: &str, statements: &str) -> CatalogSources {
+        let mut s = CatalogSources::builtin();
+        s.services.text = services.to_owned();
+        s.controls.text = controls.to_owned();
+        s.statements.text = statements.to_owned();
+        s
+    }
+
+    const SERVICES: &str = "id,name,category,iam_prefixes,billing_codes,cfn_namespaces,aliases\n\
+        s3,Amazon Simple Storage Service,abstracted,s3,AmazonS3,AWS::S3,Amazon S3\n\
+        ec2,Amazon Elastic Compute Cloud,infrastructure,ec2,AmazonEC2,AWS::EC2,\"EC2 - Other;Amazon EC2\"\n";
+
+    const CONTROLS: &str = r#"
+[[control]]
+id = "SRM-PAT-01"
+domain = "patching"
+title = "Guest OS patching"
+description = "Patch the OS."
+frameworks = { nist-800-53 = ["SI-2"] }
+
+[control.all]
+owner = "AWS"
+aws = "AWS patches the host and guest OS."
+customer = "Nothing at the OS layer."
+evidence = ["AWS SOC 2 report"]
+source = "test"
+
+[control.infrastructure]
+owner = "Customer"
+customer = "Patch the guest OS."
+"#;
+
+    #[test]
+    fn resolves_category_then_statement() {
+        let st = r#"
+[[statement]]
+service = "s3"
+control = "SRM-PAT-01"
+owner = "Shared"
+customer = "Something specific."
+source = "test statement"
+"#;
+        let cat = Catalog::load(&sources(SERVICES, CONTROLS, st)).unwrap();
+        let ec2 = cat.service_index("ec2").unwrap();
+        let s3 = cat.service_index("s3").unwrap();
+        let r = cat.resolve(ec2, 0);
+        assert_eq!(r.basis, Basis::CategoryDefault);
+        assert_eq!(r.responsibility.owner, Owner::Customer);
+        assert_eq!(r.responsibility.aws, "AWS patches the host and guest OS.");
+        assert_eq!(r.responsibility.customer, "Patch the guest OS.");
+        let r = cat.resolve(s3, 0);
+        assert_eq!(r.basis, Basis::ServiceStatement);
+        assert_eq!(r.responsibility.owner, Owner::Shared);
+        assert_eq!(r.responsibility.aws, "AWS patches the host and guest OS.");
+        assert_eq!(r.responsibility.source, "test statement");
+    }
+
+    #[test]
+    fn lookup_accepts_every_identifier_form() {
+        let cat = Catalog::load(&sources(SERVICES, CONTROLS, "")).unwrap();
+        let s3 = cat.service_index("s3");
+        for ident in [
+            "s3",
+            "S3",
+            " Amazon Simple Storage Service ",
+            "amazons3",
+            "AWS::S3",
+            "AWS::S3::Bucket",
+            "arn:aws:s3:::my-bucket",
+            "Amazon S3",
+        ] {
+            assert_eq!(cat.lookup(ident), s3, "{ident}");
+        }
+        assert_eq!(cat.lookup("EC2 - Other"), cat.service_index("ec2"));
+        assert_eq!(
+            cat.lookup("arn:aws:ec2:eu-west-1:123456789012:instance/i-1"),
+            cat.service_index("ec2")
+        );
+        for unknown in [
+            "",
+            "  ",
+            "Contoso",
+            "AWS::Nope::Thing",
+            "arn:aws",
+            "arn:aws:nope:::x",
+        ] {
+            assert_eq!(cat.lookup(unknown), None, "{unknown}");
+        }
+    }
+
+    #[test]
+    fn reports_missing_fields_with_line() {
+        let bad = CONTROLS.replace("owner = \"AWS\"\n", "");
+        let err = Catalog::load(&sources(SERVICES, &bad, "")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("builtin:controls.toml:3:"), "{text}");
+        assert!(text.contains("container services: missing owner"), "{text}");
+        assert!(!text.contains("infrastructure services"), "{text}");
+    }
+
+    #[test]
+    fn rejects_identifier_claimed_twice() {
+        let dup = format!("{SERVICES}ebs,Amazon Elastic Block Store,infrastructure,ec2,,,\n");
+        let err = Catalog::load(&sources(&dup, CONTROLS, "")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("identifier `ec2` names two services"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rejects_bad_framework_id_unknown_refs_and_bad_owner() {
+        let bad = CONTROLS
+            .replace("\"SI-2\"", "\"SI 2\"")
+            .replace("\"Customer\"", "\"Tenant\"");
+        let st = "[[statement]]\nservice = \"nope\"\ncontrol = \"SRM-X\"\nsource = \"x\"\n";
+        let err = Catalog::load(&sources(SERVICES, &bad, st)).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("`SI 2` is not a well-formed nist-800-53"),
+            "{text}"
+        );
+        assert!(text.contains("unknown owner `Tenant`"), "{text}");
+        assert!(
+            text.contains("controls.toml:17:9: control `SRM-PAT-01` for infrastructure"),
+            "owner error points at its value: {text}"
+        );
+        assert!(text.contains("unknown service `nope`"), "{text}");
+        assert!(text.contains("unknown control `SRM-X`"), "{text}");
+    }
+
+    #[test]
+    fn statement_without_source_is_rejected() {
+        let st = "[[statement]]\nservice = \"s3\"\ncontrol = \"SRM-PAT-01\"\nowner = \"Shared\"\n";
+        let err = Catalog::load(&sources(SERVICES, CONTROLS, st)).unwrap_err();
+        assert!(err.to_string().contains("statements.toml:1:1"), "{err}");
+        assert!(err.to_string().contains("has no source"), "{err}");
+    }
+
+    #[test]
+    fn toml_syntax_error_names_line_and_column() {
+        let err = Catalog::load(&sources(SERVICES, "[[control]\nid = 1", "")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("builtin:controls.toml:1:"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn position_counts_lines_and_chars() {
+        let p = Pos::of("ab\ncdé\nf", 7);
+        assert_eq!((p.line, p.column), (2, 4));
+    }
+}

@@ -1,0 +1,23 @@
+//! The model of srmatrix: the AWS Shared Responsibility Model as data, and the assessment of an
+//! inventory against it.
+//!
+//! - [`vocab`]: owners (AWS, Shared, Customer) and service categories (infrastructure, container,
+//!   abstracted).
+//! - [`catalog`]: services with every identifier they are known by, controls with their
+//!   responsibility split per category, and service-specific statements, loaded from the catalog
+//!   files and validated ([`Catalog::load`]).
+//! - [`assess`]: inventory records in, an [`Assessment`] out: the services in use with their
+//!   accounts, regions and teams, each with its resolved responsibilities, the identifiers that
+//!   could not be mapped, and findings.
+
+pub mod assess;
+pub mod catalog;
+pub mod error;
+pub mod vocab;
+
+pub use assess::{
+    AssessOptions, Assessment, AssessmentBuilder, Finding, InventoryRecord, Severity,
+};
+pub use catalog::{Basis, Catalog, CatalogSources, Control, Responsibility, Service};
+pub use error::{CatalogError, Problem};
+pub use vocab::{Category, Owner};

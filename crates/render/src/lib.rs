@@ -1,0 +1,264 @@
+//! Renders an srmatrix assessment as documents: Markdown and HTML from Tera templates, CSV with
+//! `csv::Writer`.
+//!
+//! Every document is rendered from one [`ReportContext`], built once from the assessment. The
+//! built-in templates (the repository's `templates/` directory) are embedded; a user's template of
+//! the same name shadows the built-in one ([`Templates::shadow`]). Rendering reads no file: the
+//! templates see the context and nothing else.
+
+pub mod context;
+mod csv_out;
+mod text;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+pub use context::{ReportContext, ReportMeta};
+pub use csv_out::{neutralise_formula, write_report_csv};
+pub use text::{escape_markdown, markdown_to_html};
+
+/// A document format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// GitHub-flavoured Markdown, `report.md`.
+    Markdown,
+    /// Self-contained HTML page, `report.html`.
+    Html,
+    /// One row per service × control, `report.csv`.
+    Csv,
+}
+
+impl Format {
+    /// Every format, in output order.
+    pub const ALL: [Format; 3] = [Format::Markdown, Format::Html, Format::Csv];
+
+    /// The file the format is written to.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Format::Markdown => "report.md",
+            Format::Html => "report.html",
+            Format::Csv => "report.csv",
+        }
+    }
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "md" | "markdown" => Ok(Format::Markdown),
+            "html" => Ok(Format::Html),
+            "csv" => Ok(Format::Csv),
+            other => Err(format!(
+                "unknown format `{other}` (expected md, html or csv)"
+            )),
+        }
+    }
+}
+
+/// A rendered document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    /// File name in the output directory.
+    pub file_name: &'static str,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// A document that could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template failed to parse or render; the message names the template and line.
+    #[error("template {template} ({origin}): {message}")]
+    Template {
+        /// Template name.
+        template: String,
+        /// Where it came from: `builtin` or a path.
+        origin: String,
+        /// Tera's report.
+        message: String,
+    },
+    /// The context could not be serialised.
+    #[error("report context: {0}")]
+    Context(String),
+    /// CSV output failed.
+    #[error("{file}: {message}")]
+    Csv {
+        /// The CSV file being written.
+        file: &'static str,
+        /// What failed.
+        message: String,
+    },
+}
+
+/// One template: its text and where it came from.
+#[derive(Debug, Clone)]
+struct TemplateSource {
+    origin: String,
+    text: String,
+}
+
+/// The report templates: built-in ones, shadowed by name by a user's.
+#[derive(Debug, Clone)]
+pub struct Templates {
+    sources: BTreeMap<String, TemplateSource>,
+}
+
+impl Templates {
+    /// The names of the built-in templates.
+    pub const BUILTIN_NAMES: [&'static str; 2] = ["report.md", "report.html"];
+
+    /// The templates shipped in the binary.
+    pub fn builtin() -> Templates {
+        let mut sources = BTreeMap::new();
+        for (name, text) in [
+            ("report.md", include_str!("../../../templates/report.md")),
+            (
+                "report.html",
+                include_str!("../../../templates/report.html"),
+            ),
+        ] {
+            sources.insert(
+                name.to_owned(),
+                TemplateSource {
+                    origin: "builtin".into(),
+                    text: text.to_owned(),
+                },
+            );
+        }
+        Templates { sources }
+    }
+
+    /// Adds a template, replacing a built-in one of the same name.
+    pub fn shadow(&mut self, name: &str, origin: &str, text: String) {
+        self.sources.insert(
+            name.to_owned(),
+            TemplateSource {
+                origin: origin.to_owned(),
+                text,
+            },
+        );
+    }
+
+    /// Where the template of this name comes from.
+    pub fn origin(&self, name: &str) -> Option<&str> {
+        self.sources.get(name).map(|s| s.origin.as_str())
+    }
+
+    fn engine(&self) -> Result<tera::Tera, RenderError> {
+        let mut tera = tera::Tera::default();
+        tera.autoescape_on([".html"]);
+        text::register_filters(&mut tera);
+        for (name, src) in &self.sources {
+            tera.add_raw_template(name, &src.text)
+                .map_err(|e| self.error(name, &e))?;
+        }
+        Ok(tera)
+    }
+
+    fn error(&self, name: &str, e: &tera::Error) -> RenderError {
+        RenderError::Template {
+            template: name.to_owned(),
+            origin: self.origin(name).unwrap_or("builtin").to_owned(),
+            message: error_chain(e),
+        }
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        cur = s.source();
+    }
+    msg
+}
+
+/// Renders the requested formats of a report context.
+pub fn render(
+    ctx: &ReportContext,
+    formats: &[Format],
+    templates: &Templates,
+) -> Result<Vec<Document>, RenderError> {
+    let needs_tera = formats.iter().any(|f| *f != Format::Csv);
+    let engine = if needs_tera {
+        Some(templates.engine()?)
+    } else {
+        None
+    };
+    let tctx =
+        tera::Context::from_serialize(ctx).map_err(|e| RenderError::Context(error_chain(&e)))?;
+    let mut out = Vec::new();
+    for &format in formats {
+        let bytes = match (format, &engine) {
+            (Format::Csv, _) => write_report_csv(ctx)?,
+            (_, Some(tera)) => {
+                let name = format.file_name();
+                let mut s = tera
+                    .render(name, &tctx)
+                    .map_err(|e| templates.error(name, &e))?;
+                if !s.ends_with('\n') {
+                    s.push('\n');
+                }
+                s.into_bytes()
+            }
+            (_, None) => continue,
+        };
+        out.push(Document {
+            file_name: format.file_name(),
+            bytes,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_parse_and_name_their_files() {
+        assert_eq!("MD".parse::<Format>(), Ok(Format::Markdown));
+        assert_eq!("markdown".parse::<Format>(), Ok(Format::Markdown));
+        assert_eq!(" html ".parse::<Format>(), Ok(Format::Html));
+        assert!("pdf".parse::<Format>().is_err());
+        let names: Vec<_> = Format::ALL.iter().map(|f| f.file_name()).collect();
+        assert_eq!(names, ["report.md", "report.html", "report.csv"]);
+    }
+
+    #[test]
+    fn builtin_templates_parse() {
+        Templates::builtin().engine().unwrap();
+    }
+
+    #[test]
+    fn user_template_shadows_builtin_and_errors_name_it() {
+        let mut t = Templates::builtin();
+        t.shadow("report.md", "/tmp/mine/report.md", "{% if %}".into());
+        assert_eq!(t.origin("report.md"), Some("/tmp/mine/report.md"));
+        let err = t.engine().unwrap_err().to_string();
+        assert!(
+            err.starts_with("template report.md (/tmp/mine/report.md):"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Bad input: each case names the file, line and column, exits 1, and writes no report.
+
+use std::fs;
+
+use crate::util::{assert_exit, srmatrix_in, stderr};
+
+/// Writes `bytes` to `name` in a fresh directory and runs `report` on it there.
+fn report_on(name: &str, bytes: &[u8]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(name), bytes).unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", name, "--out", "out"]);
+    (o, dir)
+}
+
+#[track_caller]
+fn fails_with(name: &str, bytes: &[u8], expected: &str) {
+    let (o, dir) = report_on(name, bytes);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains(expected), "expected `{expected}` in:\n{err}");
+    assert!(
+        !dir.path().join("out").exists(),
+        "no report is written on bad input"
+    );
+}
+
+#[test]
+fn missing_service_column() {
+    fails_with(
+        "inv.csv",
+        b"svc,region\ns3,eu-west-1\n",
+        "inv.csv:1:1: no `service` column in the header (found: `svc`, `region`)",
+    );
+}
+
+#[test]
+fn ragged_row() {
+    fails_with(
+        "inv.csv",
+        b"service,region\r\ns3,eu-west-1\r\n\r\nsqs\r\n",
+        "inv.csv:4:2: row has 1 fields but the header has 2",
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    fails_with(
+        "inv.csv",
+        b"service,owner_team\ns3,caf\xe9\n",
+        "inv.csv:2:2: field is not valid UTF-8",
+    );
+}
+
+#[test]
+fn empty_file() {
+    fails_with("inv.csv", b"", "inv.csv:1:1: the input is empty");
+}
+
+#[test]
+fn bad_resource_count() {
+    fails_with(
+        "inv.csv",
+        b"service,resource_count\ns3,many\n",
+        "inv.csv:2:2: resource_count `many` is not a whole number",
+    );
+}
+
+#[test]
+fn missing_file_and_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", "nope.csv", "--out", "out"]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("nope.csv: cannot open"),
+        "{}",
+        stderr(&o)
+    );
+    fs::create_dir(dir.path().join("adir")).unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", "adir", "--out", "out"]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("adir: is a directory"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_second_of_several_inputs_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("good.csv"), "service\ns3\n").unwrap();
+    fs::write(dir.path().join("bad.csv"), "service,region\ns3\n").unwrap();
+    let o = srmatrix_in(
+        dir.path(),
+        &["report", "-i", "good.csv", "bad.csv", "--out", "out"],
+    );
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("bad.csv:2:2: row has 1 fields"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn header_only_inventory_is_an_empty_report_not_an_error() {
+    let (o, dir) = report_on("inv.csv", b"service,region\n");
+    assert_exit(&o, 0);
+    let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        md.contains("0 read, 0 mapped to a service (coverage n/a)"),
+        "{md}"
+    );
+}
+
+#[test]
+fn blank_service_rows_are_counted_not_dropped() {
+    let (o, dir) = report_on("inv.csv", b"service,account_id\ns3,1\n,2\n  ,3\n");
+    assert_exit(&o, 0);
+    let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(md.contains("`blank-service`"), "{md}");
+    assert!(md.contains("line 3, 4"), "{md}");
+    assert!(
+        md.contains("| inv\\.csv | native | 3 | 1 | 0 | 2 |")
+            || md.contains("| inv.csv | native | 3 | 1 | 0 | 2 |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn output_over_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("report.csv"), "service\ns3\n").unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", "report.csv", "--out", "."]);
+    assert_exit(&o, 1);
+    assert!(stderr(&o).contains("it is also an input"), "{}", stderr(&o));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("report.csv")).unwrap(),
+        "service\ns3\n"
+    );
+}
+
+#[test]
+fn hostile_values_are_escaped_in_every_format() {
+    let (o, dir) = report_on(
+        "inv.csv",
+        b"service,account_id,owner_team\n\"<script>alert(1)</script>\",=HYPERLINK(\"http://x\"),\"a|b\nc\"\ns3,+1,@team\n",
+    );
+    assert_exit(&o, 0);
+    let html = fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(!html.contains("<script>alert"), "HTML escaped");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;")
+            || html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "shown as text"
+    );
+    let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(md.contains("\\<script\\>"), "Markdown escaped");
+    assert!(!md.contains("a|b"), "pipes escaped");
+    let csv_text = fs::read_to_string(dir.path().join("out/report.csv")).unwrap();
+    assert!(csv_text.contains("'+1"), "formula neutralised: {csv_text}");
+    assert!(csv_text.contains("'@team"), "formula neutralised");
+}

@@ -1,0 +1,224 @@
+//! The subcommands other than `report`, help and usage errors.
+
+use crate::util::{assert_exit, srmatrix, stderr, stdout};
+
+#[test]
+fn explain_s3_by_every_identifier_form() {
+    for ident in [
+        "s3",
+        "Amazon Simple Storage Service",
+        "AmazonS3",
+        "AWS::S3::Bucket",
+        "arn:aws:s3:::bucket",
+    ] {
+        let o = srmatrix(&["explain", ident]);
+        assert_exit(&o, 0);
+        let out = stdout(&o);
+        assert!(
+            out.starts_with("Amazon Simple Storage Service (s3)"),
+            "{ident}: {out}"
+        );
+        assert!(out.contains("Category: Abstracted services"), "{ident}");
+    }
+}
+
+#[test]
+fn explain_formats_agree() {
+    let catalog = srmatrix_model::Catalog::builtin().unwrap();
+    let json = stdout(&srmatrix(&["explain", "rds", "--format", "json"]));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["service"]["id"], "rds");
+    assert_eq!(v["service"]["category"], "container");
+    let resp = v["responsibilities"].as_array().unwrap();
+    assert_eq!(resp.len(), catalog.controls.len());
+    let csv_out = stdout(&srmatrix(&["explain", "rds", "--format", "csv"]));
+    let mut rdr = csv::Reader::from_reader(csv_out.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), resp.len());
+    for (row, j) in rows.iter().zip(resp) {
+        assert_eq!(row.get(1), j["control"].as_str());
+        assert_eq!(row.get(4), j["owner"].as_str());
+    }
+}
+
+#[test]
+fn explain_unknown_service_fails_with_suggestions() {
+    let o = srmatrix(&["explain", "Lambd"]);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(err.contains("no service `Lambd` in the catalog"), "{err}");
+    assert!(err.contains("lambda"), "suggests lambda: {err}");
+}
+
+#[test]
+fn catalog_lists_services_and_controls() {
+    let catalog = srmatrix_model::Catalog::builtin().unwrap();
+    let o = srmatrix(&["catalog", "services", "--format", "csv"]);
+    assert_exit(&o, 0);
+    let text = stdout(&o);
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(rdr.records().count(), catalog.services.len());
+    let o = srmatrix(&["catalog", "controls", "--format", "json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), catalog.controls.len());
+    let o = srmatrix(&["catalog", "controls"]);
+    assert!(stdout(&o).contains(&format!("{} controls", catalog.controls.len())));
+}
+
+#[test]
+fn shipped_catalog_passes_check_and_meets_the_minimums() {
+    let o = srmatrix(&["catalog", "check"]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains(": ok ("), "{}", stdout(&o));
+    let catalog = srmatrix_model::Catalog::builtin().unwrap();
+    assert!(
+        catalog.services.len() >= 30,
+        "{} services",
+        catalog.services.len()
+    );
+    assert!(
+        catalog.controls.len() >= 20,
+        "{} controls",
+        catalog.controls.len()
+    );
+    for c in srmatrix_model::Category::ALL {
+        assert!(
+            catalog.services.iter().filter(|s| s.category == c).count() >= 5,
+            "{c}"
+        );
+    }
+    for d in &catalog.domains {
+        assert!(
+            catalog.controls.iter().any(|c| c.domain == d.id),
+            "domain {} has no control",
+            d.id
+        );
+    }
+}
+
+#[test]
+fn catalog_check_reports_a_broken_catalog_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("statements.toml"),
+        "[[statement]]\nservice = \"s3\"\ncontrol = \"SRM-NOPE-99\"\nsource = \"x\"\n",
+    )
+    .unwrap();
+    let o = srmatrix(&[
+        "catalog",
+        "check",
+        "--catalog",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("statements.toml:1:1: statement: unknown control `SRM-NOPE-99`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn catalog_override_changes_one_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = srmatrix_model::Catalog::builtin().unwrap();
+    let control = &catalog.controls[0].id;
+    std::fs::write(
+        dir.path().join("statements.toml"),
+        format!("[[statement]]\nservice = \"sqs\"\ncontrol = \"{control}\"\nowner = \"Customer\"\ncustomer = \"Our own override.\"\nsource = \"internal policy 7\"\n"),
+    )
+    .unwrap();
+    let o = srmatrix(&[
+        "explain",
+        "sqs",
+        "--format",
+        "json",
+        "--catalog",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let first = &v["responsibilities"][0];
+    assert_eq!(first["owner"], "Customer");
+    assert_eq!(first["customer"], "Our own override.");
+    assert_eq!(first["basis"], "service-statement");
+}
+
+#[test]
+fn help_has_examples_everywhere() {
+    for args in [
+        &["--help"][..],
+        &["report", "--help"],
+        &["explain", "--help"],
+        &["catalog", "--help"],
+    ] {
+        let o = srmatrix(args);
+        assert_exit(&o, 0);
+        assert!(stdout(&o).contains("Example"), "{args:?}");
+    }
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    for args in [
+        &["frobnicate"][..],
+        &["report"],
+        &["report", "-i", "x.csv", "--format", "pdf"],
+        &["explain"],
+    ] {
+        let o = srmatrix(args);
+        assert_exit(&o, 2);
+    }
+}
+
+#[test]
+fn user_templates_shadow_the_builtin_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("tpl");
+    std::fs::create_dir(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("report.md"),
+        "services={{ summary.services }} org={{ meta.organisation }}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--out",
+        out.to_str().unwrap(),
+        "--org",
+        "X",
+        "--templates",
+        tpl.to_str().unwrap(),
+        "--format",
+        "md,html",
+    ]);
+    assert_exit(&o, 0);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.starts_with("services=") && md.contains("org=X"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "report.html still built in"
+    );
+
+    std::fs::write(tpl.join("report.md"), "{{ nope | no_such_filter }}\n").unwrap();
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--out",
+        out.to_str().unwrap(),
+        "--templates",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("template report.md ("),
+        "{}",
+        stderr(&o)
+    );
+}

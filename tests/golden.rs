@@ -1,0 +1,209 @@
+//! The bundled example, rendered and compared byte for byte with the golden reports in
+//! `tests/golden/example/`. Run with `UPDATE_GOLDEN=1` to rewrite them after an intended change,
+//! then review the diff.
+
+use std::fs;
+
+use crate::util::{assert_exit, repo, srmatrix, stderr};
+
+const FORMATS: [&str; 3] = ["report.md", "report.html", "report.csv"];
+
+fn render_example(out: &std::path::Path) {
+    let out = out.to_str().unwrap();
+    let o = srmatrix(&[
+        "report",
+        "--inventory",
+        "inputs/inventory.csv",
+        "--out",
+        out,
+        "--org",
+        "Northwind Analytics",
+        "--period",
+        "2026-Q3",
+        "--generated-at",
+        "2026-10-01T00:00:00Z",
+    ]);
+    assert_exit(&o, 0);
+}
+
+#[test]
+fn example_reports_match_golden_files() {
+    let dir = tempfile::tempdir().unwrap();
+    render_example(dir.path());
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let golden = repo("tests/golden/example");
+    let mut mismatched = Vec::new();
+    for name in FORMATS {
+        let got = fs::read(dir.path().join(name)).unwrap();
+        let path = golden.join(name);
+        if update {
+            fs::create_dir_all(&golden).unwrap();
+            fs::write(&path, &got).unwrap();
+            continue;
+        }
+        let want = fs::read(&path).unwrap_or_default();
+        if got != want {
+            let first = got
+                .split(|&b| b == b'\n')
+                .zip(want.split(|&b| b == b'\n'))
+                .position(|(a, b)| a != b)
+                .map_or(0, |i| i + 1);
+            mismatched.push(format!("{name} (first difference on line {first})"));
+        }
+    }
+    assert!(
+        mismatched.is_empty(),
+        "reports differ from tests/golden/example: {}; rerun with UPDATE_GOLDEN=1 and review the diff",
+        mismatched.join(", ")
+    );
+}
+
+#[test]
+fn same_input_gives_same_bytes_and_source_date_epoch_sets_the_time() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for dir in [&a, &b] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_srmatrix"))
+            .args(["report", "-i", "inputs/inventory.csv", "--out"])
+            .arg(dir.path())
+            .current_dir(repo(""))
+            .env("SOURCE_DATE_EPOCH", "1790812800")
+            .output()
+            .unwrap();
+        assert_exit(&o, 0);
+    }
+    for name in FORMATS {
+        let x = fs::read(a.path().join(name)).unwrap();
+        assert_eq!(x, fs::read(b.path().join(name)).unwrap(), "{name}");
+    }
+    let md = fs::read_to_string(a.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("| Generated at | 2026-10-01T00:00:00Z |"),
+        "SOURCE_DATE_EPOCH honoured"
+    );
+}
+
+#[test]
+fn example_report_has_every_section_and_the_expected_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    render_example(dir.path());
+    let md = fs::read_to_string(dir.path().join("report.md")).unwrap();
+    for heading in [
+        "## Summary",
+        "## Findings",
+        "## Responsibility matrix",
+        "### Infrastructure services",
+        "### Container (managed platform) services",
+        "### Abstracted services",
+        "## Controls",
+        "## Category defaults",
+        "## Services in use",
+        "## Unmapped services",
+        "## Resources with no owner team",
+        "## Inputs",
+        "## Methodology",
+    ] {
+        assert!(md.contains(heading), "missing {heading}");
+    }
+    assert!(md.contains("| Organisation | Northwind Analytics |"));
+    assert!(md.contains("| Period | 2026\\-Q3 |") || md.contains("| Period | 2026-Q3 |"));
+    assert!(
+        md.contains("`unmapped-service`"),
+        "the example has unmapped services"
+    );
+    assert!(
+        md.contains("`unowned-resources`"),
+        "the example has untagged resources"
+    );
+
+    let csv_text = fs::read_to_string(dir.path().join("report.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_owned).collect();
+    for col in [
+        "service_id",
+        "service_name",
+        "category",
+        "control_id",
+        "control_title",
+        "domain",
+        "owner",
+        "aws_responsibility",
+        "customer_responsibility",
+        "customer_team",
+        "evidence",
+        "frameworks",
+        "accounts",
+        "regions",
+        "resource_count",
+    ] {
+        assert!(
+            header.iter().any(|h| h == col),
+            "report.csv lacks column {col}"
+        );
+    }
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    let catalog = srmatrix_model::Catalog::builtin().unwrap();
+    let services: std::collections::BTreeSet<&str> =
+        rows.iter().map(|r| r.get(0).unwrap()).collect();
+    assert!(
+        services.len() >= 25,
+        "example uses 25+ mapped services, got {}",
+        services.len()
+    );
+    assert_eq!(
+        rows.len(),
+        services.len() * catalog.controls.len(),
+        "one row per service × control"
+    );
+    for r in &rows {
+        assert!(
+            matches!(r.get(6), Some("AWS" | "Shared" | "Customer")),
+            "owner {:?}",
+            r.get(6)
+        );
+    }
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(!html.contains("<script"), "no script in the page");
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "no external resources"
+    );
+    assert!(stderr(&srmatrix(&["report", "--help"])).is_empty());
+}
+
+#[test]
+fn several_inventories_make_one_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra.csv");
+    fs::write(
+        &extra,
+        "service,account_id,owner_team\nsqs,999999999999,ops\nAWSQueueService,999999999999,ops\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        extra.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "md",
+        "--generated-at",
+        "2026-10-01T00:00:00Z",
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        !out.join("report.html").exists(),
+        "--format md writes only Markdown"
+    );
+    let md = fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        md.contains("999999999999"),
+        "accounts of the second input are in scope"
+    );
+    assert!(md.contains("inputs/inventory\\.csv") || md.contains("inputs/inventory.csv"));
+    assert!(md.contains("extra\\.csv") || md.contains("extra.csv"));
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the `srmatrix` binary run end to end, golden reports, the seed statements,
+//! and bad input.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+mod bad_input;
+mod cli;
+mod golden;
+mod seeds;
