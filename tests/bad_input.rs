@@ -25,20 +25,64 @@ fn fails_with(name: &str, bytes: &[u8], expected: &str) {
 }
 
 #[test]
-fn missing_service_column() {
+fn unknown_header_and_missing_service_column() {
     fails_with(
         "inv.csv",
         b"svc,region\ns3,eu-west-1\n",
-        "inv.csv:1:1: no `service` column in the header (found: `svc`, `region`)",
+        "inv.csv:1:1: cannot tell the format from the header (found: `svc`, `region`); name it with --input-format",
     );
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("inv.csv"), b"svc,region\ns3,eu-west-1\n").unwrap();
+    let o = srmatrix_in(
+        dir.path(),
+        &[
+            "report",
+            "-i",
+            "inv.csv",
+            "--input-format",
+            "native",
+            "--out",
+            "out",
+        ],
+    );
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o)
+            .contains("inv.csv:1:1: no `service` column in the header (found: `svc`, `region`)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn utf16_file_is_named_as_such() {
+    let mut bytes = vec![0xFF, 0xFE];
+    for b in b"service\ns3\n" {
+        bytes.extend([*b, 0]);
+    }
+    fails_with(
+        "inv.csv",
+        &bytes,
+        "inv.csv:1:1: the file is UTF-16 (little-endian)",
+    );
+}
+
+#[test]
+fn truncated_and_fake_gzip() {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &b"service,region\ns3,eu-west-1\n".repeat(2000)).unwrap();
+    let full = gz.finish().unwrap();
+    fails_with("inv.csv.gz", &full[..full.len() / 2], "inv.csv.gz");
+    let (o, _dir) = report_on("fake.csv.gz", b"service\ns3\n");
+    assert_exit(&o, 0);
 }
 
 #[test]
 fn ragged_row() {
     fails_with(
         "inv.csv",
-        b"service,region\r\ns3,eu-west-1\r\n\r\nsqs\r\n",
-        "inv.csv:4:2: row has 1 fields but the header has 2",
+        b"service,region,account_id\r\ns3,eu-west-1,1\r\n\r\nsqs\r\n",
+        "inv.csv:4:2: row has 1 fields but the header has 3",
     );
 }
 
@@ -89,7 +133,11 @@ fn missing_file_and_directory() {
 fn the_second_of_several_inputs_is_named() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("good.csv"), "service\ns3\n").unwrap();
-    fs::write(dir.path().join("bad.csv"), "service,region\ns3\n").unwrap();
+    fs::write(
+        dir.path().join("bad.csv"),
+        "service,region,account_id\ns3\n",
+    )
+    .unwrap();
     let o = srmatrix_in(
         dir.path(),
         &["report", "-i", "good.csv", "bad.csv", "--out", "out"],
@@ -108,7 +156,7 @@ fn header_only_inventory_is_an_empty_report_not_an_error() {
     assert_exit(&o, 0);
     let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(
-        md.contains("0 read, 0 mapped to a service (coverage n/a)"),
+        md.contains("0 read, 0 mapped to a service (no row names a service)"),
         "{md}"
     );
 }
@@ -120,10 +168,14 @@ fn blank_service_rows_are_counted_not_dropped() {
     let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
     assert!(md.contains("`blank-service`"), "{md}");
     assert!(md.contains("line 3, 4"), "{md}");
-    assert!(
-        md.contains("| inv\\.csv | native | 3 | 1 | 0 | 2 |")
-            || md.contains("| inv.csv | native | 3 | 1 | 0 | 2 |"),
-        "{md}"
+    let row = md.lines().find(|l| l.starts_with("| inv")).unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    // | name | format | sha256 | bytes | rows | mapped | unmapped | non-service | non-resource | other | blank service |
+    assert_eq!(&cells[5..12], ["3", "1", "0", "0", "0", "0", "2"], "{row}");
+    assert_eq!(
+        cells[3].trim_matches('`').len(),
+        64,
+        "SHA-256 of the input: {row}"
     );
 }
 

@@ -6,7 +6,28 @@ use std::fs;
 
 use crate::util::{assert_exit, repo, srmatrix, stderr};
 
+/// Documents compared byte for byte with a file in the golden directory (readable diffs).
 const FORMATS: [&str; 3] = ["report.md", "report.html", "report.csv"];
+
+/// Documents compared by SHA-256 with `SHA256SUMS` in the golden directory (too large, or binary,
+/// to keep as files).
+const HASHED: [&str; 7] = [
+    "findings.csv",
+    "team-actions.csv",
+    "crosswalk.csv",
+    "crm.csv",
+    "caiq.csv",
+    "report.json",
+    "report.xlsx",
+];
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 fn render_example(out: &std::path::Path) {
     let out = out.to_str().unwrap();
@@ -22,6 +43,8 @@ fn render_example(out: &std::path::Path) {
         "2026-Q3",
         "--generated-at",
         "2026-10-01T00:00:00Z",
+        "--format",
+        "md,html,csv,json,xlsx",
     ]);
     assert_exit(&o, 0);
 }
@@ -51,6 +74,29 @@ fn example_reports_match_golden_files() {
             mismatched.push(format!("{name} (first difference on line {first})"));
         }
     }
+    let sums: String = HASHED
+        .iter()
+        .map(|name| {
+            format!(
+                "{}  {name}\n",
+                sha256_hex(&fs::read(dir.path().join(name)).unwrap())
+            )
+        })
+        .collect();
+    let sums_path = golden.join("SHA256SUMS");
+    if update {
+        fs::write(&sums_path, &sums).unwrap();
+    } else {
+        let want = fs::read_to_string(&sums_path).unwrap_or_default();
+        for (got, want) in sums.lines().zip(want.lines().chain(std::iter::repeat(""))) {
+            if got != want {
+                mismatched.push(format!(
+                    "{} (SHA-256)",
+                    got.split_whitespace().last().unwrap_or("?")
+                ));
+            }
+        }
+    }
     assert!(
         mismatched.is_empty(),
         "reports differ from tests/golden/example: {}; rerun with UPDATE_GOLDEN=1 and review the diff",
@@ -72,7 +118,13 @@ fn same_input_gives_same_bytes_and_source_date_epoch_sets_the_time() {
             .unwrap();
         assert_exit(&o, 0);
     }
-    for name in FORMATS {
+    for name in FORMATS.iter().chain(&[
+        "findings.csv",
+        "team-actions.csv",
+        "crosswalk.csv",
+        "crm.csv",
+        "caiq.csv",
+    ]) {
         let x = fs::read(a.path().join(name)).unwrap();
         assert_eq!(x, fs::read(b.path().join(name)).unwrap(), "{name}");
     }
@@ -164,10 +216,23 @@ fn example_report_has_every_section_and_the_expected_numbers() {
     }
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("Content-Security-Policy"));
-    assert!(!html.contains("<script"), "no script in the page");
+    assert_eq!(
+        html.matches("<script").count(),
+        1,
+        "one inline script: the matrix filter"
+    );
+    assert!(!html.contains("<script src"), "no external script");
+    assert!(!html.contains("src=\"http"), "no external resources");
+    let csp = html
+        .split("script-src ")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
     assert!(
-        !html.contains("http://") || !html.contains("src=\"http"),
-        "no external resources"
+        csp.starts_with("'sha256-") && !csp.contains("unsafe"),
+        "script allowed by hash only: {csp}"
     );
     assert!(stderr(&srmatrix(&["report", "--help"])).is_empty());
 }
@@ -206,4 +271,78 @@ fn several_inventories_make_one_report() {
     );
     assert!(md.contains("inputs/inventory\\.csv") || md.contains("inputs/inventory.csv"));
     assert!(md.contains("extra\\.csv") || md.contains("extra.csv"));
+}
+
+#[test]
+fn report_json_is_documented() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let doc = fs::read_to_string(repo("docs/report-json.md")).unwrap();
+    for key in v.as_object().unwrap().keys() {
+        assert!(
+            doc.contains(&format!("`{key}`")),
+            "docs/report-json.md does not describe `{key}`"
+        );
+    }
+    for f in v["findings"].as_array().unwrap() {
+        let code = f["code"].as_str().unwrap();
+        assert!(
+            doc.contains(&format!("| `{code}` |")),
+            "finding code {code} undocumented"
+        );
+    }
+}
+
+#[test]
+fn xlsx_workbook_reads_back_with_every_sheet() {
+    use calamine::Reader;
+    let dir = tempfile::tempdir().unwrap();
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "xlsx",
+    ]);
+    assert_exit(&o, 0);
+    let bytes = fs::read(dir.path().join("report.xlsx")).unwrap();
+    assert!(bytes.starts_with(b"PK\x03\x04"), "a zip container");
+    let mut wb: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        wb.sheet_names(),
+        srmatrix_render::xlsx::SHEETS.map(String::from).to_vec()
+    );
+    let catalog = srmatrix_model::Catalog::builtin().unwrap();
+    let resp = wb.worksheet_range("Responsibilities").unwrap();
+    let services = 67;
+    assert_eq!(
+        resp.height(),
+        1 + services * catalog.controls.len(),
+        "header + one row per service × control"
+    );
+    let tracker = wb.worksheet_range("Evidence tracker").unwrap();
+    let header: Vec<String> = tracker
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    for col in ["Evidence link", "Status", "Reviewer", "Review date"] {
+        assert!(header.iter().any(|h| h == col), "{col} in {header:?}");
+    }
 }

@@ -6,6 +6,9 @@
 mod util;
 
 mod bad_input;
+mod browser;
+mod catalog;
 mod cli;
+mod formats;
 mod golden;
 mod seeds;

@@ -1,10 +1,13 @@
 //! File I/O of the binary: catalog and template directories, inputs, atomic output.
 
+use std::cell::RefCell;
 use std::fs::{self, File};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use anyhow::{Context, Result, bail};
+use sha2::{Digest as _, Sha256};
 use srmatrix_model::{Catalog, CatalogSources};
 use srmatrix_render::Templates;
 
@@ -73,16 +76,70 @@ pub fn load_templates(dir: Option<&Path>) -> Result<Templates> {
     Ok(templates)
 }
 
-/// Opens an input for streaming; `-` is standard input.
-pub fn open_input(path: &Path) -> Result<Box<dyn Read>> {
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(io::stdin().lock()));
+/// SHA-256 and size of the bytes that went through a [`Digesting`] reader.
+#[derive(Clone, Default)]
+pub struct Digest(Rc<RefCell<(Sha256, u64)>>);
+
+impl Digest {
+    /// The hex SHA-256 and byte count so far.
+    pub fn finish(&self) -> (String, u64) {
+        let state = self.0.borrow();
+        let hash = state.0.clone().finalize();
+        let hex = hash.iter().fold(String::with_capacity(64), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        });
+        (hex, state.1)
     }
-    if path.is_dir() {
-        bail!("{}: is a directory, not an inventory file", path.display());
+}
+
+/// A reader that hashes the bytes it passes on.
+struct Digesting<R> {
+    inner: R,
+    digest: Digest,
+}
+
+impl<R: Read> Read for Digesting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.digest.0.borrow_mut();
+        state.0.update(&buf[..n]);
+        state.1 += n as u64;
+        Ok(n)
     }
-    let file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
-    Ok(Box::new(BufReader::with_capacity(1 << 16, file)))
+}
+
+/// Opens an input for streaming; `-` is standard input. Gzip input (by its magic bytes, not its
+/// name) is decompressed on the fly. The returned [`Digest`] hashes the bytes as read, once the
+/// reader has been read to its end.
+pub fn open_input(path: &Path) -> Result<(Box<dyn Read>, Digest)> {
+    let digest = Digest::default();
+    let raw: Box<dyn Read> = if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        if path.is_dir() {
+            bail!("{}: is a directory, not an inventory file", path.display());
+        }
+        Box::new(File::open(path).with_context(|| format!("{}: cannot open", path.display()))?)
+    };
+    let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(
+        1 << 16,
+        Digesting {
+            inner: raw,
+            digest: digest.clone(),
+        },
+    ));
+    let head = reader
+        .fill_buf()
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        return Ok((
+            Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
+            digest,
+        ));
+    }
+    Ok((Box::new(reader), digest))
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temporary file in `dir`, then a rename, so that a
@@ -97,9 +154,26 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("writing {}", target.display()))?;
+    // A temporary file is private (0600); a report is a normal file: keep the mode of the file it
+    // replaces, or make it readable like any other output.
+    #[cfg(unix)]
+    {
+        let mode = fs::metadata(&target)
+            .map(|m| m.permissions())
+            .unwrap_or_else(|_| default_permissions());
+        tmp.as_file()
+            .set_permissions(mode)
+            .with_context(|| format!("setting permissions of {}", target.display()))?;
+    }
     tmp.persist(&target)
         .with_context(|| format!("replacing {}", target.display()))?;
     Ok(target)
+}
+
+#[cfg(unix)]
+fn default_permissions() -> fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    fs::Permissions::from_mode(0o644)
 }
 
 /// Fails when an output file would overwrite one of the inputs.
@@ -134,6 +208,48 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names, ["a.txt"]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("a.txt"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o777,
+                0o644,
+                "a report is not private like a temporary file"
+            );
+        }
+    }
+
+    #[test]
+    fn gzip_is_read_transparently() {
+        use std::io::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inv.csv.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"service\ns3\n").unwrap();
+        fs::write(&path, gz.finish().unwrap()).unwrap();
+        let mut text = String::new();
+        let (mut reader, digest) = open_input(&path).unwrap();
+        reader.read_to_string(&mut text).unwrap();
+        assert_eq!(text, "service\ns3\n");
+        let (hex, bytes) = digest.finish();
+        assert_eq!(
+            bytes,
+            fs::metadata(&path).unwrap().len(),
+            "the compressed bytes are hashed"
+        );
+        assert_eq!(hex.len(), 64);
+        fs::write(&path, b"abc").unwrap();
+        let (mut reader, digest) = open_input(&path).unwrap();
+        reader.read_to_string(&mut text).unwrap();
+        assert_eq!(
+            digest.finish().0,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+            "SHA-256 of abc"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod cmd;
 mod files;
+mod inputs;
 
 use std::process::ExitCode;
 
@@ -24,7 +25,7 @@ const EXIT_ERROR: u8 = 1;
 Responsibility Model, and writes responsibility-assignment reports (Markdown, HTML, CSV): who owns \
 each control (AWS, Shared, Customer), what the customer must do, which team carries it, and what \
 evidence proves it.",
-    after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix explain s3\n  srmatrix catalog services --format csv\n\nExit codes: 0 success, 1 error (bad input, unreadable file, invalid catalog), 2 bad usage."
+    after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix inspect cur-2026-09.csv.gz\n  srmatrix explain s3\n  srmatrix catalog services --format csv\n\nExit codes: 0 success, 1 error (bad input, unreadable file, invalid catalog), 2 bad usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,11 +35,15 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Assess inventories and write the reports.
-    Report(cmd::report::Args),
+    Report(Box<cmd::report::Args>),
     /// Show the responsibilities for one service.
     Explain(cmd::explain::Args),
     /// List or check the catalog.
     Catalog(cmd::catalog::Args),
+    /// Show how inventory files are read: format, columns and import summary, without a report.
+    Inspect(cmd::inspect::Args),
+    /// Work with the report templates.
+    Templates(cmd::templates::Args),
 }
 
 fn main() -> ExitCode {
@@ -47,9 +52,11 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     let result = match cli.command {
-        Command::Report(args) => cmd::report::run(args),
+        Command::Report(args) => cmd::report::run(*args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Catalog(args) => cmd::catalog::run(args),
+        Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Templates(args) => cmd::templates::run(args),
     };
     match result {
         Ok(code) => code,

@@ -13,7 +13,7 @@ use crate::files;
 /// Arguments of `srmatrix catalog`.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  srmatrix catalog services\n  srmatrix catalog controls --format csv > controls.csv\n  srmatrix catalog check --catalog my-catalog/"
+    after_help = "Examples:\n  srmatrix catalog services\n  srmatrix catalog controls --framework nist-800-53 --format csv > controls.csv\n  srmatrix catalog frameworks\n  srmatrix catalog check --catalog my-catalog/"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -25,7 +25,9 @@ enum What {
     /// List the services with their category and identifiers.
     Services(ListArgs),
     /// List the controls with their owner per category and framework references.
-    Controls(ListArgs),
+    Controls(ControlArgs),
+    /// List the frameworks controls are mapped to, with how many controls map to each.
+    Frameworks(ListArgs),
     /// Validate a catalog and print what it holds; exit 1 when it has problems.
     Check(CheckArgs),
 }
@@ -41,6 +43,15 @@ struct ListArgs {
 }
 
 #[derive(clap::Args)]
+struct ControlArgs {
+    #[command(flatten)]
+    list: ListArgs,
+    /// Only controls that map to this framework (`srmatrix catalog frameworks` lists the ids).
+    #[arg(long, value_name = "ID")]
+    framework: Option<String>,
+}
+
+#[derive(clap::Args)]
 struct CheckArgs {
     /// Directory whose catalog files replace the built-in ones by name.
     #[arg(long, value_name = "DIR")]
@@ -52,6 +63,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     match args.what {
         What::Services(a) => services(a),
         What::Controls(a) => controls(a),
+        What::Frameworks(a) => frameworks(a),
         What::Check(a) => check(a),
     }
 }
@@ -70,6 +82,15 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                         s.name.clone(),
                         s.category.to_string(),
                         s.category_reason.clone(),
+                        s.whitepaper_2016.map(|c| c.to_string()).unwrap_or_default(),
+                        s.guidance_category
+                            .map(|c| c.as_str().to_owned())
+                            .unwrap_or_default(),
+                        if s.taxonomies_disagree() {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        },
                         s.iam_prefixes.join(";"),
                         s.billing_codes.join(";"),
                         s.cfn_namespaces.join(";"),
@@ -84,6 +105,9 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                     "name",
                     "category",
                     "category_reason",
+                    "whitepaper_2016",
+                    "guidance_category",
+                    "taxonomies_disagree",
                     "iam_prefixes",
                     "billing_codes",
                     "cfn_namespaces",
@@ -100,10 +124,33 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                 .map(|s| s.id.len())
                 .max()
                 .unwrap_or(0);
+            println!("{:<w$}  {:<14}  {:<14}  name", "id", "category", "guidance");
             for s in &catalog.services {
-                println!("{:<w$}  {:<14}  {}", s.id, s.category.as_str(), s.name);
+                let guidance = s.guidance_category.map_or("-", |g| g.as_str());
+                let flag = if s.taxonomies_disagree() {
+                    "  [taxonomies disagree]"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<w$}  {:<14}  {:<14}  {}{flag}",
+                    s.id,
+                    s.category.as_str(),
+                    guidance,
+                    s.name
+                );
             }
-            println!("\n{} services", catalog.services.len());
+            let disagree = catalog
+                .services
+                .iter()
+                .filter(|s| s.taxonomies_disagree())
+                .count();
+            println!(
+                "\n{} services; {} billing codes that are not services; {} where AWS Prescriptive Guidance's category differs",
+                catalog.services.len(),
+                catalog.billing_codes.len(),
+                disagree
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -121,11 +168,29 @@ struct ControlRow<'a> {
     frameworks: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
-fn controls(args: ListArgs) -> Result<ExitCode> {
+fn controls(args: ControlArgs) -> Result<ExitCode> {
+    let ControlArgs {
+        list: args,
+        framework,
+    } = args;
     let catalog = files::load_catalog(args.catalog.as_deref())?;
+    if let Some(f) = &framework
+        && !catalog.frameworks.iter().any(|x| &x.id == f)
+    {
+        let ids: Vec<&str> = catalog.frameworks.iter().map(|x| x.id.as_str()).collect();
+        anyhow::bail!(
+            "--framework {f}: not in the catalog (frameworks: {})",
+            ids.join(", ")
+        );
+    }
     let rows: Vec<ControlRow<'_>> = catalog
         .controls
         .iter()
+        .filter(|c| {
+            framework
+                .as_ref()
+                .is_none_or(|f| c.frameworks.get(f).is_some_and(|ids| !ids.is_empty()))
+        })
         .map(|c| ControlRow {
             id: &c.id,
             domain: &c.domain,
@@ -196,14 +261,77 @@ fn controls(args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[derive(Serialize)]
+struct FrameworkRow<'a> {
+    id: &'a str,
+    title: &'a str,
+    controls: usize,
+    requirements: usize,
+}
+
+fn frameworks(args: ListArgs) -> Result<ExitCode> {
+    let catalog = files::load_catalog(args.catalog.as_deref())?;
+    let rows: Vec<FrameworkRow<'_>> = catalog
+        .frameworks
+        .iter()
+        .map(|f| {
+            let mut reqs = std::collections::BTreeSet::new();
+            let mut controls = 0;
+            for c in &catalog.controls {
+                if let Some(ids) = c.frameworks.get(&f.id).filter(|ids| !ids.is_empty()) {
+                    controls += 1;
+                    reqs.extend(ids.iter());
+                }
+            }
+            FrameworkRow {
+                id: &f.id,
+                title: &f.title,
+                controls,
+                requirements: reqs.len(),
+            }
+        })
+        .collect();
+    match args.format {
+        ListFormat::Json => write_json(&rows)?,
+        ListFormat::Csv => {
+            let out: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.id.into(),
+                        r.title.into(),
+                        r.controls.to_string(),
+                        r.requirements.to_string(),
+                    ]
+                })
+                .collect();
+            write_csv(&["id", "title", "controls", "requirements"], &out)?;
+        }
+        ListFormat::Text => {
+            println!(
+                "{:<12}  {:>8}  {:>12}  title",
+                "id", "controls", "requirements"
+            );
+            for r in &rows {
+                println!(
+                    "{:<12}  {:>8}  {:>12}  {}",
+                    r.id, r.controls, r.requirements, r.title
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(args: CheckArgs) -> Result<ExitCode> {
     match files::load_catalog(args.catalog.as_deref()) {
         Ok(c) => {
             println!(
-                "{} {}: ok ({} services, {} controls, {} domains, {} frameworks, {} service-specific statements)",
+                "{} {}: ok ({} services, {} non-service billing codes, {} controls, {} domains, {} frameworks, {} service-specific statements)",
                 c.name,
                 c.version,
                 c.services.len(),
+                c.billing_codes.len(),
                 c.controls.len(),
                 c.domains.len(),
                 c.frameworks.len(),

@@ -2,7 +2,9 @@
 
 pub mod catalog;
 pub mod explain;
+pub mod inspect;
 pub mod report;
+pub mod templates;
 
 use std::io::Write;
 

@@ -6,11 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
-use srmatrix_import::{TagKeys, native};
 use srmatrix_model::AssessmentBuilder;
 use srmatrix_render::{Format, ReportContext, ReportMeta};
 
 use crate::files;
+use crate::inputs::{self, InputArgs};
 
 /// Arguments of `srmatrix report`.
 #[derive(clap::Args)]
@@ -18,13 +18,16 @@ use crate::files;
     after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix report --inventory prod.csv dev.csv --org \"Northwind Analytics\" --period 2026-Q3 --format md,csv\n  SOURCE_DATE_EPOCH=1767225600 srmatrix report --inventory inventory.csv   # reproducible output"
 )]
 pub struct Args {
-    /// Inventory CSV files (`-` for standard input); all of them go into one report.
+    /// Inventory files (`-` for standard input; `.gz` read transparently), in any supported
+    /// format; all of them go into one report.
     #[arg(long, short = 'i', required = true, num_args = 1.., value_name = "FILE")]
     inventory: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
     /// Directory the reports are written to (created if missing).
     #[arg(long, short = 'o', default_value = "outputs", value_name = "DIR")]
     out: PathBuf,
-    /// Formats to write, comma-separated.
+    /// Formats to write, comma-separated: md, html, csv, json, xlsx.
     #[arg(
         long,
         short = 'f',
@@ -45,6 +48,20 @@ pub struct Args {
     /// Directory whose templates (report.md, report.html) replace the built-in ones by name.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
+    /// Scope the report to the requirements of these frameworks (repeatable or comma-separated;
+    /// `srmatrix catalog frameworks` lists the ids).
+    #[arg(long, value_delimiter = ',', value_name = "ID")]
+    framework: Vec<String>,
+    /// Taxonomy that groups the services of the matrix: srm (the Shared Responsibility Model
+    /// categories) or guidance (AWS Prescriptive Guidance); default: the catalog's `report_taxonomy`.
+    #[arg(long, value_name = "NAME")]
+    taxonomy: Option<srmatrix_model::Taxonomy>,
+    /// Name printed as "prepared by" in the sign-off block (empty: a line to sign).
+    #[arg(long, default_value = "", value_name = "NAME")]
+    prepared_by: String,
+    /// Name printed as "reviewed by" in the sign-off block.
+    #[arg(long, default_value = "", value_name = "NAME")]
+    reviewed_by: String,
     /// Timestamp printed as generated-at (RFC 3339); default: SOURCE_DATE_EPOCH if set, else now.
     #[arg(long, value_name = "RFC3339")]
     generated_at: Option<String>,
@@ -53,6 +70,15 @@ pub struct Args {
 /// Runs `srmatrix report`.
 pub fn run(args: Args) -> Result<ExitCode> {
     let catalog = files::load_catalog(args.catalog.as_deref())?;
+    for f in &args.framework {
+        if !catalog.frameworks.iter().any(|x| &x.id == f) {
+            let ids: Vec<&str> = catalog.frameworks.iter().map(|x| x.id.as_str()).collect();
+            bail!(
+                "--framework {f}: not in the catalog (frameworks: {})",
+                ids.join(", ")
+            );
+        }
+    }
     let templates = files::load_templates(args.templates.as_deref())?;
     let generated_at = generated_at(args.generated_at.as_deref())?;
     let mut formats = args.format.clone();
@@ -65,14 +91,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .collect();
     files::refuse_overwriting_inputs(&outputs, &args.inventory)?;
 
-    let keys = TagKeys::default();
     let mut builder = AssessmentBuilder::new();
-    for path in &args.inventory {
-        let name = path.display().to_string();
-        let reader = files::open_input(path)?;
-        let input = builder.start_input(&name, native::FORMAT);
-        native::read(&name, reader, &keys, |rec| builder.add(input, rec))?;
-    }
+    inputs::read_all(&args.inventory, &args.input, &mut builder)?;
     let assessment = builder.finish(&catalog);
 
     let meta = ReportMeta {
@@ -80,6 +100,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
         period: args.period.trim().to_owned(),
         generated_at,
         tool: format!("srmatrix {}", env!("CARGO_PKG_VERSION")),
+        frameworks: args.framework.clone(),
+        taxonomy: args.taxonomy.unwrap_or(catalog.report_taxonomy),
+        prepared_by: args.prepared_by.trim().to_owned(),
+        reviewed_by: args.reviewed_by.trim().to_owned(),
     };
     let ctx = ReportContext::new(&assessment, &catalog, meta);
     let documents = srmatrix_render::render(&ctx, &formats, &templates)?;

@@ -5,14 +5,20 @@
 //! of any size is read in constant memory. Columns are resolved once, from the header, before the
 //! loop. Bad input stops with an [`ImportError`] naming the input, line and column.
 //!
-//! Formats: the native inventory ([`native`]).
+//! Formats ([`Format`]): the native inventory ([`native`]), legacy Cost and Usage Reports, CUR
+//! with Athena names and CUR 2.0, FOCUS 1.0-1.2, AWS Config, Tag Editor and Resource Explorer
+//! exports, and ARN lists. The format is detected from the header unless forced.
 
+pub mod format;
 mod lines;
 pub mod native;
+mod reader;
 
 use std::fmt;
 
-pub use srmatrix_model::InventoryRecord;
+pub use format::Format;
+pub use reader::{ImportOptions, ImportStats, read};
+pub use srmatrix_model::{InventoryRecord, RowKind};
 
 /// Which tag keys carry the owner team, environment and data classification.
 #[derive(Debug, Clone)]
@@ -45,15 +51,6 @@ impl Default for TagKeys {
             ]),
         }
     }
-}
-
-/// What an importer read from one input.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ImportStats {
-    /// Format name, as shown in reports.
-    pub format: &'static str,
-    /// Data rows read (header excluded).
-    pub rows: u64,
 }
 
 /// Input that cannot be read. Each variant names the input and, where it applies, the 1-based
@@ -147,6 +144,26 @@ pub enum ImportError {
         column: u64,
         /// The reader's message.
         message: String,
+    },
+    /// No format fits the header.
+    #[error(
+        "{input}:1:1: cannot tell the format from the header (found: {found}); name it with --input-format"
+    )]
+    UnknownFormat {
+        /// Input name.
+        input: String,
+        /// The header as read.
+        found: String,
+    },
+    /// The input is UTF-16, which srmatrix does not read.
+    #[error(
+        "{input}:1:1: the file is UTF-16 ({order}); save it as UTF-8 (CSV UTF-8 in Excel) and run again"
+    )]
+    Utf16 {
+        /// Input name.
+        input: String,
+        /// Byte order: `little-endian` or `big-endian`.
+        order: &'static str,
     },
     /// The input is empty: not even a header.
     #[error("{input}:1:1: the input is empty; a header line is required")]

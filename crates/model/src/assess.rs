@@ -6,12 +6,13 @@
 //! once against the catalog and produces the [`Assessment`]: memory grows with distinct groups,
 //! never with rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::Serialize;
 
-use crate::catalog::{Basis, Catalog, Control, Responsibility, Service};
+use crate::catalog::{Basis, Catalog, Control, Identified, Responsibility, Service};
 use crate::vocab::{Category, Owner};
 
 /// How many example resource ids are kept per service × account × region without an owner team.
@@ -19,11 +20,27 @@ pub const UNOWNED_SAMPLES: usize = 5;
 /// How many line numbers are kept for a row problem.
 pub const LINE_SAMPLES: usize = 10;
 
+/// What a row stands for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RowKind<'a> {
+    /// A resource, or usage of one: assessed.
+    #[default]
+    Resource,
+    /// A billing row that is no resource (tax, credit, refund, fee ...): counted by type.
+    NonResource,
+    /// A row of another cloud provider (FOCUS exports): counted by provider.
+    OtherProvider(&'a str),
+}
+
 /// One inventory row, as the importer read it. Fields borrow from the importer's record buffer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct InventoryRecord<'a> {
     /// 1-based line of the row in its input.
     pub line: u64,
+    /// What the row stands for.
+    pub kind: RowKind<'a>,
+    /// Billing line-item type or charge category, when the format has one (`Usage`, `Tax`).
+    pub line_item_type: &'a str,
     /// Service in any identifier form, as written.
     pub service: &'a str,
     /// AWS account id.
@@ -40,8 +57,10 @@ pub struct InventoryRecord<'a> {
     pub environment: &'a str,
     /// Data classification (public, internal, confidential, restricted ...).
     pub data_classification: &'a str,
-    /// Number of resources the row stands for (1 for one resource per row).
-    pub resource_count: u64,
+    /// Resources the row stands for: `Some(n)` when the format says so (a native row is one
+    /// resource, or `n` when pre-aggregated); `None` for billing line items, whose resources are
+    /// counted as distinct resource ids.
+    pub resource_count: Option<u64>,
 }
 
 /// Choices that shape an assessment beyond the catalog.
@@ -132,10 +151,39 @@ pub struct InputSummary {
     pub unmapped_rows: u64,
     /// Rows with an empty service cell.
     pub blank_service_rows: u64,
+    /// Rows whose identifier is a billing code that is not a service (data transfer, support ...).
+    pub non_service_rows: u64,
+    /// Billing rows that are no resource (tax, credits, refunds, fees ...).
+    pub non_resource_rows: u64,
+    /// Rows of other cloud providers, per provider.
+    pub other_provider_rows: BTreeMap<String, u64>,
+    /// Rows per billing line-item type or charge category (all rows of formats that have one).
+    pub line_item_types: BTreeMap<String, u64>,
+    /// Rows one field longer or shorter than the header, read as they were.
+    pub ragged_rows: u64,
+    /// Header names that appear more than once (the first non-empty value was used).
+    pub duplicate_columns: Vec<String>,
+    /// SHA-256 of the input's bytes as read (before decompression), hex.
+    pub sha256: String,
+    /// Size of the input in bytes as read.
+    pub bytes: u64,
     /// Rows with an empty resource id.
     pub blank_resource_ids: u64,
     /// Resources the rows stand for.
     pub resources: u64,
+}
+
+impl InputSummary {
+    /// Rows accounted for: every row lands in exactly one of mapped, unmapped, non-service,
+    /// blank service, non-resource or other provider. Equal to [`InputSummary::rows`].
+    pub fn accounted_rows(&self) -> u64 {
+        self.mapped_rows
+            + self.unmapped_rows
+            + self.non_service_rows
+            + self.blank_service_rows
+            + self.non_resource_rows
+            + self.other_provider_rows.values().sum::<u64>()
+    }
 }
 
 /// A service of the catalog that the inventory uses.
@@ -193,6 +241,21 @@ pub struct UnmappedService {
     pub inputs: BTreeSet<String>,
 }
 
+/// Rows of billing codes that are not services, per group.
+#[derive(Debug, Clone, Serialize)]
+pub struct NonServiceCharges {
+    /// Group id (`data-transfer`).
+    pub group: String,
+    /// Group title.
+    pub title: String,
+    /// Rows.
+    pub rows: u64,
+    /// The codes as written.
+    pub codes: BTreeSet<String>,
+    /// Accounts.
+    pub accounts: BTreeSet<String>,
+}
+
 /// Resources without an owner team, per service × account × region.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnownedResources {
@@ -217,6 +280,8 @@ pub struct Assessment<'c> {
     pub services: Vec<ServiceUse<'c>>,
     /// Identifiers that could not be mapped, sorted.
     pub unmapped: Vec<UnmappedService>,
+    /// Billing codes that are not services, per group in catalog order.
+    pub non_service: Vec<NonServiceCharges>,
     /// Resources with no owner team, sorted.
     pub unowned: Vec<UnownedResources>,
     /// Every account seen.
@@ -266,12 +331,44 @@ struct Tally {
     rows: u64,
     resources: u64,
     blank_resource_ids: u64,
+    distinct: HashSet<u64>,
+}
+
+impl Tally {
+    fn resources(&self) -> u64 {
+        self.resources + self.distinct.len() as u64
+    }
 }
 
 #[derive(Default)]
 struct UnownedTally {
     resources: u64,
+    distinct: HashSet<u64>,
     examples: Vec<String>,
+}
+
+/// Counts a row's resources: explicit counts add up; a line item adds its resource id once, and
+/// line items without an id count as one unidentified resource of their group (`group` is the
+/// hash of the group key), as the documented SQL aggregation counts them.
+fn count_resources(
+    resources: &mut u64,
+    distinct: &mut HashSet<u64>,
+    rec: &InventoryRecord<'_>,
+    group: u64,
+) {
+    match rec.resource_count {
+        Some(n) => *resources += n,
+        None => {
+            let id = rec.resource_id.trim();
+            if id.is_empty() {
+                distinct.insert(group);
+            } else {
+                let mut h = DefaultHasher::new();
+                id.hash(&mut h);
+                distinct.insert(h.finish());
+            }
+        }
+    }
 }
 
 #[derive(Default)]
@@ -281,6 +378,23 @@ struct InputTally {
     rows: u64,
     blank_service_lines: Vec<u64>,
     blank_service_rows: u64,
+    non_resource_rows: u64,
+    other_provider_rows: BTreeMap<String, u64>,
+    line_item_types: BTreeMap<String, u64>,
+    ragged_rows: u64,
+    duplicate_columns: Vec<String>,
+    sha256: String,
+    bytes: u64,
+}
+
+/// Adds one to a count keyed by a borrowed string, allocating only for a new key.
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
 }
 
 /// Aggregates inventory records as they stream in.
@@ -288,6 +402,9 @@ struct InputTally {
 pub struct AssessmentBuilder {
     inputs: Vec<InputTally>,
     groups: HashMap<String, Tally>,
+    /// Resources per input × service identifier, so that a resource billed under several groups
+    /// (its tags changed during the period) counts once for its service.
+    per_service: HashMap<String, Tally>,
     unowned: HashMap<String, UnownedTally>,
     key: String,
 }
@@ -327,12 +444,51 @@ impl AssessmentBuilder {
         self.inputs.len() - 1
     }
 
+    /// Records what the importer learnt about an input once it has read it: its format (detected
+    /// from the header), rows read ragged, and header names that appear twice.
+    pub fn input_details(
+        &mut self,
+        input: usize,
+        format: &str,
+        ragged_rows: u64,
+        duplicate_columns: &[String],
+    ) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            format.clone_into(&mut t.format);
+            t.ragged_rows = ragged_rows;
+            t.duplicate_columns = duplicate_columns.to_vec();
+        }
+    }
+
+    /// Records the SHA-256 and size of an input's bytes.
+    pub fn input_digest(&mut self, input: usize, sha256: &str, bytes: u64) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            sha256.clone_into(&mut t.sha256);
+            t.bytes = bytes;
+        }
+    }
+
     /// Counts one record of an input.
     pub fn add(&mut self, input: usize, rec: &InventoryRecord<'_>) {
         let Some(tally) = self.inputs.get_mut(input) else {
             return;
         };
         tally.rows += 1;
+        let lit = rec.line_item_type.trim();
+        if !lit.is_empty() {
+            bump(&mut tally.line_item_types, lit);
+        }
+        match rec.kind {
+            RowKind::Resource => {}
+            RowKind::NonResource => {
+                tally.non_resource_rows += 1;
+                return;
+            }
+            RowKind::OtherProvider(p) => {
+                bump(&mut tally.other_provider_rows, p.trim());
+                return;
+            }
+        }
         let service = rec.service.trim();
         if service.is_empty() {
             tally.blank_service_rows += 1;
@@ -358,8 +514,23 @@ impl AssessmentBuilder {
             Some(g) => g,
             None => self.groups.entry(self.key.clone()).or_default(),
         };
+        let group_hash = {
+            let mut h = DefaultHasher::new();
+            // Distinct from any resource id's hash: the key is length-prefixed.
+            ("group", self.key.as_str()).hash(&mut h);
+            h.finish()
+        };
         group.rows += 1;
-        group.resources += rec.resource_count;
+        count_resources(&mut group.resources, &mut group.distinct, rec, group_hash);
+        self.key.clear();
+        push_field(&mut self.key, &input.to_string());
+        push_field(&mut self.key, service);
+        let per = match self.per_service.get_mut(self.key.as_str()) {
+            Some(p) => p,
+            None => self.per_service.entry(self.key.clone()).or_default(),
+        };
+        per.rows += 1;
+        count_resources(&mut per.resources, &mut per.distinct, rec, group_hash);
         if rec.resource_id.trim().is_empty() {
             group.blank_resource_ids += 1;
         }
@@ -372,15 +543,18 @@ impl AssessmentBuilder {
                 Some(u) => u,
                 None => self.unowned.entry(self.key.clone()).or_default(),
             };
-            u.resources += rec.resource_count;
+            count_resources(&mut u.resources, &mut u.distinct, rec, group_hash);
             let id = rec.resource_id.trim();
             if !id.is_empty() && u.examples.len() < UNOWNED_SAMPLES {
                 let ty = rec.resource_type.trim();
-                u.examples.push(if ty.is_empty() {
+                let example = if ty.is_empty() {
                     id.to_owned()
                 } else {
                     format!("{id} ({ty})")
-                });
+                };
+                if !u.examples.contains(&example) {
+                    u.examples.push(example);
+                }
             }
         }
     }
@@ -401,10 +575,18 @@ impl AssessmentBuilder {
                 format: t.format.clone(),
                 rows: t.rows,
                 blank_service_rows: t.blank_service_rows,
+                non_resource_rows: t.non_resource_rows,
+                other_provider_rows: t.other_provider_rows.clone(),
+                line_item_types: t.line_item_types.clone(),
+                ragged_rows: t.ragged_rows,
+                duplicate_columns: t.duplicate_columns.clone(),
+                sha256: t.sha256.clone(),
+                bytes: t.bytes,
                 ..InputSummary::default()
             })
             .collect();
-        let mut resolved: HashMap<String, Option<usize>> = HashMap::new();
+        let mut resolved: HashMap<String, Option<Identified>> = HashMap::new();
+        let mut non_service: BTreeMap<usize, NonServiceCharges> = BTreeMap::new();
         let mut uses: BTreeMap<usize, ServiceUse<'_>> = BTreeMap::new();
         let mut unmapped: BTreeMap<String, UnmappedService> = BTreeMap::new();
         let mut accounts = BTreeSet::new();
@@ -420,7 +602,6 @@ impl AssessmentBuilder {
             };
             let input: usize = input.parse().unwrap_or_default();
             let summary = &mut inputs[input];
-            summary.resources += tally.resources;
             summary.blank_resource_ids += tally.blank_resource_ids;
             for (set, v) in [
                 (&mut accounts, account),
@@ -431,10 +612,30 @@ impl AssessmentBuilder {
                     set.insert(v.to_owned());
                 }
             }
-            let idx = *resolved
+            let found = *resolved
                 .entry(service.to_owned())
-                .or_insert_with(|| catalog.lookup(service));
-            let Some(idx) = idx else {
+                .or_insert_with(|| catalog.identify(service));
+            if let Some(Identified::Billing(b)) = found {
+                summary.non_service_rows += tally.rows;
+                let code = &catalog.billing_codes[b];
+                let group = &catalog.billing_groups[code.group];
+                let n = non_service
+                    .entry(code.group)
+                    .or_insert_with(|| NonServiceCharges {
+                        group: group.id.clone(),
+                        title: group.title.clone(),
+                        rows: 0,
+                        codes: BTreeSet::new(),
+                        accounts: BTreeSet::new(),
+                    });
+                n.rows += tally.rows;
+                n.codes.insert(service.to_owned());
+                if !account.is_empty() {
+                    n.accounts.insert(account.to_owned());
+                }
+                continue;
+            }
+            let Some(Identified::Service(idx)) = found else {
                 summary.unmapped_rows += tally.rows;
                 let u = unmapped
                     .entry(service.to_owned())
@@ -446,7 +647,6 @@ impl AssessmentBuilder {
                         inputs: BTreeSet::new(),
                     });
                 u.rows += tally.rows;
-                u.resources += tally.resources;
                 if !account.is_empty() {
                     u.accounts.insert(account.to_owned());
                 }
@@ -457,7 +657,6 @@ impl AssessmentBuilder {
             let u = uses.entry(idx).or_insert_with(|| new_use(catalog, idx));
             u.spellings.insert(service.to_owned());
             u.rows += tally.rows;
-            u.resources += tally.resources;
             for (set, v) in [
                 (&mut u.accounts, account),
                 (&mut u.regions, region),
@@ -469,12 +668,44 @@ impl AssessmentBuilder {
                 }
             }
             if !class.is_empty() && options.is_sensitive(class) {
-                u.sensitive_resources += tally.resources;
+                u.sensitive_resources += tally.resources();
             }
             if team.is_empty() {
-                u.unowned_resources += tally.resources;
+                u.unowned_resources += tally.resources();
             } else {
-                *u.teams.entry(team.to_owned()).or_default() += tally.resources;
+                *u.teams.entry(team.to_owned()).or_default() += tally.resources();
+            }
+        }
+
+        // Resources: per input and identifier exactly; per service, distinct ids over all its
+        // spellings and inputs.
+        let mut service_ids: BTreeMap<usize, (u64, HashSet<u64>)> = BTreeMap::new();
+        let mut unmapped_ids: BTreeMap<String, (u64, HashSet<u64>)> = BTreeMap::new();
+        for (key, tally) in &self.per_service {
+            let f = split_fields(key);
+            let [input, service] = f[..] else {
+                continue;
+            };
+            let input: usize = input.parse().unwrap_or_default();
+            if let Some(summary) = inputs.get_mut(input) {
+                summary.resources += tally.resources();
+            }
+            let slot = match resolved.get(service).copied().flatten() {
+                Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
+                Some(Identified::Billing(_)) => continue,
+                None => unmapped_ids.entry(service.to_owned()).or_default(),
+            };
+            slot.0 += tally.resources;
+            slot.1.extend(tally.distinct.iter().copied());
+        }
+        for (i, (explicit, ids)) in service_ids {
+            if let Some(u) = uses.get_mut(&i) {
+                u.resources = explicit + ids.len() as u64;
+            }
+        }
+        for (ident, (explicit, ids)) in unmapped_ids {
+            if let Some(u) = unmapped.get_mut(&ident) {
+                u.resources = explicit + ids.len() as u64;
             }
         }
 
@@ -488,14 +719,15 @@ impl AssessmentBuilder {
                     return None;
                 };
                 let service = match resolved.get(service).copied().flatten() {
-                    Some(i) => catalog.services[i].id.clone(),
+                    Some(Identified::Service(i)) => catalog.services[i].id.clone(),
+                    Some(Identified::Billing(_)) => return None,
                     None => service.to_owned(),
                 };
                 Some(UnownedResources {
                     service,
                     account_id: account.to_owned(),
                     region: region.to_owned(),
-                    resources: t.resources,
+                    resources: t.resources + t.distinct.len() as u64,
                     examples: t.examples,
                 })
             })
@@ -529,6 +761,7 @@ impl AssessmentBuilder {
             inputs,
             services,
             unmapped,
+            non_service: non_service.into_values().collect(),
             unowned,
             accounts,
             regions,
@@ -573,6 +806,52 @@ fn findings(
     unmapped: &[UnmappedService],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    for t in inputs {
+        if t.ragged_rows > 0 {
+            out.push(Finding {
+                code: "ragged-rows",
+                severity: Severity::Low,
+                subject: t.name.clone(),
+                count: t.ragged_rows,
+                message: format!(
+                    "{} row(s) of {} have one field more or fewer than the header; they were read by position, as billing exports are known to write them.",
+                    t.ragged_rows, t.name
+                ),
+                action: "Check that the export was not cut or edited; nothing to do if it came from AWS as it is.".into(),
+            });
+        }
+        if !t.duplicate_columns.is_empty() {
+            out.push(Finding {
+                code: "duplicate-columns",
+                severity: Severity::Low,
+                subject: t.name.clone(),
+                count: t.duplicate_columns.len() as u64,
+                message: format!(
+                    "The header of {} names {} more than once; the first of each was read.",
+                    t.name,
+                    t.duplicate_columns.join(", ")
+                ),
+                action: "Check that the first column of each name holds the values you expect."
+                    .into(),
+            });
+        }
+        let other: u64 = t.other_provider_rows.values().sum();
+        if other > 0 {
+            let names: Vec<&str> = t.other_provider_rows.keys().map(String::as_str).collect();
+            out.push(Finding {
+                code: "other-provider-rows",
+                severity: Severity::Low,
+                subject: t.name.clone(),
+                count: other,
+                message: format!(
+                    "{other} row(s) of {} belong to other providers ({}); they are out of scope of the AWS model and counted, not assessed.",
+                    t.name,
+                    names.join(", ")
+                ),
+                action: "Assess those providers with their own shared responsibility model.".into(),
+            });
+        }
+    }
     for s in services.iter().filter(|s| s.sensitive_resources > 0) {
         let controls: Vec<&str> = s
             .responsibilities
@@ -687,7 +966,7 @@ mod tests {
             region: "eu-west-1",
             resource_id: id,
             owner_team: team,
-            resource_count: 1,
+            resource_count: Some(1),
             ..InventoryRecord::default()
         }
     }
@@ -729,12 +1008,7 @@ mod tests {
         b.add(j, &rec(4, "ec2", "111", "", "i-2"));
         let a = b.finish(&cat);
         for s in &a.inputs {
-            assert_eq!(
-                s.rows,
-                s.mapped_rows + s.unmapped_rows + s.blank_service_rows,
-                "{}",
-                s.name
-            );
+            assert_eq!(s.rows, s.accounted_rows(), "{}", s.name);
         }
         assert_eq!(a.total_rows(), 5);
         assert_eq!(a.unmapped.len(), 1);
@@ -757,6 +1031,71 @@ mod tests {
             a.findings[0].message.contains("line 2"),
             "{}",
             a.findings[0].message
+        );
+    }
+
+    #[test]
+    fn row_kinds_and_billing_codes_are_counted_apart() {
+        let mut s = CatalogSources::builtin();
+        s.services.text =
+            "id,name,category,billing_codes\ns3,Amazon S3,abstracted,AmazonS3\n".into();
+        s.statements.text = String::new();
+        s.billing.text =
+            "code,group,name\nAWSDataTransfer,data-transfer,AWS Data Transfer\n".into();
+        let cat = Catalog::load(&s).unwrap();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("cur.csv", "cur");
+        let usage = InventoryRecord {
+            line_item_type: "Usage",
+            ..rec(2, "AmazonS3", "1", "t", "b")
+        };
+        b.add(i, &usage);
+        b.add(
+            i,
+            &InventoryRecord {
+                line_item_type: "Usage",
+                ..rec(3, "AWSDataTransfer", "1", "", "")
+            },
+        );
+        b.add(
+            i,
+            &InventoryRecord {
+                kind: RowKind::NonResource,
+                line_item_type: "Tax",
+                ..rec(4, "AmazonS3", "1", "", "")
+            },
+        );
+        b.add(
+            i,
+            &InventoryRecord {
+                kind: RowKind::OtherProvider("Microsoft"),
+                ..rec(5, "Virtual Machines", "", "", "")
+            },
+        );
+        let a = b.finish(&cat);
+        let s = &a.inputs[0];
+        assert_eq!(
+            (
+                s.rows,
+                s.mapped_rows,
+                s.non_service_rows,
+                s.non_resource_rows
+            ),
+            (4, 1, 1, 1)
+        );
+        assert_eq!(s.other_provider_rows.get("Microsoft"), Some(&1));
+        assert_eq!(s.line_item_types.get("Usage"), Some(&2));
+        assert_eq!(s.line_item_types.get("Tax"), Some(&1));
+        assert_eq!(s.accounted_rows(), s.rows);
+        assert_eq!(a.non_service.len(), 1);
+        assert_eq!(a.non_service[0].group, "data-transfer");
+        assert!(
+            a.unmapped.is_empty(),
+            "a billing code is not an unmapped service"
+        );
+        assert!(
+            a.unowned.is_empty(),
+            "non-service rows are not unowned resources"
         );
     }
 

@@ -21,6 +21,8 @@ pub const SERVICES_FILE: &str = "services.csv";
 pub const CONTROLS_FILE: &str = "controls.toml";
 /// File name of the service-specific statements.
 pub const STATEMENTS_FILE: &str = "statements.toml";
+/// File name of the billing codes that are not services.
+pub const BILLING_FILE: &str = "billing-codes.csv";
 
 /// One catalog file: where it came from and its text.
 #[derive(Debug, Clone)]
@@ -51,6 +53,8 @@ pub struct CatalogSources {
     pub controls: SourceFile,
     /// `statements.toml`.
     pub statements: SourceFile,
+    /// `billing-codes.csv`.
+    pub billing: SourceFile,
 }
 
 impl CatalogSources {
@@ -73,6 +77,10 @@ impl CatalogSources {
                 STATEMENTS_FILE,
                 include_str!("../../../catalog/statements.toml"),
             ),
+            billing: SourceFile::builtin(
+                BILLING_FILE,
+                include_str!("../../../catalog/billing-codes.csv"),
+            ),
         }
     }
 
@@ -83,13 +91,19 @@ impl CatalogSources {
             SERVICES_FILE => Some(&mut self.services),
             CONTROLS_FILE => Some(&mut self.controls),
             STATEMENTS_FILE => Some(&mut self.statements),
+            BILLING_FILE => Some(&mut self.billing),
             _ => None,
         }
     }
 
     /// The file names a catalog directory may hold.
-    pub const FILE_NAMES: [&'static str; 4] =
-        [CATALOG_FILE, SERVICES_FILE, CONTROLS_FILE, STATEMENTS_FILE];
+    pub const FILE_NAMES: [&'static str; 5] = [
+        CATALOG_FILE,
+        SERVICES_FILE,
+        CONTROLS_FILE,
+        STATEMENTS_FILE,
+        BILLING_FILE,
+    ];
 }
 
 /// Descriptive text of a service category.
@@ -143,6 +157,10 @@ pub struct Service {
     pub category: Category,
     /// Why this category, when not obvious.
     pub category_reason: String,
+    /// The category the AWS Security Best Practices whitepaper (2016) names, when it names the service.
+    pub whitepaper_2016: Option<Category>,
+    /// The category in AWS Prescriptive Guidance's taxonomy, when it places the service.
+    pub guidance_category: Option<GuidanceCategory>,
     /// IAM service prefixes and ARN namespaces.
     pub iam_prefixes: Vec<String>,
     /// Cost and Usage Report product codes.
@@ -158,6 +176,13 @@ pub struct Service {
 }
 
 impl Service {
+    /// Whether the two taxonomies disagree: the guidance places the service in a category that
+    /// does not correspond to the category the catalog uses for its responsibilities.
+    pub fn taxonomies_disagree(&self) -> bool {
+        self.guidance_category
+            .is_some_and(|g| g.corresponding() != self.category)
+    }
+
     /// Every identifier of the service, the id and name first.
     pub fn identifiers(&self) -> impl Iterator<Item = &str> {
         [self.id.as_str(), self.name.as_str()].into_iter().chain(
@@ -170,6 +195,125 @@ impl Service {
                 .map(String::as_str),
         )
     }
+}
+
+/// A category of AWS Prescriptive Guidance's taxonomy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuidanceCategory {
+    /// EC2-like: the customer manages the operating system.
+    Infrastructure,
+    /// EKS, ECS, ECR, Fargate: container orchestration and images.
+    Container,
+    /// Lambda-like: no server to manage.
+    Serverless,
+}
+
+impl GuidanceCategory {
+    /// The id used in `services.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuidanceCategory::Infrastructure => "infrastructure",
+            GuidanceCategory::Container => "container",
+            GuidanceCategory::Serverless => "serverless",
+        }
+    }
+
+    /// The Shared Responsibility Model category that corresponds to it, for comparing taxonomies.
+    pub fn corresponding(self) -> Category {
+        match self {
+            GuidanceCategory::Infrastructure => Category::Infrastructure,
+            GuidanceCategory::Container => Category::Container,
+            GuidanceCategory::Serverless => Category::Abstracted,
+        }
+    }
+}
+
+impl std::str::FromStr for GuidanceCategory {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            GuidanceCategory::Infrastructure,
+            GuidanceCategory::Container,
+            GuidanceCategory::Serverless,
+        ]
+        .into_iter()
+        .find(|g| g.as_str().eq_ignore_ascii_case(s.trim()))
+        .ok_or_else(|| {
+            format!(
+                "unknown guidance category `{s}` (expected infrastructure, container or serverless)"
+            )
+        })
+    }
+}
+
+/// A taxonomy that groups services in reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Taxonomy {
+    /// The Shared Responsibility Model categories (infrastructure, container, abstracted).
+    Srm,
+    /// AWS Prescriptive Guidance (infrastructure, container, serverless).
+    Guidance,
+}
+
+impl std::str::FromStr for Taxonomy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "srm" => Ok(Taxonomy::Srm),
+            "guidance" => Ok(Taxonomy::Guidance),
+            other => Err(format!(
+                "unknown taxonomy `{other}` (expected srm or guidance)"
+            )),
+        }
+    }
+}
+
+/// Title of a category of AWS Prescriptive Guidance's taxonomy.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidanceCategoryInfo {
+    /// `infrastructure`, `container` or `serverless`.
+    pub id: String,
+    /// Title for reports.
+    pub title: String,
+}
+
+/// A group of billing codes that are not services (data transfer, tax, support ...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BillingGroup {
+    /// Stable id: `data-transfer`.
+    pub id: String,
+    /// Title for reports.
+    pub title: String,
+}
+
+/// A billing code that is not a service.
+#[derive(Debug, Clone, Serialize)]
+pub struct BillingCode {
+    /// The code as billed: `AWSDataTransfer`.
+    pub code: String,
+    /// Index of its group in [`Catalog::billing_groups`].
+    pub group: usize,
+    /// What it is.
+    pub name: String,
+    /// Other spellings.
+    pub aliases: Vec<String>,
+    /// Where it was seen or documented.
+    pub source: String,
+}
+
+/// What an identifier names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Identified {
+    /// A service, by index in [`Catalog::services`].
+    Service(usize),
+    /// A non-service billing code, by index in [`Catalog::billing_codes`].
+    Billing(usize),
 }
 
 /// Who does what for one control, for one category or one service.
@@ -252,6 +396,21 @@ pub struct Catalog {
     pub domains: Vec<Domain>,
     /// Frameworks, in report order.
     pub frameworks: Vec<Framework>,
+    /// The taxonomy reports group services by, unless told otherwise.
+    pub report_taxonomy: Taxonomy,
+    /// Titles of AWS Prescriptive Guidance's categories.
+    pub guidance_categories: Vec<GuidanceCategoryInfo>,
+    /// Groups of non-service billing codes.
+    pub billing_groups: Vec<BillingGroup>,
+    /// Non-service billing codes.
+    pub billing_codes: Vec<BillingCode>,
+    /// CSA CCM SSRM control-ownership term for each owner (`AWS` → `CSP-owned`), and for
+    /// `third-party`.
+    pub ccm_ssrm_ownership: BTreeMap<String, String>,
+    /// FedRAMP CRM "Can Be Inherited from CSP" answer for each owner.
+    pub fedramp_inheritable: BTreeMap<String, String>,
+    /// FedRAMP control origination for each owner.
+    pub fedramp_origination: BTreeMap<String, String>,
     /// Services, sorted by id.
     pub services: Vec<Service>,
     /// Controls, sorted by domain order, then id.
@@ -259,7 +418,7 @@ pub struct Catalog {
     /// Where each file came from, for reports.
     pub origins: Vec<String>,
     statements: HashMap<(usize, usize), Responsibility>,
-    index: HashMap<String, usize>,
+    index: HashMap<String, Identified>,
 }
 
 impl Catalog {
@@ -275,7 +434,37 @@ impl Catalog {
         let categories = categories(&src.catalog, &meta, &mut problems);
         let frameworks = frameworks(&src.catalog, &meta, &mut problems);
         let services = parse_services(&src.services, &mut problems)?;
-        let index = build_index(&src.services, &services, &mut problems);
+        let billing_codes = parse_billing(&src.billing, &meta.billing_group, &mut problems)?;
+        let index = build_index(
+            &src.services,
+            &services,
+            &src.billing,
+            &billing_codes,
+            &mut problems,
+        );
+        for (name, terms) in [
+            ("ccm_ssrm_ownership", &meta.ccm_ssrm_ownership),
+            ("fedramp_inheritable", &meta.fedramp_inheritable),
+            ("fedramp_origination", &meta.fedramp_origination),
+        ] {
+            check_ownership_terms(&src.catalog, name, terms, &mut problems);
+        }
+        let report_taxonomy = match meta.report_taxonomy.as_deref().map(str::parse::<Taxonomy>) {
+            None => Taxonomy::Srm,
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
+                problems.push(
+                    Pos { line: 1, column: 1 }
+                        .problem(&src.catalog, format!("report_taxonomy: {e}")),
+                );
+                Taxonomy::Srm
+            }
+        };
+        for g in &meta.guidance_category {
+            if let Err(e) = g.id.parse::<GuidanceCategory>() {
+                problems.push(Pos { line: 1, column: 1 }.problem(&src.catalog, e));
+            }
+        }
         let raw_controls = parse_toml::<RawControls>(&src.controls)?;
         let controls = build_controls(
             &src.controls,
@@ -301,12 +490,25 @@ impl Catalog {
             categories,
             domains: meta.domain,
             frameworks: frameworks.into_iter().map(|(f, _)| f).collect(),
+            report_taxonomy,
+            guidance_categories: meta.guidance_category,
+            billing_groups: meta.billing_group,
+            billing_codes,
+            ccm_ssrm_ownership: meta.ccm_ssrm_ownership,
+            fedramp_inheritable: meta.fedramp_inheritable,
+            fedramp_origination: meta.fedramp_origination,
             services,
             controls,
-            origins: [&src.catalog, &src.services, &src.controls, &src.statements]
-                .iter()
-                .map(|s| s.origin.clone())
-                .collect(),
+            origins: [
+                &src.catalog,
+                &src.services,
+                &src.controls,
+                &src.statements,
+                &src.billing,
+            ]
+            .iter()
+            .map(|s| s.origin.clone())
+            .collect(),
             statements,
             index,
         })
@@ -316,6 +518,15 @@ impl Catalog {
     /// IAM prefix / ARN namespace, CloudFormation namespace or type (`AWS::S3::Bucket`),
     /// SDK id, alias, or a whole ARN. Case-insensitive; surrounding white space is ignored.
     pub fn lookup(&self, identifier: &str) -> Option<usize> {
+        match self.identify(identifier)? {
+            Identified::Service(i) => Some(i),
+            Identified::Billing(_) => None,
+        }
+    }
+
+    /// Finds what an identifier names: a service (see [`Catalog::lookup`] for the forms
+    /// accepted) or a billing code that is not a service.
+    pub fn identify(&self, identifier: &str) -> Option<Identified> {
         let trimmed = identifier.trim();
         if trimmed.is_empty() {
             return None;
@@ -325,15 +536,54 @@ impl Catalog {
             return Some(i);
         }
         if let Some(rest) = key.strip_prefix("arn:") {
-            // arn:partition:service:region:account:resource
-            let namespace = rest.split(':').nth(1)?;
+            // arn:partition:service:region:account:resource: a partial or scrambled ARN is not
+            // trusted to name a service.
+            let mut parts = rest.splitn(5, ':');
+            let (_partition, namespace) = (parts.next()?, parts.next()?);
+            let (_region, _account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+            if namespace.is_empty() || resource.is_empty() {
+                return None;
+            }
             return self.index.get(namespace).copied();
         }
         let mut parts = key.split("::");
         if let (Some(vendor), Some(ns), Some(_)) = (parts.next(), parts.next(), parts.next()) {
             return self.index.get(&format!("{vendor}::{ns}")).copied();
         }
+        // A bare CloudFormation service name, as Tag Editor writes it (`ElasticLoadBalancingV2`).
+        if !key.contains(':') {
+            return self.index.get(&format!("aws::{key}")).copied();
+        }
         None
+    }
+
+    /// Title of a guidance category (its id when the catalog gives none).
+    pub fn guidance_title(&self, category: GuidanceCategory) -> &str {
+        self.guidance_categories
+            .iter()
+            .find(|g| g.id == category.as_str())
+            .map_or(category.as_str(), |g| g.title.as_str())
+    }
+
+    /// The CSA CCM SSRM control-ownership term for an owner.
+    pub fn ccm_term(&self, owner: Owner) -> &str {
+        self.ccm_ssrm_ownership
+            .get(owner.as_str())
+            .map_or(owner.as_str(), String::as_str)
+    }
+
+    /// The FedRAMP "Can Be Inherited from CSP" answer for an owner.
+    pub fn fedramp_inheritable(&self, owner: Owner) -> &str {
+        self.fedramp_inheritable
+            .get(owner.as_str())
+            .map_or(owner.as_str(), String::as_str)
+    }
+
+    /// The FedRAMP control origination for an owner.
+    pub fn fedramp_origination(&self, owner: Owner) -> &str {
+        self.fedramp_origination
+            .get(owner.as_str())
+            .map_or(owner.as_str(), String::as_str)
     }
 
     /// The service with this canonical id.
@@ -395,6 +645,18 @@ struct RawCatalog {
     category: Vec<Spanned<RawCategory>>,
     domain: Vec<Domain>,
     framework: Vec<Spanned<Framework>>,
+    #[serde(default)]
+    billing_group: Vec<BillingGroup>,
+    #[serde(default)]
+    report_taxonomy: Option<String>,
+    #[serde(default)]
+    guidance_category: Vec<GuidanceCategoryInfo>,
+    #[serde(default)]
+    ccm_ssrm_ownership: BTreeMap<String, String>,
+    #[serde(default)]
+    fedramp_inheritable: BTreeMap<String, String>,
+    #[serde(default)]
+    fedramp_origination: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -552,6 +814,10 @@ struct RawService {
     category: String,
     #[serde(default)]
     category_reason: String,
+    #[serde(default)]
+    whitepaper_2016: String,
+    #[serde(default)]
+    guidance_category: String,
     #[serde(default)]
     iam_prefixes: String,
     #[serde(default)]
@@ -746,6 +1012,28 @@ fn parse_services(
         if raw.name.is_empty() {
             problems.push(at.problem(file, format!("service `{}` has no name", raw.id)));
         }
+        let whitepaper_2016 = match raw.whitepaper_2016.trim() {
+            "" => None,
+            c => match c.parse::<Category>() {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(
+                        at.problem(file, format!("service `{}`: whitepaper_2016: {e}", raw.id)),
+                    );
+                    None
+                }
+            },
+        };
+        let guidance_category = match raw.guidance_category.trim() {
+            "" => None,
+            c => match c.parse::<GuidanceCategory>() {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    problems.push(at.problem(file, format!("service `{}`: {e}", raw.id)));
+                    None
+                }
+            },
+        };
         if let Some(first) = lines.insert(raw.id.clone(), line) {
             problems.push(at.problem(
                 file,
@@ -760,6 +1048,8 @@ fn parse_services(
             name: raw.name,
             category,
             category_reason: raw.category_reason,
+            whitepaper_2016,
+            guidance_category,
             iam_prefixes: split_list(&raw.iam_prefixes),
             billing_codes: split_list(&raw.billing_codes),
             cfn_namespaces: split_list(&raw.cfn_namespaces),
@@ -773,29 +1063,137 @@ fn parse_services(
 }
 
 fn build_index(
-    file: &SourceFile,
+    services_file: &SourceFile,
     services: &[Service],
+    billing_file: &SourceFile,
+    billing: &[BillingCode],
     problems: &mut Vec<Problem>,
-) -> HashMap<String, usize> {
-    let mut index: HashMap<String, usize> = HashMap::new();
-    for (i, s) in services.iter().enumerate() {
-        for ident in s.identifiers() {
-            let key = ident.trim().to_lowercase();
-            match index.get(&key) {
-                Some(&j) if j != i => problems.push(Pos { line: 1, column: 1 }.problem(
+) -> HashMap<String, Identified> {
+    let name = |t: Identified| match t {
+        Identified::Service(i) => format!("service `{}`", services[i].id),
+        Identified::Billing(i) => format!("billing code `{}`", billing[i].code),
+    };
+    let mut index: HashMap<String, Identified> = HashMap::new();
+    let entries = services
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.identifiers().map(move |id| (id, Identified::Service(i))))
+        .chain(billing.iter().enumerate().flat_map(|(i, b)| {
+            std::iter::once(b.code.as_str())
+                .chain(b.aliases.iter().map(String::as_str))
+                .map(move |id| (id, Identified::Billing(i)))
+        }));
+    for (ident, target) in entries {
+        let key = ident.trim().to_lowercase();
+        match index.get(&key) {
+            Some(&other) if other != target => {
+                let file = match target {
+                    Identified::Service(_) => services_file,
+                    Identified::Billing(_) => billing_file,
+                };
+                problems.push(Pos { line: 1, column: 1 }.problem(
                     file,
                     format!(
-                        "identifier `{ident}` names two services: `{}` and `{}`",
-                        services[j].id, s.id
+                        "identifier `{ident}` names two things: {} and {}",
+                        name(other),
+                        name(target)
                     ),
-                )),
-                _ => {
-                    index.insert(key, i);
-                }
+                ));
+            }
+            _ => {
+                index.insert(key, target);
             }
         }
     }
     index
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBillingCode {
+    code: String,
+    group: String,
+    name: String,
+    #[serde(default)]
+    aliases: String,
+    #[serde(default)]
+    source: String,
+}
+
+fn parse_billing(
+    file: &SourceFile,
+    groups: &[BillingGroup],
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<BillingCode>, CatalogError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file.text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| CatalogError::Invalid {
+            problems: vec![Pos { line: 1, column: 1 }.problem(file, e.to_string())],
+        })?
+        .clone();
+    let mut out = Vec::new();
+    for row in rdr.records() {
+        let row = row.map_err(|e| {
+            let line = e.position().map_or(1, |p| p.line());
+            CatalogError::Invalid {
+                problems: vec![Pos { line, column: 1 }.problem(file, e.to_string())],
+            }
+        })?;
+        let at = Pos {
+            line: row.position().map_or(0, |p| p.line()),
+            column: 1,
+        };
+        let raw: RawBillingCode = match row.deserialize(Some(&headers)) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(at.problem(file, e.to_string()));
+                continue;
+            }
+        };
+        let Some(group) = groups.iter().position(|g| g.id == raw.group) else {
+            problems.push(at.problem(
+                file,
+                format!("billing code `{}`: unknown group `{}`", raw.code, raw.group),
+            ));
+            continue;
+        };
+        out.push(BillingCode {
+            code: raw.code,
+            group,
+            name: raw.name,
+            aliases: split_list(&raw.aliases),
+            source: raw.source,
+        });
+    }
+    Ok(out)
+}
+
+fn check_ownership_terms(
+    file: &SourceFile,
+    table: &str,
+    terms: &BTreeMap<String, String>,
+    problems: &mut Vec<Problem>,
+) {
+    if terms.is_empty() {
+        return;
+    }
+    let at = Pos { line: 1, column: 1 };
+    for owner in Owner::ALL {
+        if !terms.contains_key(owner.as_str()) {
+            problems.push(at.problem(file, format!("{table} has no term for `{owner}`")));
+        }
+    }
+    for key in terms.keys() {
+        if key.parse::<Owner>().is_err() && key != "third-party" {
+            problems.push(at.problem(
+                file,
+                format!("ccm_ssrm_ownership: `{key}` is not an owner (AWS, Shared, Customer) or `third-party`"),
+            ));
+        }
+    }
 }
 
 fn build_controls(
@@ -1001,6 +1399,7 @@ source = "test statement"
             assert_eq!(cat.lookup(ident), s3, "{ident}");
         }
         assert_eq!(cat.lookup("EC2 - Other"), cat.service_index("ec2"));
+        assert_eq!(cat.lookup("ec2"), cat.service_index("ec2"));
         assert_eq!(
             cat.lookup("arn:aws:ec2:eu-west-1:123456789012:instance/i-1"),
             cat.service_index("ec2")
@@ -1012,6 +1411,8 @@ source = "test statement"
             "AWS::Nope::Thing",
             "arn:aws",
             "arn:aws:nope:::x",
+            "arn:aws:s3",
+            "arn:aws:s3:::",
         ] {
             assert_eq!(cat.lookup(unknown), None, "{unknown}");
         }
@@ -1033,7 +1434,7 @@ source = "test statement"
         let err = Catalog::load(&sources(&dup, CONTROLS, "")).unwrap_err();
         assert!(
             err.to_string()
-                .contains("identifier `ec2` names two services"),
+                .contains("identifier `ec2` names two things"),
             "{err}"
         );
     }

@@ -16,8 +16,11 @@ pub mod error;
 pub mod vocab;
 
 pub use assess::{
-    AssessOptions, Assessment, AssessmentBuilder, Finding, InventoryRecord, Severity,
+    AssessOptions, Assessment, AssessmentBuilder, Finding, InventoryRecord, RowKind, Severity,
 };
-pub use catalog::{Basis, Catalog, CatalogSources, Control, Responsibility, Service};
+pub use catalog::{
+    Basis, BillingCode, BillingGroup, Catalog, CatalogSources, Control, GuidanceCategory,
+    Identified, Responsibility, Service, Taxonomy,
+};
 pub use error::{CatalogError, Problem};
 pub use vocab::{Category, Owner};

@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 use srmatrix_model::assess::{
-    Assessment, Finding, InputSummary, UnmappedService, UnownedResources,
+    Assessment, Finding, InputSummary, NonServiceCharges, UnmappedService, UnownedResources,
 };
-use srmatrix_model::{Catalog, Category, Owner};
+use srmatrix_model::{Catalog, Category, Control, GuidanceCategory, Owner, Taxonomy};
+
+use crate::views::{CrosswalkFramework, TeamActions, crosswalk, team_actions};
 
 /// What the caller knows about the run, beyond the assessment.
 #[derive(Debug, Clone, Serialize)]
@@ -20,6 +22,14 @@ pub struct ReportMeta {
     pub generated_at: String,
     /// Tool name and version: `srmatrix 0.1.0`.
     pub tool: String,
+    /// Framework ids the report is scoped to; empty for every framework.
+    pub frameworks: Vec<String>,
+    /// The taxonomy that groups services in the matrix.
+    pub taxonomy: Taxonomy,
+    /// Who prepared the report, for the sign-off block (empty: a line to fill in).
+    pub prepared_by: String,
+    /// Who reviewed it.
+    pub reviewed_by: String,
 }
 
 /// Catalog facts shown in a report.
@@ -63,8 +73,18 @@ pub struct Summary {
     pub rows: u64,
     /// Rows mapped to a service.
     pub mapped_rows: u64,
-    /// Mapped rows as a percentage with one decimal (`"97.5"`), `"n/a"` for an empty inventory.
+    /// Mapped rows as a percentage, with one decimal (`"97.5"`), of the rows that name a service
+    /// (mapped, unmapped or blank); `"n/a"` when there are none.
     pub coverage_percent: String,
+    /// Services in use as a percentage of distinct identifiers that name a service (services
+    /// plus unmapped identifiers).
+    pub service_coverage_percent: String,
+    /// Rows of billing codes that are not services.
+    pub non_service_rows: u64,
+    /// Billing rows that are no resource.
+    pub non_resource_rows: u64,
+    /// Rows of other providers.
+    pub other_provider_rows: u64,
     /// Distinct identifiers that could not be mapped.
     pub unmapped_identifiers: usize,
     /// Resources without an owner team.
@@ -156,8 +176,70 @@ pub struct MatrixRow {
     pub name: String,
     /// Category.
     pub category: Category,
+    /// Owner teams of the service's resources (with the no-owner-team marker when some have none).
+    pub teams: Vec<String>,
     /// One cell per control, in control order.
     pub cells: Vec<Cell>,
+}
+
+/// A bar of a chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct Bar {
+    /// Label.
+    pub label: String,
+    /// Value.
+    pub value: u64,
+    /// Bar length in pixels, out of [`CHART_WIDTH`].
+    pub width: u64,
+    /// CSS class (`owner-aws`, `sev-high` ...).
+    pub class: String,
+}
+
+/// A horizontal bar chart, drawn as inline SVG by the HTML template.
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    /// Title.
+    pub title: String,
+    /// Bars.
+    pub bars: Vec<Bar>,
+    /// SVG height in pixels.
+    pub height: u64,
+}
+
+/// Width of the longest bar of a chart, in pixels.
+pub const CHART_WIDTH: u64 = 260;
+
+fn chart(title: &str, bars: Vec<(String, u64, String)>) -> Chart {
+    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1);
+    let height = 24 * bars.len() as u64 + 8;
+    Chart {
+        title: title.to_owned(),
+        bars: bars
+            .into_iter()
+            .map(|(label, value, class)| Bar {
+                label,
+                value,
+                width: if value == 0 {
+                    0
+                } else {
+                    (value * CHART_WIDTH / max).max(2)
+                },
+                class,
+            })
+            .collect(),
+        height,
+    }
+}
+
+/// Matrix rows of one category of the report's taxonomy.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixGroup {
+    /// Category id.
+    pub key: String,
+    /// Category title.
+    pub title: String,
+    /// Services of the category.
+    pub rows: Vec<MatrixRow>,
 }
 
 /// A responsibility of one service for one control.
@@ -171,6 +253,14 @@ pub struct ResponsibilityView {
     pub domain: String,
     /// Owner.
     pub owner: Owner,
+    /// The owner in CSA CCM SSRM control-ownership terms (`CSP-owned`, `CSC-owned` ...).
+    pub ccm_ownership: String,
+    /// FedRAMP CRM "Can Be Inherited from CSP": Yes, Partial, No.
+    pub fedramp_inheritable: String,
+    /// FedRAMP control origination.
+    pub fedramp_origination: String,
+    /// The control's CSA CCM v4 ids.
+    pub ccm_ids: Vec<String>,
     /// What AWS does (Markdown).
     pub aws: String,
     /// What the customer does (Markdown).
@@ -209,6 +299,12 @@ pub struct ServiceView {
     pub category_title: String,
     /// Why this category.
     pub category_reason: String,
+    /// The category the AWS Security Best Practices whitepaper (2016) names, if it names the service.
+    pub whitepaper_2016: Option<String>,
+    /// The category of AWS Prescriptive Guidance's taxonomy, if it places the service.
+    pub guidance_category: Option<String>,
+    /// Whether the guidance's category does not correspond to the catalog's.
+    pub taxonomies_disagree: bool,
     /// Identifiers the inventory used.
     pub spellings: Vec<String>,
     /// Accounts.
@@ -260,16 +356,25 @@ pub struct ReportContext {
     pub categories: Vec<CategoryView>,
     /// Controls, in catalog order.
     pub controls: Vec<ControlView>,
-    /// The responsibility matrix.
-    pub matrix: Vec<MatrixRow>,
+    /// The responsibility matrix, grouped by the categories of the report's taxonomy.
+    pub matrix: Vec<MatrixGroup>,
     /// Services in use.
     pub services: Vec<ServiceView>,
     /// Identifiers that could not be mapped.
     pub unmapped: Vec<UnmappedService>,
+    /// Billing codes that are not services, per group.
+    pub non_service: Vec<NonServiceCharges>,
     /// Resources with no owner team.
     pub unowned: Vec<UnownedResources>,
     /// Findings.
     pub findings: Vec<Finding>,
+    /// Each owner team's customer-side responsibilities; resources with no owner team last.
+    pub team_actions: Vec<TeamActions>,
+    /// Framework requirements with the controls behind them and who owns them.
+    pub crosswalk: Vec<CrosswalkFramework>,
+    /// Summary charts: services by category, matrix cells by owner, customer actions per team,
+    /// findings by severity.
+    pub charts: Vec<Chart>,
 }
 
 impl OwnerCounts {
@@ -291,10 +396,15 @@ fn percent(part: u64, whole: u64) -> String {
     format!("{}.{}", tenths / 10, tenths % 10)
 }
 
-fn frameworks_of(catalog: &Catalog, refs: &BTreeMap<String, Vec<String>>) -> Vec<FrameworkRefs> {
+fn frameworks_of(
+    catalog: &Catalog,
+    scope: &[String],
+    refs: &BTreeMap<String, Vec<String>>,
+) -> Vec<FrameworkRefs> {
     catalog
         .frameworks
         .iter()
+        .filter(|f| scope.is_empty() || scope.contains(&f.id))
         .filter_map(|f| {
             refs.get(&f.id)
                 .filter(|ids| !ids.is_empty())
@@ -316,10 +426,22 @@ fn frameworks_text(refs: &[FrameworkRefs]) -> String {
 
 impl ReportContext {
     /// Builds the context of an assessment.
+    ///
+    /// With frameworks in `meta.frameworks`, only the controls that map to one of them are shown,
+    /// with their references to those frameworks only.
     pub fn new(assessment: &Assessment<'_>, catalog: &Catalog, meta: ReportMeta) -> ReportContext {
+        let scope = meta.frameworks.clone();
+        let in_scope = |c: &Control| {
+            scope.is_empty()
+                || scope
+                    .iter()
+                    .any(|f| c.frameworks.get(f).is_some_and(|ids| !ids.is_empty()))
+        };
         let mut owners: BTreeMap<&str, OwnerCounts> = BTreeMap::new();
+        let mut by_owner: BTreeMap<Owner, u64> = BTreeMap::new();
         for s in &assessment.services {
-            for r in &s.responsibilities {
+            for r in s.responsibilities.iter().filter(|r| in_scope(r.control)) {
+                *by_owner.entry(r.responsibility.owner).or_default() += 1;
                 owners
                     .entry(r.control.id.as_str())
                     .or_default()
@@ -329,8 +451,9 @@ impl ReportContext {
         let controls: Vec<ControlView> = catalog
             .controls
             .iter()
+            .filter(|c| in_scope(c))
             .map(|c| {
-                let frameworks = frameworks_of(catalog, &c.frameworks);
+                let frameworks = frameworks_of(catalog, &scope, &c.frameworks);
                 ControlView {
                     owners: owners.get(c.id.as_str()).cloned().unwrap_or_default(),
                     id: c.id.clone(),
@@ -348,33 +471,86 @@ impl ReportContext {
             .map(|c| (c.id.as_str(), c.frameworks_text.as_str()))
             .collect();
 
-        let matrix = assessment
+        let rows: Vec<(Category, Option<GuidanceCategory>, MatrixRow)> = assessment
             .services
             .iter()
-            .map(|s| MatrixRow {
-                service: s.service.id.clone(),
-                name: s.service.name.clone(),
-                category: s.service.category,
-                cells: s
-                    .responsibilities
-                    .iter()
-                    .map(|r| Cell {
-                        control: r.control.id.clone(),
-                        owner: r.responsibility.owner,
-                        letter: r.responsibility.owner.letter(),
-                        specific: r.basis == srmatrix_model::Basis::ServiceStatement,
-                    })
-                    .collect(),
+            .map(|s| {
+                (
+                    s.service.category,
+                    s.service.guidance_category,
+                    MatrixRow {
+                        teams: s
+                            .teams
+                            .keys()
+                            .cloned()
+                            .chain(
+                                (s.unowned_resources > 0)
+                                    .then(|| crate::views::NO_OWNER_TEAM.to_owned()),
+                            )
+                            .collect(),
+                        service: s.service.id.clone(),
+                        name: s.service.name.clone(),
+                        category: s.service.category,
+                        cells: s
+                            .responsibilities
+                            .iter()
+                            .filter(|r| in_scope(r.control))
+                            .map(|r| Cell {
+                                control: r.control.id.clone(),
+                                owner: r.responsibility.owner,
+                                letter: r.responsibility.owner.letter(),
+                                specific: r.basis == srmatrix_model::Basis::ServiceStatement,
+                            })
+                            .collect(),
+                    },
+                )
             })
             .collect();
+        let matrix = match meta.taxonomy {
+            Taxonomy::Srm => Category::ALL
+                .iter()
+                .map(|&c| MatrixGroup {
+                    key: c.to_string(),
+                    title: catalog.category_info(c).title.clone(),
+                    rows: rows
+                        .iter()
+                        .filter(|r| r.0 == c)
+                        .map(|r| r.2.clone())
+                        .collect(),
+                })
+                .collect::<Vec<_>>(),
+            Taxonomy::Guidance => [
+                Some(GuidanceCategory::Infrastructure),
+                Some(GuidanceCategory::Container),
+                Some(GuidanceCategory::Serverless),
+                None,
+            ]
+            .iter()
+            .map(|&g| MatrixGroup {
+                key: g.map_or("unplaced", |g| g.as_str()).to_owned(),
+                title: g.map_or_else(
+                    || "Not placed by AWS Prescriptive Guidance".to_owned(),
+                    |g| catalog.guidance_title(g).to_owned(),
+                ),
+                rows: rows
+                    .iter()
+                    .filter(|r| r.1 == g)
+                    .map(|r| r.2.clone())
+                    .collect(),
+            })
+            .collect(),
+        }
+        .into_iter()
+        .filter(|g| !g.rows.is_empty())
+        .collect();
 
-        let services = assessment
+        let services: Vec<ServiceView> = assessment
             .services
             .iter()
             .map(|s| {
                 let teams: Vec<String> = s.teams.keys().cloned().collect();
                 let mut owners = OwnerCounts::default();
-                for r in &s.responsibilities {
+                for r in s.responsibilities.iter().filter(|r| in_scope(r.control)) {
                     owners.add(r.responsibility.owner);
                 }
                 ServiceView {
@@ -382,8 +558,12 @@ impl ReportContext {
                     specific_statements: s
                         .responsibilities
                         .iter()
+                        .filter(|r| in_scope(r.control))
                         .filter(|r| r.basis == srmatrix_model::Basis::ServiceStatement)
                         .count(),
+                    whitepaper_2016: s.service.whitepaper_2016.map(|c| c.to_string()),
+                    guidance_category: s.service.guidance_category.map(|c| c.as_str().to_owned()),
+                    taxonomies_disagree: s.service.taxonomies_disagree(),
                     sensitive_resources: s.sensitive_resources,
                     id: s.service.id.clone(),
                     name: s.service.name.clone(),
@@ -409,11 +589,25 @@ impl ReportContext {
                     responsibilities: s
                         .responsibilities
                         .iter()
+                        .filter(|r| in_scope(r.control))
                         .map(|r| ResponsibilityView {
                             control: r.control.id.clone(),
                             title: r.control.title.clone(),
                             domain: catalog.domain_title(&r.control.domain).to_owned(),
                             owner: r.responsibility.owner,
+                            ccm_ownership: catalog.ccm_term(r.responsibility.owner).to_owned(),
+                            fedramp_inheritable: catalog
+                                .fedramp_inheritable(r.responsibility.owner)
+                                .to_owned(),
+                            fedramp_origination: catalog
+                                .fedramp_origination(r.responsibility.owner)
+                                .to_owned(),
+                            ccm_ids: r
+                                .control
+                                .frameworks
+                                .get("csa-ccm")
+                                .cloned()
+                                .unwrap_or_default(),
                             aws: r.responsibility.aws.clone(),
                             customer: r.responsibility.customer.clone(),
                             evidence: r.responsibility.evidence.clone(),
@@ -434,7 +628,6 @@ impl ReportContext {
             .collect();
 
         let by_cat = assessment.services_by_category();
-        let by_owner = assessment.cells_by_owner();
         let mut by_severity: BTreeMap<srmatrix_model::Severity, u64> = BTreeMap::new();
         for f in &assessment.findings {
             *by_severity.entry(f.severity).or_default() += 1;
@@ -454,13 +647,31 @@ impl ReportContext {
                 .map(|&o| Count {
                     key: o.to_string(),
                     label: o.to_string(),
-                    count: by_owner.get(&o).copied().unwrap_or(0) as u64,
+                    count: by_owner.get(&o).copied().unwrap_or(0),
                 })
                 .collect(),
-            controls: catalog.controls.len(),
+            controls: controls.len(),
             rows: assessment.total_rows(),
             mapped_rows: assessment.mapped_rows(),
-            coverage_percent: percent(assessment.mapped_rows(), assessment.total_rows()),
+            coverage_percent: percent(
+                assessment.mapped_rows(),
+                assessment
+                    .inputs
+                    .iter()
+                    .map(|i| i.mapped_rows + i.unmapped_rows + i.blank_service_rows)
+                    .sum(),
+            ),
+            service_coverage_percent: percent(
+                assessment.services.len() as u64,
+                (assessment.services.len() + assessment.unmapped.len()) as u64,
+            ),
+            non_service_rows: assessment.inputs.iter().map(|i| i.non_service_rows).sum(),
+            non_resource_rows: assessment.inputs.iter().map(|i| i.non_resource_rows).sum(),
+            other_provider_rows: assessment
+                .inputs
+                .iter()
+                .map(|i| i.other_provider_rows.values().sum::<u64>())
+                .sum(),
             unmapped_identifiers: assessment.unmapped.len(),
             unowned_resources: assessment.unowned.iter().map(|u| u.resources).sum(),
             findings_by_severity: by_severity
@@ -489,6 +700,7 @@ impl ReportContext {
                     catalog
                         .controls
                         .iter()
+                        .filter(|c| in_scope(c))
                         .map(|control| {
                             let r = control.for_category(c);
                             ResponsibilityView {
@@ -496,6 +708,18 @@ impl ReportContext {
                                 title: control.title.clone(),
                                 domain: catalog.domain_title(&control.domain).to_owned(),
                                 owner: r.owner,
+                                ccm_ownership: catalog.ccm_term(r.owner).to_owned(),
+                                fedramp_inheritable: catalog
+                                    .fedramp_inheritable(r.owner)
+                                    .to_owned(),
+                                fedramp_origination: catalog
+                                    .fedramp_origination(r.owner)
+                                    .to_owned(),
+                                ccm_ids: control
+                                    .frameworks
+                                    .get("csa-ccm")
+                                    .cloned()
+                                    .unwrap_or_default(),
                                 aws: r.aws.clone(),
                                 customer: r.customer.clone(),
                                 evidence: r.evidence.clone(),
@@ -525,7 +749,61 @@ impl ReportContext {
         } else {
             format!("AWS Shared Responsibility Matrix: {}", meta.organisation)
         };
+        let team_actions = team_actions(&services, &controls);
+        let crosswalk = crosswalk(catalog, &controls);
+        let charts = vec![
+            chart(
+                "Services in use by category",
+                summary
+                    .services_by_category
+                    .iter()
+                    .map(|c| (c.label.clone(), c.count, format!("cat-{}", c.key)))
+                    .collect(),
+            ),
+            chart(
+                "Matrix cells by owner",
+                summary
+                    .cells_by_owner
+                    .iter()
+                    .map(|c| {
+                        (
+                            c.label.clone(),
+                            c.count,
+                            format!("owner-{}", c.key.to_ascii_lowercase()),
+                        )
+                    })
+                    .collect(),
+            ),
+            chart(
+                "Customer actions per team",
+                team_actions
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.team.clone(),
+                            t.actions.len() as u64,
+                            if t.unowned {
+                                "unowned".to_owned()
+                            } else {
+                                "team".to_owned()
+                            },
+                        )
+                    })
+                    .collect(),
+            ),
+            chart(
+                "Findings by severity",
+                summary
+                    .findings_by_severity
+                    .iter()
+                    .map(|c| (c.label.clone(), c.count, format!("sev-{}", c.key)))
+                    .collect(),
+            ),
+        ];
         ReportContext {
+            charts,
+            team_actions,
+            crosswalk,
             title,
             meta,
             catalog: CatalogInfo {
@@ -545,6 +823,7 @@ impl ReportContext {
             matrix,
             services,
             unmapped: assessment.unmapped.clone(),
+            non_service: assessment.non_service.clone(),
             unowned: assessment.unowned.clone(),
             findings: assessment.findings.clone(),
         }

@@ -8,14 +8,17 @@
 
 pub mod context;
 mod csv_out;
+mod html;
 mod text;
+pub mod views;
+pub mod xlsx;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 pub use context::{ReportContext, ReportMeta};
-pub use csv_out::{neutralise_formula, write_report_csv};
+pub use csv_out::{neutralise_formula, write_csv_documents, write_report_csv};
 pub use text::{escape_markdown, markdown_to_html};
 
 /// A document format.
@@ -25,13 +28,27 @@ pub enum Format {
     Markdown,
     /// Self-contained HTML page, `report.html`.
     Html,
-    /// One row per service × control, `report.csv`.
+    /// One row per service × control, `report.csv`, with `findings.csv`, `team-actions.csv`,
+    /// `crosswalk.csv`, `crm.csv` and `caiq.csv`.
     Csv,
+    /// The whole report context, `report.json` (see `docs/report-json.md`).
+    Json,
+    /// An Excel workbook, `report.xlsx`, with an evidence tracker sheet.
+    Xlsx,
 }
 
 impl Format {
     /// Every format, in output order.
-    pub const ALL: [Format; 3] = [Format::Markdown, Format::Html, Format::Csv];
+    pub const ALL: [Format; 5] = [
+        Format::Markdown,
+        Format::Html,
+        Format::Csv,
+        Format::Json,
+        Format::Xlsx,
+    ];
+
+    /// The formats written when none is asked for.
+    pub const DEFAULT: [Format; 3] = [Format::Markdown, Format::Html, Format::Csv];
 
     /// The file the format is written to.
     pub fn file_name(self) -> &'static str {
@@ -39,6 +56,8 @@ impl Format {
             Format::Markdown => "report.md",
             Format::Html => "report.html",
             Format::Csv => "report.csv",
+            Format::Json => "report.json",
+            Format::Xlsx => xlsx::XLSX_FILE,
         }
     }
 
@@ -48,6 +67,8 @@ impl Format {
             Format::Markdown => "md",
             Format::Html => "html",
             Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Xlsx => "xlsx",
         }
     }
 }
@@ -66,8 +87,10 @@ impl FromStr for Format {
             "md" | "markdown" => Ok(Format::Markdown),
             "html" => Ok(Format::Html),
             "csv" => Ok(Format::Csv),
+            "json" => Ok(Format::Json),
+            "xlsx" => Ok(Format::Xlsx),
             other => Err(format!(
-                "unknown format `{other}` (expected md, html or csv)"
+                "unknown format `{other}` (expected md, html, csv, json or xlsx)"
             )),
         }
     }
@@ -95,6 +118,9 @@ pub enum RenderError {
         /// Tera's report.
         message: String,
     },
+    /// The workbook could not be written.
+    #[error("report.xlsx: {0}")]
+    Xlsx(String),
     /// The context could not be serialised.
     #[error("report context: {0}")]
     Context(String),
@@ -128,13 +154,7 @@ impl Templates {
     /// The templates shipped in the binary.
     pub fn builtin() -> Templates {
         let mut sources = BTreeMap::new();
-        for (name, text) in [
-            ("report.md", include_str!("../../../templates/report.md")),
-            (
-                "report.html",
-                include_str!("../../../templates/report.html"),
-            ),
-        ] {
+        for (name, text) in Templates::builtin_sources() {
             sources.insert(
                 name.to_owned(),
                 TemplateSource {
@@ -155,6 +175,17 @@ impl Templates {
                 text,
             },
         );
+    }
+
+    /// The built-in templates: (name, text).
+    pub fn builtin_sources() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("report.md", include_str!("../../../templates/report.md")),
+            (
+                "report.html",
+                include_str!("../../../templates/report.html"),
+            ),
+        ]
     }
 
     /// Where the template of this name comes from.
@@ -199,7 +230,9 @@ pub fn render(
     formats: &[Format],
     templates: &Templates,
 ) -> Result<Vec<Document>, RenderError> {
-    let needs_tera = formats.iter().any(|f| *f != Format::Csv);
+    let needs_tera = formats
+        .iter()
+        .any(|f| matches!(f, Format::Markdown | Format::Html));
     let engine = if needs_tera {
         Some(templates.engine()?)
     } else {
@@ -210,7 +243,17 @@ pub fn render(
     let mut out = Vec::new();
     for &format in formats {
         let bytes = match (format, &engine) {
-            (Format::Csv, _) => write_report_csv(ctx)?,
+            (Format::Csv, _) => {
+                out.extend(write_csv_documents(ctx)?);
+                continue;
+            }
+            (Format::Xlsx, _) => xlsx::write_workbook(ctx)?,
+            (Format::Json, _) => {
+                let mut v = serde_json::to_vec_pretty(ctx)
+                    .map_err(|e| RenderError::Context(e.to_string()))?;
+                v.push(b'\n');
+                v
+            }
             (_, Some(tera)) => {
                 let name = format.file_name();
                 let mut s = tera
@@ -218,6 +261,9 @@ pub fn render(
                     .map_err(|e| templates.error(name, &e))?;
                 if !s.ends_with('\n') {
                     s.push('\n');
+                }
+                if format == Format::Html {
+                    s = html::allow_inline_scripts(&s);
                 }
                 s.into_bytes()
             }
@@ -242,7 +288,16 @@ mod tests {
         assert_eq!(" html ".parse::<Format>(), Ok(Format::Html));
         assert!("pdf".parse::<Format>().is_err());
         let names: Vec<_> = Format::ALL.iter().map(|f| f.file_name()).collect();
-        assert_eq!(names, ["report.md", "report.html", "report.csv"]);
+        assert_eq!(
+            names,
+            [
+                "report.md",
+                "report.html",
+                "report.csv",
+                "report.json",
+                "report.xlsx"
+            ]
+        );
     }
 
     #[test]

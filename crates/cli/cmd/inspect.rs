@@ -1,0 +1,96 @@
+//! `srmatrix inspect`: how inventory files are read, without rendering a report.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use srmatrix_model::AssessmentBuilder;
+
+use crate::files;
+use crate::inputs::{self, InputArgs};
+
+/// Arguments of `srmatrix inspect`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  srmatrix inspect inputs/inventory.csv\n  srmatrix inspect cur-2026-09.csv.gz --team-tag CostCenterOwner\n  srmatrix inspect export.csv --input-format focus"
+)]
+pub struct Args {
+    /// Inventory files (`-` for standard input; `.gz` read transparently).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    input: InputArgs,
+    /// Directory whose catalog files replace the built-in ones by name.
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<PathBuf>,
+}
+
+/// Runs `srmatrix inspect`.
+pub fn run(args: Args) -> Result<ExitCode> {
+    let catalog = files::load_catalog(args.catalog.as_deref())?;
+    let mut builder = AssessmentBuilder::new();
+    let stats = inputs::read_all(&args.files, &args.input, &mut builder)?;
+    let a = builder.finish(&catalog);
+    for (summary, stats) in a.inputs.iter().zip(&stats) {
+        println!("{}", summary.name);
+        println!("  format:             {}", summary.format);
+        if !stats.header.is_empty() {
+            println!("  columns:            {}", stats.header.len());
+        }
+        println!("  rows read:          {}", summary.rows);
+        println!("  mapped to services: {}", summary.mapped_rows);
+        println!("  unmapped:           {}", summary.unmapped_rows);
+        println!("  non-service codes:  {}", summary.non_service_rows);
+        println!("  non-resource rows:  {}", summary.non_resource_rows);
+        for (provider, n) in &summary.other_provider_rows {
+            println!("  other provider:     {n} ({provider})");
+        }
+        println!("  blank service:      {}", summary.blank_service_rows);
+        println!("  blank resource id:  {}", summary.blank_resource_ids);
+        if summary.ragged_rows > 0 {
+            println!("  ragged rows:        {}", summary.ragged_rows);
+        }
+        if !summary.duplicate_columns.is_empty() {
+            println!(
+                "  duplicate columns:  {}",
+                summary.duplicate_columns.join(", ")
+            );
+        }
+        if !summary.line_item_types.is_empty() {
+            println!("  rows per line-item type / charge category:");
+            for (t, n) in &summary.line_item_types {
+                println!("    {t}: {n}");
+            }
+        }
+        println!(
+            "  accounted for:      {} of {} rows",
+            summary.accounted_rows(),
+            summary.rows
+        );
+    }
+    println!();
+    println!("{} service(s) in use:", a.services.len());
+    for s in &a.services {
+        println!(
+            "  {:<24} {:<14} {} row(s), {} resource(s)",
+            s.service.id,
+            s.service.category.as_str(),
+            s.rows,
+            s.resources
+        );
+    }
+    if !a.non_service.is_empty() {
+        println!("non-service billing codes:");
+        for n in &a.non_service {
+            let codes: Vec<&str> = n.codes.iter().map(String::as_str).collect();
+            println!("  {:<24} {} row(s): {}", n.group, n.rows, codes.join(", "));
+        }
+    }
+    if !a.unmapped.is_empty() {
+        println!("unmapped identifiers:");
+        for u in &a.unmapped {
+            println!("  {:?}: {} row(s)", u.identifier, u.rows);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,76 @@
+//! Reading inventory inputs into an assessment: options shared by `report` and `inspect`.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use srmatrix_import::{Format, ImportOptions, ImportStats, TagKeys};
+use srmatrix_model::AssessmentBuilder;
+
+use crate::files;
+
+/// How inputs are read.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Read every input as this format instead of detecting it from the header: native, cur,
+    /// cur-athena, cur2, focus, aws-config, tag-editor, resource-explorer, arn-list.
+    #[arg(long, value_name = "NAME")]
+    input_format: Option<Format>,
+    /// Tag key that names the owner team (repeatable; replaces the defaults Team, owner_team,
+    /// Owner, application, business_unit).
+    #[arg(long = "team-tag", value_name = "KEY")]
+    team_tags: Vec<String>,
+    /// Tag key that names the environment (repeatable; replaces the defaults environment, env, stage).
+    #[arg(long = "env-tag", value_name = "KEY")]
+    env_tags: Vec<String>,
+    /// Tag key that names the data classification (repeatable; replaces the defaults
+    /// data_classification, classification).
+    #[arg(long = "classification-tag", value_name = "KEY")]
+    classification_tags: Vec<String>,
+}
+
+impl InputArgs {
+    /// The importer options these arguments ask for.
+    pub fn options(&self) -> ImportOptions {
+        let mut keys = TagKeys::default();
+        if !self.team_tags.is_empty() {
+            keys.team.clone_from(&self.team_tags);
+        }
+        if !self.env_tags.is_empty() {
+            keys.environment.clone_from(&self.env_tags);
+        }
+        if !self.classification_tags.is_empty() {
+            keys.classification.clone_from(&self.classification_tags);
+        }
+        ImportOptions {
+            format: self.input_format,
+            tag_keys: keys,
+        }
+    }
+}
+
+/// Reads every input into the builder, one after the other, streaming.
+pub fn read_all(
+    paths: &[PathBuf],
+    args: &InputArgs,
+    builder: &mut AssessmentBuilder,
+) -> Result<Vec<ImportStats>> {
+    let opts = args.options();
+    let mut all = Vec::new();
+    for path in paths {
+        let name = path.display().to_string();
+        let (reader, digest) = files::open_input(path)?;
+        let input = builder.start_input(&name, "");
+        // Import errors name the input, line and column themselves.
+        let stats = srmatrix_import::read(&name, reader, &opts, |rec| builder.add(input, rec))?;
+        builder.input_details(
+            input,
+            stats.format.as_str(),
+            stats.ragged_rows,
+            &stats.duplicate_columns,
+        );
+        let (sha256, bytes) = digest.finish();
+        builder.input_digest(input, &sha256, bytes);
+        all.push(stats);
+    }
+    Ok(all)
+}
