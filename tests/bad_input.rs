@@ -170,8 +170,12 @@ fn blank_service_rows_are_counted_not_dropped() {
     assert!(md.contains("line 3, 4"), "{md}");
     let row = md.lines().find(|l| l.starts_with("| inv")).unwrap();
     let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-    // | name | format | sha256 | bytes | rows | mapped | unmapped | non-service | non-resource | other | blank service |
-    assert_eq!(&cells[5..12], ["3", "1", "0", "0", "0", "0", "2"], "{row}");
+    // | name | format | sha256 | bytes | rows | mapped | unmapped | non-service | non-resource | other | out of scope | blank service |
+    assert_eq!(
+        &cells[5..13],
+        ["3", "1", "0", "0", "0", "0", "0", "2"],
+        "{row}"
+    );
     assert_eq!(
         cells[3].trim_matches('`').len(),
         64,

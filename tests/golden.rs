@@ -11,7 +11,7 @@ const FORMATS: [&str; 3] = ["report.md", "report.html", "report.csv"];
 
 /// Documents compared by SHA-256 with `SHA256SUMS` in the golden directory (too large, or binary,
 /// to keep as files).
-const HASHED: [&str; 7] = [
+const HASHED: [&str; 8] = [
     "findings.csv",
     "team-actions.csv",
     "crosswalk.csv",
@@ -19,6 +19,7 @@ const HASHED: [&str; 7] = [
     "caiq.csv",
     "report.json",
     "report.xlsx",
+    "report.oscal.json",
 ];
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -44,7 +45,7 @@ fn render_example(out: &std::path::Path) {
         "--generated-at",
         "2026-10-01T00:00:00Z",
         "--format",
-        "md,html,csv,json,xlsx",
+        "md,html,csv,json,xlsx,oscal",
     ]);
     assert_exit(&o, 0);
 }

@@ -9,10 +9,17 @@ use std::rc::Rc;
 use anyhow::{Context, Result, bail};
 use sha2::{Digest as _, Sha256};
 use srmatrix_model::{Catalog, CatalogSources};
+
+use crate::manifest::FileDigest;
 use srmatrix_render::Templates;
 
 /// Loads the catalog: the built-in files, each replaced by the file of the same name in `dir`.
 pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog> {
+    load_catalog_with_digests(dir).map(|(c, _)| c)
+}
+
+/// Loads the catalog and the SHA-256 of each of its files, for the evidence manifest.
+pub fn load_catalog_with_digests(dir: Option<&Path>) -> Result<(Catalog, Vec<FileDigest>)> {
     let mut sources = CatalogSources::builtin();
     if let Some(dir) = dir {
         if !dir.is_dir() {
@@ -39,7 +46,47 @@ pub fn load_catalog(dir: Option<&Path>) -> Result<Catalog> {
             );
         }
     }
-    Ok(Catalog::load(&sources)?)
+    let digests = [
+        &sources.catalog,
+        &sources.services,
+        &sources.controls,
+        &sources.statements,
+        &sources.billing,
+    ]
+    .iter()
+    .map(|f| crate::manifest::digest_of(&f.origin, f.text.as_bytes()))
+    .collect();
+    Ok((Catalog::load(&sources)?, digests))
+}
+
+/// The policy file to use: `--policy FILE`, else `srmatrix.toml` in the working directory if
+/// there is one.
+pub fn policy_path(flag: Option<&Path>) -> Option<PathBuf> {
+    match flag {
+        Some(p) => Some(p.to_owned()),
+        None => {
+            let default = PathBuf::from(POLICY_FILE);
+            default.is_file().then_some(default)
+        }
+    }
+}
+
+/// The policy file name looked for in the working directory.
+pub const POLICY_FILE: &str = "srmatrix.toml";
+
+/// Loads and validates a policy; returns it with its digest for the manifest.
+pub fn load_policy(path: &Path, catalog: &Catalog) -> Result<(srmatrix_model::Policy, FileDigest)> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the policy", path.display()))?;
+    let source = srmatrix_model::catalog::SourceFile {
+        origin: path.display().to_string(),
+        text,
+    };
+    let policy = srmatrix_model::Policy::load(&source, catalog)?;
+    Ok((
+        policy,
+        crate::manifest::digest_of(&source.origin, source.text.as_bytes()),
+    ))
 }
 
 /// Loads the templates: the built-in ones, each shadowed by a `.md` or `.html` file of the same

@@ -31,7 +31,23 @@ pub struct InputArgs {
 impl InputArgs {
     /// The importer options these arguments ask for.
     pub fn options(&self) -> ImportOptions {
+        self.options_with(None)
+    }
+
+    /// The importer options: tag keys from the flags, else from the policy, else the defaults.
+    pub fn options_with(&self, policy: Option<&srmatrix_model::Policy>) -> ImportOptions {
         let mut keys = TagKeys::default();
+        if let Some(p) = policy {
+            for (slot, given) in [
+                (&mut keys.team, &p.tags.team),
+                (&mut keys.environment, &p.tags.environment),
+                (&mut keys.classification, &p.tags.classification),
+            ] {
+                if !given.is_empty() {
+                    slot.clone_from(given);
+                }
+            }
+        }
         if !self.team_tags.is_empty() {
             keys.team.clone_from(&self.team_tags);
         }
@@ -51,17 +67,16 @@ impl InputArgs {
 /// Reads every input into the builder, one after the other, streaming.
 pub fn read_all(
     paths: &[PathBuf],
-    args: &InputArgs,
+    opts: &ImportOptions,
     builder: &mut AssessmentBuilder,
 ) -> Result<Vec<ImportStats>> {
-    let opts = args.options();
     let mut all = Vec::new();
     for path in paths {
         let name = path.display().to_string();
         let (reader, digest) = files::open_input(path)?;
         let input = builder.start_input(&name, "");
         // Import errors name the input, line and column themselves.
-        let stats = srmatrix_import::read(&name, reader, &opts, |rec| builder.add(input, rec))?;
+        let stats = srmatrix_import::read(&name, reader, opts, |rec| builder.add(input, rec))?;
         builder.input_details(
             input,
             stats.format.as_str(),

@@ -8,6 +8,7 @@
 mod cmd;
 mod files;
 mod inputs;
+mod manifest;
 
 use std::process::ExitCode;
 
@@ -25,7 +26,7 @@ const EXIT_ERROR: u8 = 1;
 Responsibility Model, and writes responsibility-assignment reports (Markdown, HTML, CSV): who owns \
 each control (AWS, Shared, Customer), what the customer must do, which team carries it, and what \
 evidence proves it.",
-    after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix inspect cur-2026-09.csv.gz\n  srmatrix explain s3\n  srmatrix catalog services --format csv\n\nExit codes: 0 success, 1 error (bad input, unreadable file, invalid catalog), 2 bad usage."
+    after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix inspect cur-2026-09.csv.gz\n  srmatrix verify outputs\n  srmatrix explain s3\n  srmatrix catalog services --format csv\n\nExit codes: 0 success, 1 error (bad input, unreadable file, invalid catalog), 2 bad usage."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -44,6 +45,14 @@ enum Command {
     Inspect(cmd::inspect::Args),
     /// Work with the report templates.
     Templates(cmd::templates::Args),
+    /// Check that a report directory's files still match the hashes in its manifest.json.
+    Verify(cmd::verify::Args),
+    /// Show what changed between two JSON reports (services, ownership, teams, findings).
+    Diff(cmd::diff::Args),
+    /// Write a commented starter organisation policy (srmatrix.toml).
+    Init(cmd::init::Args),
+    /// Check the organisation policy.
+    Policy(cmd::policy::Args),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +66,10 @@ fn main() -> ExitCode {
         Command::Catalog(args) => cmd::catalog::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Templates(args) => cmd::templates::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
+        Command::Diff(args) => cmd::diff::run(args),
+        Command::Init(args) => cmd::init::run(args),
+        Command::Policy(args) => cmd::policy::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,10 +1,14 @@
 //! One module per subcommand.
 
 pub mod catalog;
+pub mod diff;
 pub mod explain;
+pub mod init;
 pub mod inspect;
+pub mod policy;
 pub mod report;
 pub mod templates;
+pub mod verify;
 
 use std::io::Write;
 

@@ -6,11 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
-use srmatrix_model::AssessmentBuilder;
+use srmatrix_model::{AssessOptions, AssessmentBuilder};
 use srmatrix_render::{Format, ReportContext, ReportMeta};
 
 use crate::files;
 use crate::inputs::{self, InputArgs};
+use crate::manifest::{self, FileDigest, InputRecord, Manifest};
 
 /// Arguments of `srmatrix report`.
 #[derive(clap::Args)]
@@ -27,7 +28,7 @@ pub struct Args {
     /// Directory the reports are written to (created if missing).
     #[arg(long, short = 'o', default_value = "outputs", value_name = "DIR")]
     out: PathBuf,
-    /// Formats to write, comma-separated: md, html, csv, json, xlsx.
+    /// Formats to write, comma-separated: md, html, csv, json, xlsx, oscal.
     #[arg(
         long,
         short = 'f',
@@ -45,6 +46,9 @@ pub struct Args {
     /// Directory whose catalog files replace the built-in ones by name.
     #[arg(long, value_name = "DIR")]
     catalog: Option<PathBuf>,
+    /// Organisation policy file; default: srmatrix.toml in the working directory, if present.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
     /// Directory whose templates (report.md, report.html) replace the built-in ones by name.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -56,6 +60,10 @@ pub struct Args {
     /// categories) or guidance (AWS Prescriptive Guidance); default: the catalog's `report_taxonomy`.
     #[arg(long, value_name = "NAME")]
     taxonomy: Option<srmatrix_model::Taxonomy>,
+    /// The JSON report (`report.json`) of an earlier period: every format gains a "Changes since"
+    /// section (and changes.csv, an XLSX sheet).
+    #[arg(long, value_name = "REPORT.json")]
+    baseline: Option<PathBuf>,
     /// Name printed as "prepared by" in the sign-off block (empty: a line to sign).
     #[arg(long, default_value = "", value_name = "NAME")]
     prepared_by: String,
@@ -69,7 +77,7 @@ pub struct Args {
 
 /// Runs `srmatrix report`.
 pub fn run(args: Args) -> Result<ExitCode> {
-    let catalog = files::load_catalog(args.catalog.as_deref())?;
+    let (catalog, catalog_files) = files::load_catalog_with_digests(args.catalog.as_deref())?;
     for f in &args.framework {
         if !catalog.frameworks.iter().any(|x| &x.id == f) {
             let ids: Vec<&str> = catalog.frameworks.iter().map(|x| x.id.as_str()).collect();
@@ -91,13 +99,37 @@ pub fn run(args: Args) -> Result<ExitCode> {
         .collect();
     files::refuse_overwriting_inputs(&outputs, &args.inventory)?;
 
-    let mut builder = AssessmentBuilder::new();
-    inputs::read_all(&args.inventory, &args.input, &mut builder)?;
-    let assessment = builder.finish(&catalog);
+    let policy = match files::policy_path(args.policy.as_deref()) {
+        Some(path) => Some((path.clone(), files::load_policy(&path, &catalog)?)),
+        None => None,
+    };
+    let policy_ref = policy.as_ref().map(|(_, (p, _))| p);
+    let mut builder = match policy_ref {
+        Some(p) => AssessmentBuilder::with_scope(p.scope.clone()),
+        None => AssessmentBuilder::new(),
+    };
+    inputs::read_all(
+        &args.inventory,
+        &args.input.options_with(policy_ref),
+        &mut builder,
+    )?;
+    let mut options = AssessOptions {
+        policy: policy_ref.cloned(),
+        as_of: generated_at.get(..10).unwrap_or_default().to_owned(),
+        ..AssessOptions::default()
+    };
+    if let Some(sensitive) = policy_ref.and_then(|p| p.sensitive_classifications.clone()) {
+        options.sensitive_classifications = sensitive;
+    }
+    let assessment = builder.finish_with(&catalog, &options);
 
+    let or_policy = |flag: &str, from: Option<&String>| match flag.trim() {
+        "" => from.map(|s| s.trim().to_owned()).unwrap_or_default(),
+        given => given.to_owned(),
+    };
     let meta = ReportMeta {
-        organisation: args.org.trim().to_owned(),
-        period: args.period.trim().to_owned(),
+        organisation: or_policy(&args.org, policy_ref.and_then(|p| p.organisation.as_ref())),
+        period: or_policy(&args.period, policy_ref.and_then(|p| p.period.as_ref())),
         generated_at,
         tool: format!("srmatrix {}", env!("CARGO_PKG_VERSION")),
         frameworks: args.framework.clone(),
@@ -105,15 +137,60 @@ pub fn run(args: Args) -> Result<ExitCode> {
         prepared_by: args.prepared_by.trim().to_owned(),
         reviewed_by: args.reviewed_by.trim().to_owned(),
     };
-    let ctx = ReportContext::new(&assessment, &catalog, meta);
+    let as_of = options.as_of.clone();
+    let mut ctx = ReportContext::new(&assessment, &catalog, meta);
+    if let Some((path, (p, _))) = &policy {
+        ctx.policy = Some(srmatrix_render::context::PolicyView::new(
+            &path.display().to_string(),
+            p,
+            &as_of,
+        ));
+    }
+    if let Some(path) = &args.baseline {
+        let baseline = super::diff::read_report(path)?;
+        ctx.compare_with(&baseline)?;
+    }
     let documents = srmatrix_render::render(&ctx, &formats, &templates)?;
 
     fs::create_dir_all(&args.out)
         .with_context(|| format!("creating output directory {}", args.out.display()))?;
+    let mut outputs = Vec::new();
     for doc in &documents {
         let path = files::write_atomic(&args.out, doc.file_name, &doc.bytes)?;
         eprintln!("wrote {} ({} bytes)", path.display(), doc.bytes.len());
+        outputs.push(manifest::digest_of(doc.file_name, &doc.bytes));
     }
+    let record = Manifest {
+        manifest_version: 1,
+        tool: ctx.meta.tool.clone(),
+        generated_at: ctx.meta.generated_at.clone(),
+        command_line: std::env::args().collect(),
+        catalog: format!("{} {}", catalog.name, catalog.version),
+        catalog_files,
+        policy: policy.as_ref().map(|(_, (_, digest))| digest.clone()),
+        inputs: assessment
+            .inputs
+            .iter()
+            .map(|i| InputRecord {
+                file: FileDigest {
+                    path: i.name.clone(),
+                    bytes: i.bytes,
+                    sha256: i.sha256.clone(),
+                },
+                format: i.format.clone(),
+                rows: i.rows,
+            })
+            .collect(),
+        outputs,
+    };
+    let mut json = serde_json::to_vec_pretty(&record)?;
+    json.push(b'\n');
+    let path = files::write_atomic(&args.out, manifest::MANIFEST_FILE, &json)?;
+    eprintln!(
+        "wrote {} (check it later with: srmatrix verify {})",
+        path.display(),
+        args.out.display()
+    );
     eprintln!(
         "{} row(s) read, {} mapped; {} service(s) in use; {} unmapped identifier(s); {} finding(s)",
         assessment.total_rows(),

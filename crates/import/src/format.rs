@@ -147,6 +147,7 @@ pub(crate) struct Plan {
     /// Columns naming the service, first non-empty wins.
     pub service: Vec<usize>,
     pub account_id: Vec<usize>,
+    pub account_name: Vec<usize>,
     pub region: Vec<usize>,
     pub resource_id: Vec<usize>,
     pub resource_type: Vec<usize>,
@@ -209,6 +210,7 @@ impl Plan {
             Format::Native => {
                 plan.service = find(&["service"]);
                 plan.account_id = find(&["account_id"]);
+                plan.account_name = find(&["account_name"]);
                 plan.region = find(&["region"]);
                 plan.resource_id = find(&["resource_id"]);
                 plan.resource_type = find(&["resource_type"]);
@@ -244,6 +246,7 @@ impl Plan {
                     "product/productname",
                 ]);
                 plan.account_id = find(&["lineitem/usageaccountid", "bill/payeraccountid"]);
+                plan.account_name = find(&["lineitem/usageaccountname"]);
                 plan.region = find(&["product/regioncode", "product/region"]);
                 plan.resource_id = find(&["lineitem/resourceid"]);
                 plan.resource_type = find(&["product/productfamily"]);
@@ -265,6 +268,7 @@ impl Plan {
                     "product_product_name",
                 ]);
                 plan.account_id = find(&["line_item_usage_account_id", "bill_payer_account_id"]);
+                plan.account_name = find(&["line_item_usage_account_name"]);
                 plan.region = find(&["product_region_code", "product_region"]);
                 plan.resource_id = find(&["line_item_resource_id"]);
                 plan.resource_type = find(&["product_product_family"]);
@@ -283,6 +287,7 @@ impl Plan {
             Format::Focus => {
                 plan.service = find(&["servicename", "x_servicecode"]);
                 plan.account_id = find(&["subaccountid"]);
+                plan.account_name = find(&["subaccountname"]);
                 plan.region = find(&["regionid"]);
                 plan.resource_id = find(&["resourceid"]);
                 plan.resource_type = find(&["resourcetype"]);

@@ -261,6 +261,7 @@ pub fn read<R: Read>(
             line_item_type,
             service,
             account_id,
+            account_name: row.first(&plan.account_name),
             region,
             resource_id: row.first(&plan.resource_id),
             resource_type: row.first(&plan.resource_type),

@@ -13,6 +13,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use serde::Serialize;
 
 use crate::catalog::{Basis, Catalog, Control, Identified, Responsibility, Service};
+use crate::policy::{Policy, PolicyDecision, Scope};
 use crate::vocab::{Category, Owner};
 
 /// How many example resource ids are kept per service × account × region without an owner team.
@@ -45,6 +46,8 @@ pub struct InventoryRecord<'a> {
     pub service: &'a str,
     /// AWS account id.
     pub account_id: &'a str,
+    /// AWS account name, when the format carries one (FOCUS `SubAccountName`).
+    pub account_name: &'a str,
     /// Region code.
     pub region: &'a str,
     /// Resource id or ARN.
@@ -68,6 +71,10 @@ pub struct InventoryRecord<'a> {
 pub struct AssessOptions {
     /// Data classifications (compared case-insensitively) that count as sensitive.
     pub sensitive_classifications: Vec<String>,
+    /// The organisation policy, if any.
+    pub policy: Option<Policy>,
+    /// The report's date, `YYYY-MM-DD`, against which exceptions expire (empty: never).
+    pub as_of: String,
 }
 
 impl Default for AssessOptions {
@@ -85,6 +92,8 @@ impl Default for AssessOptions {
             ]
             .map(String::from)
             .to_vec(),
+            policy: None,
+            as_of: String::new(),
         }
     }
 }
@@ -157,6 +166,8 @@ pub struct InputSummary {
     pub non_resource_rows: u64,
     /// Rows of other cloud providers, per provider.
     pub other_provider_rows: BTreeMap<String, u64>,
+    /// Rows outside the policy's scope (accounts, regions, environments).
+    pub out_of_scope_rows: u64,
     /// Rows per billing line-item type or charge category (all rows of formats that have one).
     pub line_item_types: BTreeMap<String, u64>,
     /// Rows one field longer or shorter than the header, read as they were.
@@ -182,6 +193,7 @@ impl InputSummary {
             + self.non_service_rows
             + self.blank_service_rows
             + self.non_resource_rows
+            + self.out_of_scope_rows
             + self.other_provider_rows.values().sum::<u64>()
     }
 }
@@ -216,7 +228,7 @@ pub struct ServiceUse<'c> {
 }
 
 /// A service's responsibility for one control.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AssessedResponsibility<'c> {
     /// The control.
     pub control: &'c Control,
@@ -224,6 +236,8 @@ pub struct AssessedResponsibility<'c> {
     pub responsibility: &'c Responsibility,
     /// Service statement or category default.
     pub basis: Basis,
+    /// What the organisation policy says of it.
+    pub policy: PolicyDecision,
 }
 
 /// An identifier the catalog does not know.
@@ -286,6 +300,8 @@ pub struct Assessment<'c> {
     pub unowned: Vec<UnownedResources>,
     /// Every account seen.
     pub accounts: BTreeSet<String>,
+    /// Account names, for the accounts an input named.
+    pub account_names: BTreeMap<String, String>,
     /// Every region seen.
     pub regions: BTreeSet<String>,
     /// Every owner team seen.
@@ -379,6 +395,7 @@ struct InputTally {
     blank_service_lines: Vec<u64>,
     blank_service_rows: u64,
     non_resource_rows: u64,
+    out_of_scope_rows: u64,
     other_provider_rows: BTreeMap<String, u64>,
     line_item_types: BTreeMap<String, u64>,
     ragged_rows: u64,
@@ -406,6 +423,8 @@ pub struct AssessmentBuilder {
     /// (its tags changed during the period) counts once for its service.
     per_service: HashMap<String, Tally>,
     unowned: HashMap<String, UnownedTally>,
+    account_names: BTreeMap<String, String>,
+    scope: Scope,
     key: String,
 }
 
@@ -432,6 +451,14 @@ impl AssessmentBuilder {
     /// A builder with nothing read yet.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder that counts rows outside `scope` as out of scope instead of assessing them.
+    pub fn with_scope(scope: Scope) -> Self {
+        AssessmentBuilder {
+            scope,
+            ..Self::default()
+        }
     }
 
     /// Starts a new input; its id is given to [`AssessmentBuilder::add`].
@@ -489,6 +516,14 @@ impl AssessmentBuilder {
                 return;
             }
         }
+        if !self.scope.admits(
+            rec.account_id.trim(),
+            rec.region.trim(),
+            rec.environment.trim(),
+        ) {
+            tally.out_of_scope_rows += 1;
+            return;
+        }
         let service = rec.service.trim();
         if service.is_empty() {
             tally.blank_service_rows += 1;
@@ -496,6 +531,11 @@ impl AssessmentBuilder {
                 tally.blank_service_lines.push(rec.line);
             }
             return;
+        }
+        let (account, name) = (rec.account_id.trim(), rec.account_name.trim());
+        if !name.is_empty() && !account.is_empty() && !self.account_names.contains_key(account) {
+            self.account_names
+                .insert(account.to_owned(), name.to_owned());
         }
         let team = rec.owner_team.trim();
         self.key.clear();
@@ -576,6 +616,7 @@ impl AssessmentBuilder {
                 rows: t.rows,
                 blank_service_rows: t.blank_service_rows,
                 non_resource_rows: t.non_resource_rows,
+                out_of_scope_rows: t.out_of_scope_rows,
                 other_provider_rows: t.other_provider_rows.clone(),
                 line_item_types: t.line_item_types.clone(),
                 ragged_rows: t.ragged_rows,
@@ -654,7 +695,9 @@ impl AssessmentBuilder {
                 continue;
             };
             summary.mapped_rows += tally.rows;
-            let u = uses.entry(idx).or_insert_with(|| new_use(catalog, idx));
+            let u = uses
+                .entry(idx)
+                .or_insert_with(|| new_use(catalog, idx, options));
             u.spellings.insert(service.to_owned());
             u.rows += tally.rows;
             for (set, v) in [
@@ -764,6 +807,7 @@ impl AssessmentBuilder {
             non_service: non_service.into_values().collect(),
             unowned,
             accounts,
+            account_names: self.account_names,
             regions,
             teams,
             findings,
@@ -771,14 +815,21 @@ impl AssessmentBuilder {
     }
 }
 
-fn new_use(catalog: &Catalog, idx: usize) -> ServiceUse<'_> {
+fn new_use<'c>(catalog: &'c Catalog, idx: usize, options: &AssessOptions) -> ServiceUse<'c> {
+    let service = &catalog.services[idx];
     let responsibilities = (0..catalog.controls.len())
         .map(|c| {
             let r = catalog.resolve(idx, c);
+            let control = &catalog.controls[c];
             AssessedResponsibility {
-                control: &catalog.controls[c],
+                control,
                 responsibility: r.responsibility,
                 basis: r.basis,
+                policy: options
+                    .policy
+                    .as_ref()
+                    .map(|p| p.decide(&service.id, &control.id, &control.domain, &options.as_of))
+                    .unwrap_or_default(),
             }
         })
         .collect();
@@ -806,6 +857,28 @@ fn findings(
     unmapped: &[UnmappedService],
 ) -> Vec<Finding> {
     let mut out = Vec::new();
+    for s in services {
+        for r in &s.responsibilities {
+            for e in r.policy.exceptions.iter().filter(|e| e.expired) {
+                out.push(Finding {
+                    code: "expired-exception",
+                    severity: Severity::High,
+                    subject: format!("{} × {}", s.service.id, r.control.id),
+                    count: 1,
+                    message: format!(
+                        "The accepted risk on {} for {}{} expired on {} (approved by {}: {}).",
+                        r.control.id,
+                        s.service.name,
+                        e.account.as_ref().map(|a| format!(" in account {a}")).unwrap_or_default(),
+                        e.expires,
+                        e.approver,
+                        e.justification
+                    ),
+                    action: "Meet the control, or have the exception renewed and update the policy file.".into(),
+                });
+            }
+        }
+    }
     for t in inputs {
         if t.ragged_rows > 0 {
             out.push(Finding {
@@ -1139,6 +1212,7 @@ mod tests {
         }
         let strict = AssessOptions {
             sensitive_classifications: vec![],
+            ..AssessOptions::default()
         };
         let mut b = AssessmentBuilder::new();
         let i = b.start_input("a.csv", "native");

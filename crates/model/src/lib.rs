@@ -13,6 +13,7 @@
 pub mod assess;
 pub mod catalog;
 pub mod error;
+pub mod policy;
 pub mod vocab;
 
 pub use assess::{
@@ -23,4 +24,5 @@ pub use catalog::{
     Identified, Responsibility, Service, Taxonomy,
 };
 pub use error::{CatalogError, Problem};
+pub use policy::{Policy, PolicyDecision, Scope};
 pub use vocab::{Category, Owner};

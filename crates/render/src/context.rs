@@ -154,6 +154,17 @@ pub struct OwnerCounts {
     pub customer: u64,
 }
 
+/// A run of consecutive controls of one domain.
+#[derive(Debug, Clone, Serialize)]
+pub struct DomainSpan {
+    /// Domain id.
+    pub domain: String,
+    /// Domain title.
+    pub title: String,
+    /// Number of controls.
+    pub span: usize,
+}
+
 /// One cell of the matrix.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
@@ -267,8 +278,17 @@ pub struct ResponsibilityView {
     pub customer: String,
     /// Evidence to keep.
     pub evidence: Vec<String>,
-    /// Teams that carry the customer side (empty when AWS owns the control).
+    /// Teams that carry the customer side (empty when AWS owns the control): the team the policy
+    /// assigns, else the owner teams of the service's resources.
     pub customer_teams: Vec<String>,
+    /// The team the organisation policy assigns the customer side to.
+    pub assigned_team: Option<String>,
+    /// The third party the policy says performs the customer side.
+    pub inherited_from: Option<String>,
+    /// Why the policy declares the control out of scope.
+    pub out_of_scope: Option<String>,
+    /// Accepted risks (policy exceptions) on this service × control.
+    pub exceptions: Vec<srmatrix_model::policy::ExceptionStatus>,
     /// Framework references on one line.
     pub frameworks: String,
     /// Source of the statement.
@@ -342,8 +362,10 @@ pub struct ReportContext {
     pub meta: ReportMeta,
     /// Catalog facts.
     pub catalog: CatalogInfo,
-    /// Accounts in scope.
+    /// Accounts in scope (ids).
     pub accounts: Vec<String>,
+    /// Accounts in scope as shown: `id (name)` where an input named the account, else the id.
+    pub account_labels: Vec<String>,
     /// Regions in scope.
     pub regions: Vec<String>,
     /// Owner teams seen.
@@ -356,6 +378,8 @@ pub struct ReportContext {
     pub categories: Vec<CategoryView>,
     /// Controls, in catalog order.
     pub controls: Vec<ControlView>,
+    /// Runs of consecutive controls of one domain, for grouped matrix headers.
+    pub control_domains: Vec<DomainSpan>,
     /// The responsibility matrix, grouped by the categories of the report's taxonomy.
     pub matrix: Vec<MatrixGroup>,
     /// Services in use.
@@ -375,6 +399,58 @@ pub struct ReportContext {
     /// Summary charts: services by category, matrix cells by owner, customer actions per team,
     /// findings by severity.
     pub charts: Vec<Chart>,
+    /// What changed since a baseline report (`report --baseline`), when one was given.
+    pub changes: Option<crate::diff::Changes>,
+    /// The organisation policy applied, when there was one.
+    pub policy: Option<PolicyView>,
+}
+
+/// An exception of the policy, with its state on the report's date.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExceptionView {
+    /// The exception.
+    #[serde(flatten)]
+    pub exception: srmatrix_model::policy::Exception,
+    /// Whether it has expired.
+    pub expired: bool,
+}
+
+/// The organisation policy as applied to the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    /// Where it came from.
+    pub file: String,
+    /// Controls assigned to named teams.
+    pub assignments: Vec<srmatrix_model::policy::Assignment>,
+    /// Controls inherited from third parties.
+    pub inherited: Vec<srmatrix_model::policy::Inheritance>,
+    /// Controls out of scope.
+    pub out_of_scope: Vec<srmatrix_model::policy::OutOfScope>,
+    /// Accepted risks with their state.
+    pub exceptions: Vec<ExceptionView>,
+    /// Scope filters.
+    pub scope: srmatrix_model::policy::Scope,
+}
+
+impl PolicyView {
+    /// The view of a policy on a report date (`YYYY-MM-DD`).
+    pub fn new(file: &str, policy: &srmatrix_model::Policy, as_of: &str) -> PolicyView {
+        PolicyView {
+            file: file.to_owned(),
+            assignments: policy.assignments.clone(),
+            inherited: policy.inherited.clone(),
+            out_of_scope: policy.out_of_scope.clone(),
+            exceptions: policy
+                .exceptions
+                .iter()
+                .map(|e| ExceptionView {
+                    exception: e.clone(),
+                    expired: e.expires.as_str() < as_of,
+                })
+                .collect(),
+            scope: policy.scope.clone(),
+        }
+    }
 }
 
 impl OwnerCounts {
@@ -385,6 +461,14 @@ impl OwnerCounts {
             Owner::Customer => self.customer += 1,
         }
     }
+}
+
+/// The `third-party` term of an owner vocabulary, or the owner's own term when it has none.
+fn third_party(terms: &BTreeMap<String, String>, fallback: &str) -> String {
+    terms
+        .get("third-party")
+        .cloned()
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 fn percent(part: u64, whole: u64) -> String {
@@ -425,6 +509,14 @@ fn frameworks_text(refs: &[FrameworkRefs]) -> String {
 }
 
 impl ReportContext {
+    /// Compares this report with a baseline report (its `report.json`) and keeps the changes.
+    pub fn compare_with(&mut self, baseline: &serde_json::Value) -> Result<(), crate::RenderError> {
+        let now =
+            serde_json::to_value(&*self).map_err(|e| crate::RenderError::Context(e.to_string()))?;
+        self.changes = Some(crate::diff::diff(baseline, &now));
+        Ok(())
+    }
+
     /// Builds the context of an assessment.
     ///
     /// With frameworks in `meta.frameworks`, only the controls that map to one of them are shown,
@@ -595,13 +687,29 @@ impl ReportContext {
                             title: r.control.title.clone(),
                             domain: catalog.domain_title(&r.control.domain).to_owned(),
                             owner: r.responsibility.owner,
-                            ccm_ownership: catalog.ccm_term(r.responsibility.owner).to_owned(),
+                            ccm_ownership: match &r.policy.inherited_from {
+                                Some(_) => third_party(
+                                    &catalog.ccm_ssrm_ownership,
+                                    catalog.ccm_term(r.responsibility.owner),
+                                ),
+                                None => catalog.ccm_term(r.responsibility.owner).to_owned(),
+                            },
                             fedramp_inheritable: catalog
                                 .fedramp_inheritable(r.responsibility.owner)
                                 .to_owned(),
-                            fedramp_origination: catalog
-                                .fedramp_origination(r.responsibility.owner)
-                                .to_owned(),
+                            fedramp_origination: match &r.policy.inherited_from {
+                                Some(_) => third_party(
+                                    &catalog.fedramp_origination,
+                                    catalog.fedramp_origination(r.responsibility.owner),
+                                ),
+                                None => catalog
+                                    .fedramp_origination(r.responsibility.owner)
+                                    .to_owned(),
+                            },
+                            assigned_team: r.policy.assigned_team.clone(),
+                            inherited_from: r.policy.inherited_from.clone(),
+                            out_of_scope: r.policy.out_of_scope.clone(),
+                            exceptions: r.policy.exceptions.clone(),
                             ccm_ids: r
                                 .control
                                 .frameworks
@@ -611,10 +719,13 @@ impl ReportContext {
                             aws: r.responsibility.aws.clone(),
                             customer: r.responsibility.customer.clone(),
                             evidence: r.responsibility.evidence.clone(),
-                            customer_teams: if r.responsibility.owner.customer_acts() {
-                                teams.clone()
-                            } else {
-                                Vec::new()
+                            customer_teams: match (
+                                &r.policy.assigned_team,
+                                r.responsibility.owner.customer_acts(),
+                            ) {
+                                (_, false) => Vec::new(),
+                                (Some(team), true) => vec![team.clone()],
+                                (None, true) => teams.clone(),
                             },
                             frameworks: fw_text
                                 .get(r.control.id.as_str())
@@ -724,6 +835,10 @@ impl ReportContext {
                                 customer: r.customer.clone(),
                                 evidence: r.evidence.clone(),
                                 customer_teams: Vec::new(),
+                                assigned_team: None,
+                                inherited_from: None,
+                                out_of_scope: None,
+                                exceptions: Vec::new(),
                                 frameworks: fw_text
                                     .get(control.id.as_str())
                                     .map_or_else(String::new, |s| (*s).to_owned()),
@@ -749,6 +864,17 @@ impl ReportContext {
         } else {
             format!("AWS Shared Responsibility Matrix: {}", meta.organisation)
         };
+        let mut control_domains: Vec<DomainSpan> = Vec::new();
+        for c in &controls {
+            match control_domains.last_mut() {
+                Some(d) if d.domain == c.domain => d.span += 1,
+                _ => control_domains.push(DomainSpan {
+                    domain: c.domain.clone(),
+                    title: c.domain_title.clone(),
+                    span: 1,
+                }),
+            }
+        }
         let team_actions = team_actions(&services, &controls);
         let crosswalk = crosswalk(catalog, &controls);
         let charts = vec![
@@ -801,6 +927,8 @@ impl ReportContext {
             ),
         ];
         ReportContext {
+            policy: None,
+            changes: None,
             charts,
             team_actions,
             crosswalk,
@@ -814,12 +942,21 @@ impl ReportContext {
                 controls: catalog.controls.len(),
             },
             accounts: assessment.accounts.iter().cloned().collect(),
+            account_labels: assessment
+                .accounts
+                .iter()
+                .map(|a| match assessment.account_names.get(a) {
+                    Some(name) => format!("{a} ({name})"),
+                    None => a.clone(),
+                })
+                .collect(),
             regions: assessment.regions.iter().cloned().collect(),
             teams: assessment.teams.iter().cloned().collect(),
             inputs: assessment.inputs.clone(),
             summary,
             categories,
             controls,
+            control_domains,
             matrix,
             services,
             unmapped: assessment.unmapped.clone(),

@@ -215,6 +215,12 @@ pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderE
     }
     out.push(crm.finish()?);
     out.push(caiq.finish()?);
+    if let Some(c) = &ctx.changes {
+        out.push(Document {
+            file_name: "changes.csv",
+            bytes: crate::diff::to_csv(c)?,
+        });
+    }
     Ok(out)
 }
 

@@ -8,7 +8,9 @@
 
 pub mod context;
 mod csv_out;
+pub mod diff;
 mod html;
+pub mod oscal;
 mod text;
 pub mod views;
 pub mod xlsx;
@@ -35,16 +37,19 @@ pub enum Format {
     Json,
     /// An Excel workbook, `report.xlsx`, with an evidence tracker sheet.
     Xlsx,
+    /// An OSCAL 1.1.2 component definition, `report.oscal.json`.
+    Oscal,
 }
 
 impl Format {
     /// Every format, in output order.
-    pub const ALL: [Format; 5] = [
+    pub const ALL: [Format; 6] = [
         Format::Markdown,
         Format::Html,
         Format::Csv,
         Format::Json,
         Format::Xlsx,
+        Format::Oscal,
     ];
 
     /// The formats written when none is asked for.
@@ -58,6 +63,7 @@ impl Format {
             Format::Csv => "report.csv",
             Format::Json => "report.json",
             Format::Xlsx => xlsx::XLSX_FILE,
+            Format::Oscal => oscal::OSCAL_FILE,
         }
     }
 
@@ -69,6 +75,7 @@ impl Format {
             Format::Csv => "csv",
             Format::Json => "json",
             Format::Xlsx => "xlsx",
+            Format::Oscal => "oscal",
         }
     }
 }
@@ -89,8 +96,9 @@ impl FromStr for Format {
             "csv" => Ok(Format::Csv),
             "json" => Ok(Format::Json),
             "xlsx" => Ok(Format::Xlsx),
+            "oscal" => Ok(Format::Oscal),
             other => Err(format!(
-                "unknown format `{other}` (expected md, html, csv, json or xlsx)"
+                "unknown format `{other}` (expected md, html, csv, json, xlsx or oscal)"
             )),
         }
     }
@@ -248,6 +256,7 @@ pub fn render(
                 continue;
             }
             (Format::Xlsx, _) => xlsx::write_workbook(ctx)?,
+            (Format::Oscal, _) => oscal::write_component_definition(ctx)?,
             (Format::Json, _) => {
                 let mut v = serde_json::to_vec_pretty(ctx)
                     .map_err(|e| RenderError::Context(e.to_string()))?;
@@ -295,7 +304,8 @@ mod tests {
                 "report.html",
                 "report.csv",
                 "report.json",
-                "report.xlsx"
+                "report.xlsx",
+                "report.oscal.json"
             ]
         );
     }

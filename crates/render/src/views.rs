@@ -65,14 +65,20 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
         if s.unowned_resources > 0 {
             owners.push((true, NO_OWNER_TEAM.to_owned()));
         }
-        for key in owners {
-            let entry = teams.entry(key).or_default();
-            entry.0.push(s.id.clone());
-            for r in s
-                .responsibilities
-                .iter()
-                .filter(|r| r.owner.customer_acts())
-            {
+        for key in &owners {
+            teams.entry(key.clone()).or_default().0.push(s.id.clone());
+        }
+        // The policy can assign a control to a named team, give it to a third party, or put it
+        // out of scope; the last two leave no action for the organisation's teams.
+        for r in s.responsibilities.iter().filter(|r| {
+            r.owner.customer_acts() && r.inherited_from.is_none() && r.out_of_scope.is_none()
+        }) {
+            let carriers: Vec<(bool, String)> = match &r.assigned_team {
+                Some(team) => vec![(false, team.clone())],
+                None => owners.clone(),
+            };
+            for key in carriers {
+                let entry = teams.entry(key).or_default();
                 let pos = order.get(r.control.as_str()).copied().unwrap_or(usize::MAX);
                 let action = entry
                     .1
@@ -86,6 +92,9 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
                         services: Vec::new(),
                     });
                 action.services.push(s.id.clone());
+                if !entry.0.contains(&s.id) {
+                    entry.0.push(s.id.clone());
+                }
             }
         }
     }

@@ -110,6 +110,9 @@ pub fn write_workbook(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
     caiq(new_sheet(&mut wb, SHEETS[7])?, ctx, &st)?;
     inputs(new_sheet(&mut wb, SHEETS[8])?, ctx, &st)?;
     evidence_tracker(new_sheet(&mut wb, SHEETS[9])?, ctx, &st)?;
+    if let Some(c) = &ctx.changes {
+        changes(new_sheet(&mut wb, CHANGES_SHEET)?, c, &st)?;
+    }
     Ok(wb.save_to_buffer()?)
 }
 
@@ -448,7 +451,7 @@ fn summary(ws: &mut Worksheet, ctx: &ReportContext, st: &Styles) -> Result<(), R
         t.row(&[V::T(label), V::T(value)])?;
     }
     t.row(&[V::T("Accounts in scope"), V::N(ctx.accounts.len() as u64)])?;
-    t.row(&[V::T("Accounts"), V::S(join(&ctx.accounts, "; "))])?;
+    t.row(&[V::T("Accounts"), V::S(join(&ctx.account_labels, "; "))])?;
     t.row(&[V::T("Regions in scope"), V::N(ctx.regions.len() as u64)])?;
     t.row(&[V::T("Regions"), V::S(join(&ctx.regions, "; "))])?;
 
@@ -672,6 +675,31 @@ fn team_actions(ws: &mut Worksheet, ctx: &ReportContext, st: &Styles) -> Result<
                 V::S(join(&a.services, "; ")),
             ])?;
         }
+    }
+    t.autofilter()
+}
+
+/// The sheet added after the others when the report has a baseline.
+pub const CHANGES_SHEET: &str = "Changes";
+
+fn changes(ws: &mut Worksheet, c: &crate::diff::Changes, st: &Styles) -> Result<(), RenderError> {
+    const COLS: [Col; 5] = [
+        ("Change", 20.0, Kind::Text),
+        ("Subject", 30.0, Kind::Wrap),
+        ("Detail", 30.0, Kind::Wrap),
+        ("Before", 14.0, Kind::Text),
+        ("After", 14.0, Kind::Text),
+    ];
+    let rows = crate::diff::rows(c);
+    let mut t = Table::new(ws, st, CHANGES_SHEET, &COLS, rows.len() as u64)?;
+    for r in &rows {
+        t.row(&[
+            V::T(&r[0]),
+            V::T(&r[1]),
+            V::T(&r[2]),
+            V::T(&r[3]),
+            V::T(&r[4]),
+        ])?;
     }
     t.autofilter()
 }
