@@ -960,37 +960,42 @@ fn split_list(cell: &str) -> Vec<String> {
         .collect()
 }
 
+/// The rows of a catalog CSV file, each deserialised with its position; a row that does not fit
+/// `T` is a problem, a malformed file an error.
+fn csv_rows<T: for<'de> Deserialize<'de>>(
+    file: &SourceFile,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<(Pos, T)>, CatalogError> {
+    let fail = |line: u64, message: String| CatalogError::Invalid {
+        problems: vec![Pos { line, column: 1 }.problem(file, message)],
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file.text.as_bytes());
+    let headers = rdr.headers().map_err(|e| fail(1, e.to_string()))?.clone();
+    let mut out = Vec::new();
+    for row in rdr.records() {
+        let row = row.map_err(|e| fail(e.position().map_or(1, |p| p.line()), e.to_string()))?;
+        let at = Pos {
+            line: row.position().map_or(0, |p| p.line()),
+            column: 1,
+        };
+        match row.deserialize(Some(&headers)) {
+            Ok(r) => out.push((at, r)),
+            Err(e) => problems.push(at.problem(file, e.to_string())),
+        }
+    }
+    Ok(out)
+}
+
 fn parse_services(
     file: &SourceFile,
     problems: &mut Vec<Problem>,
 ) -> Result<Vec<Service>, CatalogError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(file.text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| CatalogError::Invalid {
-            problems: vec![Pos { line: 1, column: 1 }.problem(file, e.to_string())],
-        })?
-        .clone();
     let mut services: Vec<Service> = Vec::new();
     let mut lines: HashMap<String, u64> = HashMap::new();
-    for row in rdr.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map_or(1, |p| p.line());
-            CatalogError::Invalid {
-                problems: vec![Pos { line, column: 1 }.problem(file, e.to_string())],
-            }
-        })?;
-        let line = row.position().map_or(0, |p| p.line());
-        let at = Pos { line, column: 1 };
-        let raw: RawService = match row.deserialize(Some(&headers)) {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(at.problem(file, e.to_string()));
-                continue;
-            }
-        };
+    for (at, raw) in csv_rows::<RawService>(file, problems)? {
+        let line = at.line;
         let category = match raw.category.parse::<Category>() {
             Ok(c) => c,
             Err(e) => {
@@ -1125,34 +1130,8 @@ fn parse_billing(
     groups: &[BillingGroup],
     problems: &mut Vec<Problem>,
 ) -> Result<Vec<BillingCode>, CatalogError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(file.text.as_bytes());
-    let headers = rdr
-        .headers()
-        .map_err(|e| CatalogError::Invalid {
-            problems: vec![Pos { line: 1, column: 1 }.problem(file, e.to_string())],
-        })?
-        .clone();
     let mut out = Vec::new();
-    for row in rdr.records() {
-        let row = row.map_err(|e| {
-            let line = e.position().map_or(1, |p| p.line());
-            CatalogError::Invalid {
-                problems: vec![Pos { line, column: 1 }.problem(file, e.to_string())],
-            }
-        })?;
-        let at = Pos {
-            line: row.position().map_or(0, |p| p.line()),
-            column: 1,
-        };
-        let raw: RawBillingCode = match row.deserialize(Some(&headers)) {
-            Ok(r) => r,
-            Err(e) => {
-                problems.push(at.problem(file, e.to_string()));
-                continue;
-            }
-        };
+    for (at, raw) in csv_rows::<RawBillingCode>(file, problems)? {
         let Some(group) = groups.iter().position(|g| g.id == raw.group) else {
             problems.push(at.problem(
                 file,
