@@ -217,3 +217,71 @@ fn hostile_values_are_escaped_in_every_format() {
     assert!(csv_text.contains("'+1"), "formula neutralised: {csv_text}");
     assert!(csv_text.contains("'@team"), "formula neutralised");
 }
+
+#[test]
+fn limits_give_errors_naming_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("wide.csv"),
+        format!("service,{}\ns3\n", vec!["c"; 5000].join(",")),
+    )
+    .unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", "wide.csv", "--out", "out"]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("wide.csv:1:4097: the input has more than 4096 columns"),
+        "{}",
+        stderr(&o)
+    );
+
+    let big = format!("service,region\ns3,{}\n", "x".repeat(2 << 20));
+    fs::write(dir.path().join("big.csv"), big).unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", "big.csv", "--out", "out"]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("big.csv:2:2: the input has a field larger than 1048576 bytes"),
+        "{}",
+        stderr(&o)
+    );
+    let o = srmatrix_in(
+        dir.path(),
+        &[
+            "report",
+            "-i",
+            "big.csv",
+            "--out",
+            "out",
+            "--max-field-bytes",
+            "4000000",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_exit(&o, 0);
+
+    let rows: String = (0..50).map(|i| format!("s3,{i}\n")).collect();
+    fs::write(
+        dir.path().join("many.csv"),
+        format!("service,account_id\n{rows}"),
+    )
+    .unwrap();
+    let o = srmatrix_in(
+        dir.path(),
+        &[
+            "report",
+            "-i",
+            "many.csv",
+            "--out",
+            "out2",
+            "--max-groups",
+            "10",
+        ],
+    );
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("many.csv:12:1: more distinct groups"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("out2").exists());
+}

@@ -222,3 +222,48 @@ fn user_templates_shadow_the_builtin_ones() {
         stderr(&o)
     );
 }
+
+#[test]
+fn templates_report_their_line_and_cannot_reach_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("tpl");
+    std::fs::create_dir(&tpl).unwrap();
+    let out = dir.path().join("out");
+    let run = |text: &str| {
+        std::fs::write(tpl.join("report.md"), text).unwrap();
+        srmatrix(&[
+            "report",
+            "-i",
+            "inputs/inventory.csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            tpl.to_str().unwrap(),
+            "--format",
+            "md",
+        ])
+    };
+    let o = run("fine\n{{ summary.services }}\n{{ nope.deeper }}\n");
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("--> report.md:3:"),
+        "names the line: {}",
+        stderr(&o)
+    );
+    for escape in [
+        "{% include \"/etc/passwd\" %}",
+        "{% include \"../../etc/passwd\" %}",
+        "{{ get_env(name=\"HOME\") }}",
+        "{% import \"/etc/hosts\" as x %}",
+    ] {
+        let o = run(escape);
+        assert_exit(&o, 1);
+        assert!(
+            !out.join("report.md").exists()
+                || !std::fs::read_to_string(out.join("report.md"))
+                    .unwrap()
+                    .contains("root:"),
+            "{escape}"
+        );
+    }
+}

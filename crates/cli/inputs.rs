@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use srmatrix_import::{Format, ImportOptions, ImportStats, TagKeys};
+use srmatrix_import::{Format, ImportOptions, ImportStats, Limits, TagKeys};
 use srmatrix_model::AssessmentBuilder;
 
 use crate::files;
@@ -26,6 +26,19 @@ pub struct InputArgs {
     /// data_classification, classification).
     #[arg(long = "classification-tag", value_name = "KEY")]
     classification_tags: Vec<String>,
+    /// Largest field accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_field_bytes, value_name = "BYTES")]
+    max_field_bytes: u64,
+    /// Longest line accepted, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_line_bytes, value_name = "BYTES")]
+    max_line_bytes: u64,
+    /// Most columns accepted in a header or row.
+    #[arg(long, default_value_t = Limits::default().max_columns, value_name = "N")]
+    max_columns: usize,
+    /// Most distinct groups (service × account × region × team × environment × classification)
+    /// kept in memory; beyond it the run stops with an error (pre-aggregate the input instead).
+    #[arg(long, default_value_t = srmatrix_model::assess::DEFAULT_MAX_GROUPS, value_name = "N")]
+    max_groups: usize,
 }
 
 impl InputArgs {
@@ -60,7 +73,17 @@ impl InputArgs {
         ImportOptions {
             format: self.input_format,
             tag_keys: keys,
+            limits: Limits {
+                max_field_bytes: self.max_field_bytes,
+                max_line_bytes: self.max_line_bytes,
+                max_columns: self.max_columns,
+            },
         }
+    }
+
+    /// The most distinct groups to keep.
+    pub fn max_groups(&self) -> usize {
+        self.max_groups
     }
 }
 
@@ -83,6 +106,11 @@ pub fn read_all(
             stats.ragged_rows,
             &stats.duplicate_columns,
         );
+        if let Some((name, line)) = builder.limit_exceeded() {
+            anyhow::bail!(
+                "{name}:{line}:1: more distinct groups (service × account × region × team × environment × classification) than --max-groups allows; raise it, or pre-aggregate the input (docs/inventory-formats.md)"
+            );
+        }
         let (sha256, bytes) = digest.finish();
         builder.input_digest(input, &sha256, bytes);
         all.push(stats);

@@ -108,6 +108,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         Some(p) => AssessmentBuilder::with_scope(p.scope.clone()),
         None => AssessmentBuilder::new(),
     };
+    builder.set_max_groups(args.input.max_groups());
     inputs::read_all(
         &args.inventory,
         &args.input.options_with(policy_ref),

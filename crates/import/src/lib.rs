@@ -17,7 +17,7 @@ mod reader;
 use std::fmt;
 
 pub use format::Format;
-pub use reader::{ImportOptions, ImportStats, read};
+pub use reader::{ImportOptions, ImportStats, Limits, read};
 pub use srmatrix_model::{InventoryRecord, RowKind};
 
 /// Which tag keys carry the owner team, environment and data classification.
@@ -57,13 +57,25 @@ impl Default for TagKeys {
 /// line and column.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    /// The input could not be read.
-    #[error("{input}: {source}")]
+    /// The input could not be read (a truncated or corrupt gzip file, a failing disk ...).
+    #[error("{input}: cannot read: {error}")]
     Io {
-        /// Input name.
+        /// Input name (with the line being read, when known).
         input: String,
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// A quoted field is still open at the end of the input: a cut-off file.
+    #[error(
+        "{input}:{line}:{column}: a quoted field opened here is never closed; the file is cut off or a quote is stray"
+    )]
+    OpenQuote {
+        /// Input name.
+        input: String,
+        /// Line where the quote opened.
+        line: u64,
+        /// Column (field number) where it opened.
+        column: u64,
     },
     /// The header lacks a required column.
     #[error("{input}:{line}:1: no `{column}` column in the header (found: {found})")]
@@ -165,6 +177,21 @@ pub enum ImportError {
         /// Byte order: `little-endian` or `big-endian`.
         order: &'static str,
     },
+    /// The input exceeds a size limit.
+    #[error(
+        "{input}:{line}:{column}: the input has {what}; raise the limit (--max-{}) if the file is genuine",
+        limit_flag(what)
+    )]
+    TooLarge {
+        /// Input name.
+        input: String,
+        /// Line.
+        line: u64,
+        /// Column.
+        column: u64,
+        /// What is too large.
+        what: String,
+    },
     /// The input is empty: not even a header.
     #[error("{input}:1:1: the input is empty; a header line is required")]
     Empty {
@@ -177,9 +204,9 @@ impl ImportError {
     fn from_csv(input: &str, err: csv::Error) -> ImportError {
         let line = err.position().map_or(1, |p| p.line());
         match err.into_kind() {
-            csv::ErrorKind::Io(source) => ImportError::Io {
+            csv::ErrorKind::Io(error) => ImportError::Io {
                 input: input.to_owned(),
-                source,
+                error,
             },
             csv::ErrorKind::UnequalLengths {
                 pos,
@@ -199,6 +226,17 @@ impl ImportError {
                 message: format!("{:?}", other),
             },
         }
+    }
+}
+
+/// The command-line flag that raises the limit a `TooLarge` message names.
+fn limit_flag(what: &str) -> &'static str {
+    if what.contains("column") {
+        "columns"
+    } else if what.contains("line") {
+        "line-bytes"
+    } else {
+        "field-bytes"
     }
 }
 

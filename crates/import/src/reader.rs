@@ -17,6 +17,29 @@ pub struct ImportOptions {
     pub format: Option<Format>,
     /// Which tag keys carry team, environment and classification.
     pub tag_keys: TagKeys,
+    /// Size limits that stop a hostile file before it exhausts memory.
+    pub limits: Limits,
+}
+
+/// Size limits of one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest field, in bytes.
+    pub max_field_bytes: u64,
+    /// Longest physical line, in bytes (refused before it is buffered whole).
+    pub max_line_bytes: u64,
+    /// Most columns in the header or a row.
+    pub max_columns: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_field_bytes: 1 << 20,
+            max_line_bytes: 16 << 20,
+            max_columns: 4096,
+        }
+    }
 }
 
 /// What was read from one input.
@@ -73,12 +96,36 @@ pub fn read<R: Read>(
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(LineCounting::new(reader));
+        .from_reader(LineCounting::new(reader, opts.limits.max_line_bytes));
+    let limits = opts.limits;
+    let too_long = |rdr: &csv::Reader<LineCounting<R>>, e: csv::Error| {
+        let lines = rdr.get_ref();
+        if let Some(line) = lines.too_long {
+            return ImportError::TooLarge {
+                input: input.to_owned(),
+                line,
+                column: 1,
+                what: format!("a line longer than {} bytes", limits.max_line_bytes),
+            };
+        }
+        if let Some((line, column)) = lines.open_quote {
+            return ImportError::OpenQuote {
+                input: input.to_owned(),
+                line,
+                column,
+            };
+        }
+        match (lines.failed_at, ImportError::from_csv(input, e)) {
+            (Some(line), ImportError::Io { error, .. }) => ImportError::Io {
+                input: format!("{input}:{line}"),
+                error,
+            },
+            (_, other) => other,
+        }
+    };
     let mut rec = csv::ByteRecord::new();
-    if !rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| ImportError::from_csv(input, e))?
-    {
+    let first = rdr.read_byte_record(&mut rec);
+    if !first.map_err(|e| too_long(&rdr, e))? {
         return Err(ImportError::Empty {
             input: input.to_owned(),
         });
@@ -98,6 +145,14 @@ pub fn read<R: Read>(
                 order,
             });
         }
+    }
+    if rec.len() > limits.max_columns {
+        return Err(ImportError::TooLarge {
+            input: input.to_owned(),
+            line: header_line,
+            column: limits.max_columns as u64 + 1,
+            what: format!("more than {} columns", limits.max_columns),
+        });
     }
     let header = utf8_fields(input, header_line, &rec)?;
     let format = match opts.format {
@@ -134,10 +189,8 @@ pub fn read<R: Read>(
             first_is_data = false;
             header_line
         } else {
-            if !rdr
-                .read_byte_record(&mut rec)
-                .map_err(|e| ImportError::from_csv(input, e))?
-            {
+            let next = rdr.read_byte_record(&mut rec);
+            if !next.map_err(|e| too_long(&rdr, e))? {
                 break;
             }
             line_of(&mut rdr, &rec)
@@ -162,7 +215,23 @@ pub fn read<R: Read>(
             }
             stats.ragged_rows += 1;
         }
+        if rec.len() > limits.max_columns {
+            return Err(ImportError::TooLarge {
+                input: input.to_owned(),
+                line,
+                column: limits.max_columns as u64 + 1,
+                what: format!("more than {} columns", limits.max_columns),
+            });
+        }
         for (i, field) in rec.iter().enumerate() {
+            if field.len() as u64 > limits.max_field_bytes {
+                return Err(ImportError::TooLarge {
+                    input: input.to_owned(),
+                    line,
+                    column: i as u64 + 1,
+                    what: format!("a field larger than {} bytes", limits.max_field_bytes),
+                });
+            }
             if let Err(e) = std::str::from_utf8(field) {
                 return Err(ImportError::InvalidUtf8 {
                     input: input.to_owned(),
@@ -448,7 +517,7 @@ mod tests {
         let mut out = Vec::new();
         let opts = ImportOptions {
             format,
-            tag_keys: TagKeys::default(),
+            ..ImportOptions::default()
         };
         let stats = read("in.csv", text, &opts, |r| {
             out.push(Got {
@@ -634,6 +703,38 @@ mod tests {
         assert!(err.to_string().contains("cannot tell the format"), "{err}");
         let err = read_all(b"foo,bar\n1,2\n", Some(Format::Focus)).unwrap_err();
         assert!(err.to_string().contains("no `ServiceName` column"), "{err}");
+    }
+
+    #[test]
+    fn limits_stop_huge_fields_lines_and_column_counts() {
+        let small = ImportOptions {
+            limits: Limits {
+                max_field_bytes: 8,
+                max_line_bytes: 64,
+                max_columns: 3,
+            },
+            ..ImportOptions::default()
+        };
+        let run = |text: &[u8]| {
+            read("in.csv", text, &small, |_| {})
+                .map(|_| ())
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            run(b"service\ns3\nabcdefghij\n"),
+            "in.csv:3:1: the input has a field larger than 8 bytes; raise the limit (--max-field-bytes) if the file is genuine"
+        );
+        let long = [b"service\n".as_slice(), &[b'x'; 100], b"\n"].concat();
+        assert!(
+            run(&long).starts_with("in.csv:2:1: the input has a line longer than 64 bytes"),
+            "{}",
+            run(&long)
+        );
+        assert!(
+            run(b"service,a,b,c\ns3,1,2,3\n")
+                .starts_with("in.csv:1:4: the input has more than 3 columns")
+        );
     }
 
     #[test]

@@ -425,8 +425,15 @@ pub struct AssessmentBuilder {
     unowned: HashMap<String, UnownedTally>,
     account_names: BTreeMap<String, String>,
     scope: Scope,
+    max_groups: usize,
+    /// Where the group limit was first hit: (input, line).
+    overflow: Option<(usize, u64)>,
     key: String,
 }
+
+/// The default most distinct groups (input × service × account × region × team × environment ×
+/// classification) an assessment keeps: memory grows with groups, never with rows.
+pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
 
 /// Appends a field to a group key, length-prefixed so that no field content can merge two keys.
 fn push_field(key: &mut String, field: &str) {
@@ -450,15 +457,37 @@ fn split_fields(mut key: &str) -> Vec<&str> {
 impl AssessmentBuilder {
     /// A builder with nothing read yet.
     pub fn new() -> Self {
-        Self::default()
+        AssessmentBuilder {
+            max_groups: DEFAULT_MAX_GROUPS,
+            ..Self::default()
+        }
     }
 
     /// A builder that counts rows outside `scope` as out of scope instead of assessing them.
     pub fn with_scope(scope: Scope) -> Self {
         AssessmentBuilder {
             scope,
-            ..Self::default()
+            ..Self::new()
         }
+    }
+
+    /// Sets the most distinct groups kept; rows that would open a group beyond it are not
+    /// aggregated and [`AssessmentBuilder::limit_exceeded`] says where the limit was hit.
+    pub fn set_max_groups(&mut self, max: usize) {
+        self.max_groups = max;
+    }
+
+    /// Where the group limit was first hit, as `(input name, line)`; the assessment is then
+    /// incomplete and must not be reported.
+    pub fn limit_exceeded(&self) -> Option<(String, u64)> {
+        self.overflow.map(|(i, line)| {
+            (
+                self.inputs
+                    .get(i)
+                    .map_or_else(String::new, |t| t.name.clone()),
+                line,
+            )
+        })
     }
 
     /// Starts a new input; its id is given to [`AssessmentBuilder::add`].
@@ -550,6 +579,10 @@ impl AssessmentBuilder {
         ] {
             push_field(&mut self.key, f);
         }
+        if !self.groups.contains_key(self.key.as_str()) && self.groups.len() >= self.max_groups {
+            self.overflow.get_or_insert((input, rec.line));
+            return;
+        }
         let group = match self.groups.get_mut(self.key.as_str()) {
             Some(g) => g,
             None => self.groups.entry(self.key.clone()).or_default(),
@@ -585,15 +618,19 @@ impl AssessmentBuilder {
             };
             count_resources(&mut u.resources, &mut u.distinct, rec, group_hash);
             let id = rec.resource_id.trim();
-            if !id.is_empty() && u.examples.len() < UNOWNED_SAMPLES {
+            let full = u.examples.len() >= UNOWNED_SAMPLES;
+            if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
+            {
                 let ty = rec.resource_type.trim();
                 let example = if ty.is_empty() {
                     id.to_owned()
                 } else {
                     format!("{id} ({ty})")
                 };
-                if !u.examples.contains(&example) {
-                    u.examples.push(example);
+                // Keep the smallest ids, so that the examples do not depend on row order.
+                if let Err(at) = u.examples.binary_search(&example) {
+                    u.examples.insert(at, example);
+                    u.examples.truncate(UNOWNED_SAMPLES);
                 }
             }
         }
@@ -783,11 +820,10 @@ impl AssessmentBuilder {
         unowned.dedup_by(|b, a| {
             if (&a.service, &a.account_id, &a.region) == (&b.service, &b.account_id, &b.region) {
                 a.resources += b.resources;
-                for e in b.examples.drain(..) {
-                    if a.examples.len() < UNOWNED_SAMPLES {
-                        a.examples.push(e);
-                    }
-                }
+                a.examples.append(&mut b.examples);
+                a.examples.sort();
+                a.examples.dedup();
+                a.examples.truncate(UNOWNED_SAMPLES);
                 true
             } else {
                 false
@@ -1170,6 +1206,23 @@ mod tests {
             a.unowned.is_empty(),
             "non-service rows are not unowned resources"
         );
+    }
+
+    #[test]
+    fn the_group_limit_stops_aggregating_and_says_where() {
+        let mut b = AssessmentBuilder::new();
+        b.set_max_groups(2);
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &rec(2, "s3", "1", "t", "x"));
+        b.add(i, &rec(3, "s3", "2", "t", "x"));
+        b.add(i, &rec(4, "s3", "1", "t", "y"));
+        assert_eq!(
+            b.limit_exceeded(),
+            None,
+            "an existing group takes more rows"
+        );
+        b.add(i, &rec(5, "s3", "3", "t", "z"));
+        assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 5)));
     }
 
     #[test]
