@@ -131,13 +131,7 @@ impl Digest {
     /// The hex SHA-256 and byte count so far.
     pub fn finish(&self) -> (String, u64) {
         let state = self.0.borrow();
-        let hash = state.0.clone().finalize();
-        let hex = hash.iter().fold(String::with_capacity(64), |mut s, b| {
-            use std::fmt::Write as _;
-            let _ = write!(s, "{b:02x}");
-            s
-        });
-        (hex, state.1)
+        (crate::manifest::hex(&state.0.clone().finalize()), state.1)
     }
 }
 

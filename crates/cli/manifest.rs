@@ -56,15 +56,20 @@ pub struct Manifest {
     pub outputs: Vec<FileDigest>,
 }
 
-/// SHA-256 of bytes, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+/// Lower-case hex of a digest.
+pub fn hex(digest: &[u8]) -> String {
     use std::fmt::Write as _;
-    Sha256::digest(bytes)
+    digest
         .iter()
-        .fold(String::with_capacity(64), |mut s, b| {
+        .fold(String::with_capacity(2 * digest.len()), |mut s, b| {
             let _ = write!(s, "{b:02x}");
             s
         })
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// The digest of bytes under a name.
@@ -105,12 +110,7 @@ pub fn check_file(path: &Path, want: &FileDigest) -> Check {
             Err(_) => return Check::Missing,
         }
     }
-    let hex = hasher.finalize().iter().fold(String::new(), |mut s, b| {
-        use std::fmt::Write as _;
-        let _ = write!(s, "{b:02x}");
-        s
-    });
-    if bytes == want.bytes && hex == want.sha256 {
+    if bytes == want.bytes && hex(&hasher.finalize()) == want.sha256 {
         Check::Intact
     } else {
         Check::Modified

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::catalog::{Basis, Catalog, Control, Identified, Responsibility, Service};
 use crate::policy::{Policy, PolicyDecision, Scope};
-use crate::vocab::{Category, Owner};
+use crate::vocab::Category;
 
 /// How many example resource ids are kept per service × account × region without an owner team.
 pub const UNOWNED_SAMPLES: usize = 5;
@@ -320,17 +320,6 @@ impl Assessment<'_> {
         out
     }
 
-    /// Cells of the matrix (service × control) per owner.
-    pub fn cells_by_owner(&self) -> BTreeMap<Owner, usize> {
-        let mut out: BTreeMap<Owner, usize> = Owner::ALL.iter().map(|&o| (o, 0)).collect();
-        for s in &self.services {
-            for r in &s.responsibilities {
-                *out.entry(r.responsibility.owner).or_default() += 1;
-            }
-        }
-        out
-    }
-
     /// Total data rows over all inputs.
     pub fn total_rows(&self) -> u64 {
         self.inputs.iter().map(|i| i.rows).sum()
@@ -419,9 +408,6 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 pub struct AssessmentBuilder {
     inputs: Vec<InputTally>,
     groups: HashMap<String, Tally>,
-    /// Resources per input × service identifier, so that a resource billed under several groups
-    /// (its tags changed during the period) counts once for its service.
-    per_service: HashMap<String, Tally>,
     unowned: HashMap<String, UnownedTally>,
     account_names: BTreeMap<String, String>,
     scope: Scope,
@@ -595,15 +581,7 @@ impl AssessmentBuilder {
         };
         group.rows += 1;
         count_resources(&mut group.resources, &mut group.distinct, rec, group_hash);
-        self.key.clear();
-        push_field(&mut self.key, &input.to_string());
-        push_field(&mut self.key, service);
-        let per = match self.per_service.get_mut(self.key.as_str()) {
-            Some(p) => p,
-            None => self.per_service.entry(self.key.clone()).or_default(),
-        };
-        per.rows += 1;
-        count_resources(&mut per.resources, &mut per.distinct, rec, group_hash);
+
         if rec.resource_id.trim().is_empty() {
             group.blank_resource_ids += 1;
         }
@@ -757,19 +735,21 @@ impl AssessmentBuilder {
             }
         }
 
-        // Resources: per input and identifier exactly; per service, distinct ids over all its
-        // spellings and inputs.
+        // Resources: a resource billed under several groups (its tags changed during the period)
+        // counts once, per input × identifier and per service over all its spellings and inputs:
+        // the union of the groups' distinct ids.
+        let mut input_ids: BTreeMap<(usize, &str), (u64, HashSet<u64>)> = BTreeMap::new();
         let mut service_ids: BTreeMap<usize, (u64, HashSet<u64>)> = BTreeMap::new();
         let mut unmapped_ids: BTreeMap<String, (u64, HashSet<u64>)> = BTreeMap::new();
-        for (key, tally) in &self.per_service {
+        for (key, tally) in &self.groups {
             let f = split_fields(key);
-            let [input, service] = f[..] else {
+            let [input, service, ..] = f[..] else {
                 continue;
             };
             let input: usize = input.parse().unwrap_or_default();
-            if let Some(summary) = inputs.get_mut(input) {
-                summary.resources += tally.resources();
-            }
+            let per_input = input_ids.entry((input, service)).or_default();
+            per_input.0 += tally.resources;
+            per_input.1.extend(tally.distinct.iter().copied());
             let slot = match resolved.get(service).copied().flatten() {
                 Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
                 Some(Identified::Billing(_)) => continue,
@@ -777,6 +757,11 @@ impl AssessmentBuilder {
             };
             slot.0 += tally.resources;
             slot.1.extend(tally.distinct.iter().copied());
+        }
+        for ((input, _), (explicit, ids)) in input_ids {
+            if let Some(summary) = inputs.get_mut(input) {
+                summary.resources += explicit + ids.len() as u64;
+            }
         }
         for (i, (explicit, ids)) in service_ids {
             if let Some(u) = uses.get_mut(&i) {
