@@ -135,26 +135,31 @@ impl Digest {
     }
 }
 
-/// A reader that hashes the bytes it passes on.
-struct Digesting<R> {
+/// A reader that hashes the bytes it passes on and tells `on_read` how many.
+struct Digesting<R, F> {
     inner: R,
     digest: Digest,
+    on_read: F,
 }
 
-impl<R: Read> Read for Digesting<R> {
+impl<R: Read, F: FnMut(usize)> Read for Digesting<R, F> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut state = self.digest.0.borrow_mut();
         state.0.update(&buf[..n]);
         state.1 += n as u64;
+        (self.on_read)(n);
         Ok(n)
     }
 }
 
 /// Opens an input for streaming; `-` is standard input. Gzip input (by its magic bytes, not its
 /// name) is decompressed on the fly. The returned [`Digest`] hashes the bytes as read, once the
-/// reader has been read to its end.
-pub fn open_input(path: &Path) -> Result<(Box<dyn Read>, Digest)> {
+/// reader has been read to its end; `on_read` hears how many bytes of the file each read took.
+pub fn open_input<'a>(
+    path: &Path,
+    on_read: impl FnMut(usize) + 'a,
+) -> Result<(Box<dyn Read + 'a>, Digest)> {
     let digest = Digest::default();
     let raw: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(io::stdin())
@@ -164,11 +169,12 @@ pub fn open_input(path: &Path) -> Result<(Box<dyn Read>, Digest)> {
         }
         Box::new(File::open(path).with_context(|| format!("{}: cannot open", path.display()))?)
     };
-    let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(
+    let mut reader: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(
         1 << 16,
         Digesting {
             inner: raw,
             digest: digest.clone(),
+            on_read,
         },
     ));
     let head = reader
@@ -273,7 +279,7 @@ mod tests {
         gz.write_all(b"service\ns3\n").unwrap();
         fs::write(&path, gz.finish().unwrap()).unwrap();
         let mut text = String::new();
-        let (mut reader, digest) = open_input(&path).unwrap();
+        let (mut reader, digest) = open_input(&path, |_| {}).unwrap();
         reader.read_to_string(&mut text).unwrap();
         assert_eq!(text, "service\ns3\n");
         let (hex, bytes) = digest.finish();
@@ -284,7 +290,7 @@ mod tests {
         );
         assert_eq!(hex.len(), 64);
         fs::write(&path, b"abc").unwrap();
-        let (mut reader, digest) = open_input(&path).unwrap();
+        let (mut reader, digest) = open_input(&path, |_| {}).unwrap();
         reader.read_to_string(&mut text).unwrap();
         assert_eq!(
             digest.finish().0,

@@ -1,9 +1,12 @@
 //! Reading inventory inputs into an assessment: options shared by `report` and `inspect`.
 
-use std::path::PathBuf;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Result;
-use srmatrix_import::{Format, ImportOptions, ImportStats, Limits, TagKeys};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use srmatrix_import::{Format, ImportOptions, ImportStats, InventoryRecord, Limits, TagKeys};
 use srmatrix_model::AssessmentBuilder;
 
 use crate::files;
@@ -39,6 +42,12 @@ pub struct InputArgs {
     /// kept in memory; beyond it the run stops with an error (pre-aggregate the input instead).
     #[arg(long, default_value_t = srmatrix_model::assess::DEFAULT_MAX_GROUPS, value_name = "N")]
     max_groups: usize,
+    /// Threads that parse inputs (0: one per core). The result never depends on it.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+    /// No progress bar (it is only shown on a terminal, for inputs that take over a second).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 impl InputArgs {
@@ -85,21 +94,109 @@ impl InputArgs {
     pub fn max_groups(&self) -> usize {
         self.max_groups
     }
+
+    /// How inputs are read, besides what they contain.
+    pub fn reading(&self) -> Reading {
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        Reading {
+            threads,
+            progress: !self.quiet && std::io::stderr().is_terminal(),
+        }
+    }
+}
+
+/// How inputs are read: threads and progress display.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// Parsing threads.
+    pub threads: usize,
+    /// Whether a progress bar may be shown on standard error.
+    pub progress: bool,
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Reading {
+            threads: 1,
+            progress: false,
+        }
+    }
+}
+
+/// A progress bar for one input, drawn on standard error once the input has taken a second.
+fn progress_bar(path: &Path) -> ProgressBar {
+    let len = std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::hidden());
+    let style = match len {
+        Some(_) => ProgressStyle::with_template(
+            "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
+        ),
+        None => {
+            ProgressStyle::with_template("{prefix} {spinner} {binary_bytes} {binary_bytes_per_sec}")
+        }
+    };
+    if let Ok(style) = style {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(path.display().to_string());
+    bar
+}
+
+/// Shows `bar` on standard error when reading has taken longer than a second.
+fn reveal_after_a_second(bar: &ProgressBar) -> impl FnMut() + '_ {
+    let start = std::time::Instant::now();
+    let mut shown = false;
+    move || {
+        if !shown && start.elapsed() > Duration::from_secs(1) {
+            shown = true;
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    }
 }
 
 /// Reads every input into the builder, one after the other, streaming.
 pub fn read_all(
     paths: &[PathBuf],
     opts: &ImportOptions,
+    reading: Reading,
     builder: &mut AssessmentBuilder,
 ) -> Result<Vec<ImportStats>> {
     let mut all = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let (reader, digest) = files::open_input(path)?;
+        let bar = reading.progress.then(|| progress_bar(path));
+        let mut reveal = bar.as_ref().map(reveal_after_a_second);
+        let on_read = |n: usize| {
+            if let (Some(bar), Some(reveal)) = (&bar, reveal.as_mut()) {
+                bar.inc(n as u64);
+                reveal();
+            }
+        };
+        let (reader, digest) = files::open_input(path, on_read)?;
         let input = builder.start_input(&name, "");
+        let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
+            .map(|_| builder.fork())
+            .collect();
+        let mut sinks: Vec<_> = forks
+            .iter_mut()
+            .map(|fork| move |rec: &InventoryRecord<'_>| fork.add(input, rec))
+            .collect();
         // Import errors name the input, line and column themselves.
-        let stats = srmatrix_import::read(&name, reader, opts, |rec| builder.add(input, rec))?;
+        let stats = srmatrix_import::read_parallel(&name, reader, opts, &mut sinks);
+        drop(sinks);
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let stats = stats?;
+        for fork in forks {
+            builder.merge(fork);
+        }
         builder.input_details(
             input,
             stats.format.as_str(),

@@ -30,7 +30,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let catalog = files::load_catalog(args.catalog.as_deref())?;
     let mut builder = AssessmentBuilder::new();
     builder.set_max_groups(args.input.max_groups());
-    let stats = inputs::read_all(&args.files, &args.input.options(), &mut builder)?;
+    let stats = inputs::read_all(
+        &args.files,
+        &args.input.options(),
+        args.input.reading(),
+        &mut builder,
+    )?;
     let a = builder.finish(&catalog);
     for (summary, stats) in a.inputs.iter().zip(&stats) {
         println!("{}", summary.name);

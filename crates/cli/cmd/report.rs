@@ -112,6 +112,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     inputs::read_all(
         &args.inventory,
         &args.input.options_with(policy_ref),
+        args.input.reading(),
         &mut builder,
     )?;
     let mut options = AssessOptions {

@@ -10,14 +10,15 @@
 //! exports, and ARN lists. The format is detected from the header unless forced.
 
 pub mod format;
-mod lines;
 pub mod native;
 mod reader;
+mod split;
+mod tokenize;
 
 use std::fmt;
 
 pub use format::Format;
-pub use reader::{ImportOptions, ImportStats, Limits, read};
+pub use reader::{ImportOptions, ImportStats, Limits, read, read_parallel};
 pub use srmatrix_model::{InventoryRecord, RowKind};
 
 /// Which tag keys carry the owner team, environment and data classification.
@@ -198,35 +199,6 @@ pub enum ImportError {
         /// Input name.
         input: String,
     },
-}
-
-impl ImportError {
-    fn from_csv(input: &str, err: csv::Error) -> ImportError {
-        let line = err.position().map_or(1, |p| p.line());
-        match err.into_kind() {
-            csv::ErrorKind::Io(error) => ImportError::Io {
-                input: input.to_owned(),
-                error,
-            },
-            csv::ErrorKind::UnequalLengths {
-                pos,
-                expected_len,
-                len,
-            } => ImportError::Ragged {
-                input: input.to_owned(),
-                line: pos.map_or(line, |p| p.line()),
-                column: expected_len.min(len) + 1,
-                expected: expected_len,
-                found: len,
-            },
-            other => ImportError::Csv {
-                input: input.to_owned(),
-                line,
-                column: 1,
-                message: format!("{:?}", other),
-            },
-        }
-    }
 }
 
 /// The command-line flag that raises the limit a `TooLarge` message names.

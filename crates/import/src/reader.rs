@@ -1,13 +1,21 @@
 //! The one reading loop every format goes through: header → format → plan, then each row resolved
-//! through the plan into an [`InventoryRecord`] handed to the sink. One record buffer and a few
-//! scratch strings are reused for every row.
+//! through the plan into an [`InventoryRecord`] handed to a sink.
+//!
+//! The input is cut into chunks of whole records ([`crate::split`]) and each chunk is tokenized
+//! ([`crate::tokenize`]) and resolved row by row, reusing one tokenizer and a few scratch strings.
+//! [`read`] does it all on the calling thread; [`read_parallel`] parses chunks on one thread per
+//! sink while the calling thread reads and splits, and every sink sees whole rows with exact line
+//! numbers. Errors are those of the first failing row in input order, whichever thread found it.
 
 use std::io::Read;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use crate::format::{
     Format, Plan, fold_key, is_aws_provider, is_non_resource_type, looks_like_arn,
 };
-use crate::lines::LineCounting;
+use crate::split::{Chunk, SplitError, Splitter};
+use crate::tokenize::{Cursor, Fields, OpenQuote, Tokenizer};
 use crate::{HeaderList, ImportError, InventoryRecord, RowKind, TagKeys};
 
 /// How to read an input.
@@ -76,62 +84,183 @@ fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
     Some(ArnParts { region, account })
 }
 
-/// Reusable per-row storage for values that do not live in the record buffer.
-#[derive(Default)]
-struct Scratch {
-    team: String,
-    environment: String,
-    classification: String,
-    json_tags: Vec<(String, String)>,
-    json_parsed: bool,
-}
-
-/// Reads one input and hands each data row to `sink`.
+/// Reads one input on the calling thread and hands each data row to `sink`, in input order.
 pub fn read<R: Read>(
     input: &str,
     reader: R,
     opts: &ImportOptions,
     mut sink: impl FnMut(&InventoryRecord<'_>),
 ) -> Result<ImportStats, ImportError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(LineCounting::new(reader, opts.limits.max_line_bytes));
+    let mut splitter = Splitter::new(
+        reader,
+        opts.limits.max_line_bytes,
+        opts.limits.max_field_bytes,
+    );
+    let (ctx, first) = start(input, &mut splitter, opts)?;
+    let mut worker = Worker::default();
+    let mut counts = Counts::default();
+    let mut next = first;
+    while let Some(chunk) = next {
+        worker.parse(&ctx, &chunk, &mut counts, &mut sink)?;
+        splitter.recycle(chunk.data);
+        next = splitter.next_chunk().map_err(|e| ctx.split_error(e))?;
+    }
+    Ok(ctx.stats(counts))
+}
+
+/// Reads one input with one parsing thread per sink while the calling thread reads and splits
+/// it. Each row goes to exactly one sink; rows of one chunk (about a megabyte of whole records)
+/// go to the same sink in order, but sinks see chunks in no particular order, so whatever they
+/// compute must not depend on row order. With one sink this is [`read`].
+pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
+    input: &str,
+    reader: R,
+    opts: &ImportOptions,
+    sinks: &mut [S],
+) -> Result<ImportStats, ImportError> {
+    match sinks {
+        [] => return read(input, reader, opts, |_| {}),
+        [sink] => return read(input, reader, opts, sink),
+        _ => {}
+    }
+    let mut splitter = Splitter::new(
+        reader,
+        opts.limits.max_line_bytes,
+        opts.limits.max_field_bytes,
+    );
+    let (ctx, first) = start(input, &mut splitter, opts)?;
+    let Some(first) = first else {
+        return Ok(ctx.stats(Counts::default()));
+    };
+    let stop = AtomicBool::new(false);
+    let (to_workers, from_splitter) = mpsc::sync_channel::<Chunk>(sinks.len() * 2);
+    let from_splitter = Mutex::new(from_splitter);
+    let (to_splitter, spare) = mpsc::channel::<Vec<u8>>();
+    let (results, split_failure) = std::thread::scope(|scope| {
+        let handles: Vec<_> = sinks
+            .iter_mut()
+            .map(|sink| {
+                let (ctx, stop, from_splitter, to_splitter) =
+                    (&ctx, &stop, &from_splitter, to_splitter.clone());
+                scope.spawn(move || {
+                    let mut worker = Worker::default();
+                    let mut counts = Counts::default();
+                    let mut failure = None;
+                    loop {
+                        let chunk = match from_splitter.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => break,
+                        };
+                        let Ok(chunk) = chunk else { break };
+                        // After a failure, chunks are drained (not parsed) until the splitter
+                        // stops, so that it never waits on a full channel.
+                        if failure.is_none()
+                            && let Err(e) = worker.parse(ctx, &chunk, &mut counts, sink)
+                        {
+                            stop.store(true, Ordering::Relaxed);
+                            failure = Some((chunk.index, e));
+                        }
+                        let _ = to_splitter.send(chunk.data);
+                    }
+                    (counts, failure)
+                })
+            })
+            .collect();
+        drop(to_splitter);
+        let mut split_failure = None;
+        let mut next = Some(first);
+        while let Some(chunk) = next.take() {
+            if to_workers.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
+                break;
+            }
+            while let Ok(data) = spare.try_recv() {
+                splitter.recycle(data);
+            }
+            match splitter.next_chunk() {
+                Ok(n) => next = n,
+                Err(e) => split_failure = Some(e),
+            }
+        }
+        let failed_at = splitter.chunks_cut();
+        drop(to_workers);
+        let results: Vec<_> = handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect();
+        (results, split_failure.map(|e| (failed_at, e)))
+    });
+    let mut counts = Counts::default();
+    let mut first_error: Option<(u64, ImportError)> = None;
+    for (part, error) in results {
+        counts.rows += part.rows;
+        counts.ragged_rows += part.ragged_rows;
+        if let Some((index, e)) = error
+            && first_error.as_ref().is_none_or(|(i, _)| index < *i)
+        {
+            first_error = Some((index, e));
+        }
+    }
+    if let Some((index, e)) = split_failure
+        && first_error.as_ref().is_none_or(|(i, _)| index < *i)
+    {
+        first_error = Some((index, ctx.split_error(e)));
+    }
+    match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(ctx.stats(counts)),
+    }
+}
+
+/// What every parser of one input shares: the plan resolved from the header.
+struct Context<'a> {
+    input: &'a str,
+    format: Format,
+    plan: Plan,
+    width: usize,
+    wanted: Wanted,
+    limits: Limits,
+    header: Vec<String>,
+}
+
+/// Rows counted by one parser.
+#[derive(Default)]
+struct Counts {
+    rows: u64,
+    ragged_rows: u64,
+}
+
+/// Reads the header from the first chunk, detects the format and resolves the plan. Returns the
+/// first chunk positioned after the header (at the header for a headerless ARN list).
+fn start<'a, R: Read>(
+    input: &'a str,
+    splitter: &mut Splitter<R>,
+    opts: &ImportOptions,
+) -> Result<(Context<'a>, Option<Chunk>), ImportError> {
     let limits = opts.limits;
-    let too_long = |rdr: &csv::Reader<LineCounting<R>>, e: csv::Error| {
-        let lines = rdr.get_ref();
-        if let Some(line) = lines.too_long {
-            return ImportError::TooLarge {
+    let split_error = |e| split_error(input, limits, e);
+    let mut tokenizer = Tokenizer::default();
+    let (mut chunk, cursor, header_line) = loop {
+        let Some(chunk) = splitter.next_chunk().map_err(split_error)? else {
+            return Err(ImportError::Empty {
                 input: input.to_owned(),
-                line,
-                column: 1,
-                what: format!("a line longer than {} bytes", limits.max_line_bytes),
-            };
-        }
-        if let Some((line, column)) = lines.open_quote {
-            return ImportError::OpenQuote {
-                input: input.to_owned(),
-                line,
-                column,
-            };
-        }
-        match (lines.failed_at, ImportError::from_csv(input, e)) {
-            (Some(line), ImportError::Io { error, .. }) => ImportError::Io {
-                input: format!("{input}:{line}"),
-                error,
-            },
-            (_, other) => other,
+            });
+        };
+        let mut cur = Cursor {
+            pos: chunk.start,
+            line: chunk.line,
+        };
+        if let Some(line) = tokenizer
+            .next(&chunk.data, &mut cur)
+            .map_err(|q| open_quote(input, q))?
+        {
+            break (chunk, cur, line);
         }
     };
-    let mut rec = csv::ByteRecord::new();
-    let first = rdr.read_byte_record(&mut rec);
-    if !first.map_err(|e| too_long(&rdr, e))? {
-        return Err(ImportError::Empty {
-            input: input.to_owned(),
-        });
-    }
-    let header_line = line_of(&mut rdr, &rec);
-    if let Some(first) = rec.get(0) {
+    let fields = tokenizer.fields(&chunk.data, None);
+    if let Some(first) = fields.get(0) {
         let order = match first {
             [0xFF, 0xFE, ..] => Some("little-endian"),
             [0xFE, 0xFF, ..] => Some("big-endian"),
@@ -146,7 +275,7 @@ pub fn read<R: Read>(
             });
         }
     }
-    if rec.len() > limits.max_columns {
+    if fields.len() > limits.max_columns {
         return Err(ImportError::TooLarge {
             input: input.to_owned(),
             line: header_line,
@@ -154,7 +283,8 @@ pub fn read<R: Read>(
             what: format!("more than {} columns", limits.max_columns),
         });
     }
-    let header = utf8_fields(input, header_line, &rec)?;
+    let header = utf8_fields(input, header_line, fields)?;
+    let width = fields.len();
     let format = match opts.format {
         Some(f) => f,
         None => Format::detect(&header).ok_or_else(|| ImportError::UnknownFormat {
@@ -169,212 +299,321 @@ pub fn read<R: Read>(
         found: HeaderList(&header).to_string(),
     })?;
     let headerless = format == Format::ArnList && header.first().is_some_and(|c| looks_like_arn(c));
-    let width = rec.len();
-    let wanted = Wanted::new(&opts.tag_keys);
-    let mut stats = ImportStats {
+    if !headerless {
+        chunk.start = cursor.pos;
+        chunk.line = cursor.line;
+    }
+    let wanted = Wanted::new(&opts.tag_keys, &plan);
+    let ctx = Context {
+        input,
         format,
-        rows: 0,
-        ragged_rows: 0,
-        duplicate_columns: plan.duplicate_columns.clone(),
-        header: if headerless {
-            Vec::new()
-        } else {
-            header.clone()
-        },
+        plan,
+        width,
+        wanted,
+        limits,
+        header: if headerless { Vec::new() } else { header },
     };
-    let mut scratch = Scratch::default();
-    let mut first_is_data = headerless;
-    loop {
-        let line = if first_is_data {
-            first_is_data = false;
-            header_line
-        } else {
-            let next = rdr.read_byte_record(&mut rec);
-            if !next.map_err(|e| too_long(&rdr, e))? {
-                break;
-            }
-            line_of(&mut rdr, &rec)
+    Ok((ctx, Some(chunk)))
+}
+
+impl Context<'_> {
+    fn stats(&self, counts: Counts) -> ImportStats {
+        ImportStats {
+            format: self.format,
+            rows: counts.rows,
+            ragged_rows: counts.ragged_rows,
+            duplicate_columns: self.plan.duplicate_columns.clone(),
+            header: self.header.clone(),
+        }
+    }
+
+    fn split_error(&self, e: SplitError) -> ImportError {
+        split_error(self.input, self.limits, e)
+    }
+}
+
+fn split_error(input: &str, limits: Limits, e: SplitError) -> ImportError {
+    match e {
+        SplitError::Io { line, error } => ImportError::Io {
+            input: format!("{input}:{line}"),
+            error,
+        },
+        SplitError::LineTooLong { line } => ImportError::TooLarge {
+            input: input.to_owned(),
+            line,
+            column: 1,
+            what: format!("a line longer than {} bytes", limits.max_line_bytes),
+        },
+        SplitError::FieldTooLarge { line, column } => ImportError::TooLarge {
+            input: input.to_owned(),
+            line,
+            column,
+            what: format!("a field larger than {} bytes", limits.max_field_bytes),
+        },
+        SplitError::RecordTooLong { line } => ImportError::TooLarge {
+            input: input.to_owned(),
+            line,
+            column: 1,
+            what: format!(
+                "a record (with quoted line breaks) longer than the line limit of {} bytes",
+                limits.max_line_bytes
+            ),
+        },
+    }
+}
+
+fn open_quote(input: &str, q: OpenQuote) -> ImportError {
+    ImportError::OpenQuote {
+        input: input.to_owned(),
+        line: q.line,
+        column: q.column,
+    }
+}
+
+/// One parser's reusable state: the tokenizer and per-row scratch.
+#[derive(Default)]
+struct Worker {
+    tokenizer: Tokenizer,
+    json: JsonTags,
+    out: [String; 3],
+}
+
+/// JSON tags of the current row, parsed on first use.
+#[derive(Default)]
+struct JsonTags {
+    parsed: bool,
+    tags: Vec<(String, String)>,
+}
+
+impl Worker {
+    /// Parses every record of a chunk and hands each row to `sink`.
+    fn parse(
+        &mut self,
+        ctx: &Context<'_>,
+        chunk: &Chunk,
+        counts: &mut Counts,
+        sink: &mut impl FnMut(&InventoryRecord<'_>),
+    ) -> Result<(), ImportError> {
+        let data = &chunk.data[..];
+        let input = ctx.input;
+        let limits = ctx.limits;
+        let width = ctx.width;
+        let plan = &ctx.plan;
+        let format = ctx.format;
+        // One check of the whole chunk (the header in the first chunk is text too); only when it
+        // fails is each field checked, to name the one that is not.
+        let text = std::str::from_utf8(data).ok();
+        let all_utf8 = text.is_some();
+        let mut cur = Cursor {
+            pos: chunk.start,
+            line: chunk.line,
         };
-        if rec.len() != width {
-            // Real exports write rows one field short (a trailing column left off) or one field
-            // long with an empty last field (a trailing comma); both are read, counted and
-            // reported. Anything else is an error: reading it by position would misplace values.
-            let short_by_one = rec.len() + 1 == width;
-            let long_by_empty = rec.len() == width + 1
-                && rec
-                    .get(width)
-                    .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace));
-            if !(short_by_one || long_by_empty) {
-                return Err(ImportError::Ragged {
-                    input: input.to_owned(),
-                    line,
-                    column: width.min(rec.len()) as u64 + 1,
-                    expected: width as u64,
-                    found: rec.len() as u64,
-                });
+        while let Some(line) = self
+            .tokenizer
+            .next(data, &mut cur)
+            .map_err(|q| open_quote(input, q))?
+        {
+            let rec = self.tokenizer.fields(data, text);
+            if rec.len() != width {
+                // Real exports write rows one field short (a trailing column left off) or one
+                // field long with an empty last field (a trailing comma); both are read, counted
+                // and reported. Anything else is an error: reading it by position would misplace
+                // values.
+                let short_by_one = rec.len() + 1 == width;
+                let long_by_empty = rec.len() == width + 1
+                    && rec
+                        .get(width)
+                        .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace));
+                if !(short_by_one || long_by_empty) {
+                    return Err(ImportError::Ragged {
+                        input: input.to_owned(),
+                        line,
+                        column: width.min(rec.len()) as u64 + 1,
+                        expected: width as u64,
+                        found: rec.len() as u64,
+                    });
+                }
+                counts.ragged_rows += 1;
             }
-            stats.ragged_rows += 1;
-        }
-        if rec.len() > limits.max_columns {
-            return Err(ImportError::TooLarge {
-                input: input.to_owned(),
-                line,
-                column: limits.max_columns as u64 + 1,
-                what: format!("more than {} columns", limits.max_columns),
-            });
-        }
-        for (i, field) in rec.iter().enumerate() {
-            if field.len() as u64 > limits.max_field_bytes {
+            if rec.len() > limits.max_columns {
                 return Err(ImportError::TooLarge {
                     input: input.to_owned(),
                     line,
-                    column: i as u64 + 1,
-                    what: format!("a field larger than {} bytes", limits.max_field_bytes),
+                    column: limits.max_columns as u64 + 1,
+                    what: format!("more than {} columns", limits.max_columns),
                 });
             }
-            if let Err(e) = std::str::from_utf8(field) {
-                return Err(ImportError::InvalidUtf8 {
-                    input: input.to_owned(),
-                    line,
-                    column: i as u64 + 1,
-                    offset: e.valid_up_to(),
-                });
+            for (i, field) in rec.iter().enumerate() {
+                if field.len() as u64 > limits.max_field_bytes {
+                    return Err(ImportError::TooLarge {
+                        input: input.to_owned(),
+                        line,
+                        column: i as u64 + 1,
+                        what: format!("a field larger than {} bytes", limits.max_field_bytes),
+                    });
+                }
+                if !all_utf8 && let Err(e) = std::str::from_utf8(field) {
+                    return Err(ImportError::InvalidUtf8 {
+                        input: input.to_owned(),
+                        line,
+                        column: i as u64 + 1,
+                        offset: e.valid_up_to(),
+                    });
+                }
             }
-        }
-        let row = Row {
-            rec: &rec,
-            null_literal: format.null_literal(),
-        };
-        // A native row is a resource (or `resource_count` of them); other formats' rows are line
-        // items or listings whose resources are counted as distinct resource ids.
-        let resource_count = match row.get(plan.resource_count) {
-            "" if format == Format::Native => Some(1),
-            "" => None,
-            n => n
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| ImportError::BadValue {
-                    input: input.to_owned(),
-                    line,
-                    column: plan.resource_count.map_or(1, |c| c as u64 + 1),
-                    message: format!("resource_count `{n}` is not a whole number of resources"),
-                })?,
-        };
-        let arn = row.first(&plan.arn);
-        let arn = if arn.starts_with("arn:") { arn } else { "" };
-        let parts = arn_parts(arn);
-        let mut service = row.first(&plan.service);
-        if service.is_empty() {
-            // Only an explicit service column is trusted over an ARN; a partial ARN stays as
-            // written and the catalog does not resolve it (it is reported as unmapped).
-            service = arn;
-        }
-        if row
-            .first(&plan.billing_entity)
-            .eq_ignore_ascii_case(MARKETPLACE_ENTITY)
-        {
-            // Marketplace product codes are opaque per product: the billing entity says what
-            // the row is.
-            service = MARKETPLACE_ENTITY;
-        }
-        let mut account_id = row.first(&plan.account_id);
-        let mut region = row.first(&plan.region);
-        if let Some(p) = &parts {
-            if account_id.is_empty() {
-                account_id = p.account;
+            let row = Row {
+                rec,
+                null_literal: format.null_literal(),
+            };
+            // A native row is a resource (or `resource_count` of them); other formats' rows are
+            // line items or listings whose resources are counted as distinct resource ids.
+            let resource_count = match row.get(plan.resource_count) {
+                "" if format == Format::Native => Some(1),
+                "" => None,
+                n => n
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| ImportError::BadValue {
+                        input: input.to_owned(),
+                        line,
+                        column: plan.resource_count.map_or(1, |c| c as u64 + 1),
+                        message: format!("resource_count `{n}` is not a whole number of resources"),
+                    })?,
+            };
+            let arn = row.first(&plan.arn);
+            let arn = if arn.starts_with("arn:") { arn } else { "" };
+            let parts = arn_parts(arn);
+            let mut service = row.first(&plan.service);
+            if service.is_empty() {
+                // Only an explicit service column is trusted over an ARN; a partial ARN stays
+                // as written and the catalog does not resolve it (it is reported as unmapped).
+                service = arn;
             }
-            if region.is_empty() {
-                region = p.region;
+            if row
+                .first(&plan.billing_entity)
+                .eq_ignore_ascii_case(MARKETPLACE_ENTITY)
+            {
+                // Marketplace product codes are opaque per product: the billing entity says
+                // what the row is.
+                service = MARKETPLACE_ENTITY;
             }
-        }
-        let line_item_type = row.get(plan.line_item_type);
-        let provider = row.first(&plan.provider);
-        let host = row.first(&plan.host_provider);
-        // In scope: AWS's own rows, and a third party's product hosted on AWS (FOCUS 1.3).
-        let in_scope = provider.is_empty()
-            || is_aws_provider(provider)
-            || (!host.is_empty() && is_aws_provider(host));
-        let kind = if !in_scope {
-            RowKind::OtherProvider(provider)
-        } else if is_non_resource_type(line_item_type) {
-            RowKind::NonResource
-        } else {
-            RowKind::Resource
-        };
-        scratch.json_parsed = false;
-        for (explicit, keys, out) in [
-            (&plan.owner_team, &wanted.team, 0),
-            (&plan.environment, &wanted.environment, 1),
-            (&plan.data_classification, &wanted.classification, 2),
-        ] {
-            let v = row.first(explicit);
-            let value = if v.is_empty() {
-                tag_value(&row, &plan, keys, &mut scratch)
+            let mut account_id = row.first(&plan.account_id);
+            let mut region = row.first(&plan.region);
+            if let Some(p) = &parts {
+                if account_id.is_empty() {
+                    account_id = p.account;
+                }
+                if region.is_empty() {
+                    region = p.region;
+                }
+            }
+            let line_item_type = row.get(plan.line_item_type);
+            let provider = row.first(&plan.provider);
+            let host = row.first(&plan.host_provider);
+            // In scope: AWS's own rows, and a third party's product hosted on AWS (FOCUS 1.3).
+            let in_scope = provider.is_empty()
+                || is_aws_provider(provider)
+                || (!host.is_empty() && is_aws_provider(host));
+            let kind = if !in_scope {
+                RowKind::OtherProvider(provider)
+            } else if is_non_resource_type(line_item_type) {
+                RowKind::NonResource
             } else {
-                Some(v.to_owned())
+                RowKind::Resource
             };
-            let slot = match out {
-                0 => &mut scratch.team,
-                1 => &mut scratch.environment,
-                _ => &mut scratch.classification,
-            };
-            slot.clear();
-            if let Some(v) = value {
-                slot.push_str(v.trim());
+            self.json.parsed = false;
+            let [team, environment, classification] = &mut self.out;
+            for (explicit, sources, slot) in [
+                (&plan.owner_team, &ctx.wanted.team, &mut *team),
+                (
+                    &plan.environment,
+                    &ctx.wanted.environment,
+                    &mut *environment,
+                ),
+                (
+                    &plan.data_classification,
+                    &ctx.wanted.classification,
+                    &mut *classification,
+                ),
+            ] {
+                slot.clear();
+                let v = row.first(explicit);
+                if v.is_empty() {
+                    if let Some(v) = tag_value(&row, plan, sources, &mut self.json) {
+                        slot.push_str(v.trim());
+                    }
+                } else {
+                    slot.push_str(v);
+                }
             }
+            counts.rows += 1;
+            sink(&InventoryRecord {
+                line,
+                kind,
+                line_item_type,
+                service,
+                account_id,
+                account_name: row.first(&plan.account_name),
+                region,
+                resource_id: row.first(&plan.resource_id),
+                resource_type: row.first(&plan.resource_type),
+                owner_team: team,
+                environment,
+                data_classification: classification,
+                resource_count,
+            });
         }
-        stats.rows += 1;
-        sink(&InventoryRecord {
-            line,
-            kind,
-            line_item_type,
-            service,
-            account_id,
-            account_name: row.first(&plan.account_name),
-            region,
-            resource_id: row.first(&plan.resource_id),
-            resource_type: row.first(&plan.resource_type),
-            owner_team: &scratch.team,
-            environment: &scratch.environment,
-            data_classification: &scratch.classification,
-            resource_count,
-        });
+        Ok(())
     }
-    Ok(stats)
 }
 
-/// Tag keys wanted for each field, folded once.
+/// Where each wanted tag key may be found, resolved once from the header: per key, in order of
+/// preference, the tag columns that carry it.
 struct Wanted {
-    team: Vec<String>,
-    environment: Vec<String>,
-    classification: Vec<String>,
+    team: Vec<KeySources>,
+    environment: Vec<KeySources>,
+    classification: Vec<KeySources>,
+}
+
+/// One wanted tag key (folded) and the tag columns named after it.
+struct KeySources {
+    key: String,
+    columns: Vec<usize>,
 }
 
 impl Wanted {
-    fn new(keys: &TagKeys) -> Wanted {
-        let fold = |v: &[String]| v.iter().map(|k| fold_key(k)).collect();
+    fn new(keys: &TagKeys, plan: &Plan) -> Wanted {
+        let resolve = |v: &[String]| {
+            v.iter()
+                .map(|k| {
+                    let key = fold_key(k);
+                    let columns = plan
+                        .tag_columns
+                        .iter()
+                        .filter(|(_, name)| *name == key)
+                        .map(|(c, _)| *c)
+                        .collect();
+                    KeySources { key, columns }
+                })
+                .collect()
+        };
         Wanted {
-            team: fold(&keys.team),
-            environment: fold(&keys.environment),
-            classification: fold(&keys.classification),
+            team: resolve(&keys.team),
+            environment: resolve(&keys.environment),
+            classification: resolve(&keys.classification),
         }
     }
 }
 
 /// A row's fields as text (UTF-8 already checked).
 struct Row<'r> {
-    rec: &'r csv::ByteRecord,
+    rec: Fields<'r>,
     null_literal: bool,
 }
 
 impl<'r> Row<'r> {
     fn at(&self, col: usize) -> &'r str {
-        let v = self
-            .rec
-            .get(col)
-            .and_then(|f| std::str::from_utf8(f).ok())
-            .unwrap_or("")
-            .trim();
+        let v = self.rec.text(col).unwrap_or("").trim();
         if self.null_literal && v == "NULL" {
             ""
         } else {
@@ -394,38 +633,44 @@ impl<'r> Row<'r> {
     }
 }
 
-/// The first non-empty value of a wanted key: the `k=v;k=v` cell, then tag columns, then JSON tags.
-fn tag_value(row: &Row<'_>, plan: &Plan, keys: &[String], scratch: &mut Scratch) -> Option<String> {
-    for key in keys {
-        let kv = row.get(plan.tags_kv);
-        for pair in kv.split(';') {
-            if let Some((k, v)) = pair.split_once('=')
-                && fold_key(k) == *key
-                && !v.trim().is_empty()
-            {
-                return Some(v.trim().to_owned());
-            }
-        }
-        for (col, name) in &plan.tag_columns {
-            if name == key {
-                let v = row.at(*col);
-                if !v.is_empty() {
-                    return Some(v.to_owned());
+/// The first non-empty value of a wanted key: the `k=v;k=v` cell, then tag columns, then JSON
+/// tags.
+fn tag_value<'a>(
+    row: &Row<'a>,
+    plan: &Plan,
+    sources: &[KeySources],
+    json: &'a mut JsonTags,
+) -> Option<&'a str> {
+    let kv = row.get(plan.tags_kv);
+    for s in sources {
+        if !kv.is_empty() {
+            for pair in kv.split(';') {
+                if let Some((k, v)) = pair.split_once('=')
+                    && fold_key(k) == s.key
+                    && !v.trim().is_empty()
+                {
+                    return Some(v.trim());
                 }
             }
         }
-        if plan.tags_json.is_some() {
-            if !scratch.json_parsed {
-                scratch.json_parsed = true;
-                scratch.json_tags.clear();
-                parse_json_tags(row.get(plan.tags_json), &mut scratch.json_tags);
+        for &col in &s.columns {
+            let v = row.at(col);
+            if !v.is_empty() {
+                return Some(v);
             }
-            if let Some((_, v)) = scratch
-                .json_tags
-                .iter()
-                .find(|(k, v)| k == key && !v.is_empty())
-            {
-                return Some(v.clone());
+        }
+        if plan.tags_json.is_some() {
+            if !json.parsed {
+                json.parsed = true;
+                json.tags.clear();
+                parse_json_tags(row.get(plan.tags_json), &mut json.tags);
+            }
+            if json.tags.iter().any(|(k, v)| *k == s.key && !v.is_empty()) {
+                return json
+                    .tags
+                    .iter()
+                    .find(|(k, v)| *k == s.key && !v.is_empty())
+                    .map(|(_, v)| v.as_str());
             }
         }
     }
@@ -471,12 +716,7 @@ fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn line_of<R: Read>(rdr: &mut csv::Reader<LineCounting<R>>, rec: &csv::ByteRecord) -> u64 {
-    let start = rec.position().map_or(0, |p| p.byte());
-    rdr.get_mut().line_of(start)
-}
-
-fn utf8_fields(input: &str, line: u64, rec: &csv::ByteRecord) -> Result<Vec<String>, ImportError> {
+fn utf8_fields(input: &str, line: u64, rec: Fields<'_>) -> Result<Vec<String>, ImportError> {
     rec.iter()
         .enumerate()
         .map(|(i, f)| {
@@ -734,6 +974,89 @@ mod tests {
         assert!(
             run(b"service,a,b,c\ns3,1,2,3\n")
                 .starts_with("in.csv:1:4: the input has more than 3 columns")
+        );
+    }
+
+    /// A native inventory of several megabytes (several chunks), CRLF, with quoted line breaks.
+    fn big_inventory(rows: usize) -> (Vec<u8>, Vec<(u64, String)>) {
+        let mut text = b"service,account_id,resource_id,notes\r\n".to_vec();
+        let mut want = Vec::new();
+        let mut line = 2;
+        for i in 0..rows {
+            if i.is_multiple_of(7) {
+                text.extend(format!("s3,{i},r{i},\"multi\nline, {i}\"\r\n").bytes());
+                want.push((line, i.to_string()));
+                line += 2;
+            } else {
+                text.extend(format!("ec2,{i},r{i},plain text of row {i}\r\n").bytes());
+                want.push((line, i.to_string()));
+                line += 1;
+            }
+        }
+        (text, want)
+    }
+
+    #[test]
+    fn parallel_reading_sees_every_row_once_with_exact_lines() {
+        let (text, want) = big_inventory(80_000);
+        assert!(text.len() > 3 * crate::split::CHUNK_BYTES);
+        let opts = ImportOptions::default();
+        let mut seq = Vec::new();
+        let seq_stats = read("in.csv", &text[..], &opts, |r| {
+            seq.push((r.line, r.account_id.to_owned()))
+        })
+        .unwrap();
+        assert_eq!(seq, want);
+        let mut parts: Vec<Vec<(u64, String)>> = vec![Vec::new(); 3];
+        let mut sinks: Vec<_> = parts
+            .iter_mut()
+            .map(|p| move |r: &InventoryRecord<'_>| p.push((r.line, r.account_id.to_owned())))
+            .collect();
+        let par_stats = read_parallel("in.csv", &text[..], &opts, &mut sinks).unwrap();
+        drop(sinks);
+        assert_eq!(par_stats, seq_stats);
+        assert!(
+            parts.iter().filter(|p| !p.is_empty()).count() > 1,
+            "work was shared"
+        );
+        let mut all: Vec<_> = parts.into_iter().flatten().collect();
+        all.sort();
+        assert_eq!(all, want);
+    }
+
+    #[test]
+    fn parallel_reading_reports_the_first_error_in_input_order() {
+        let (mut text, want) = big_inventory(80_000);
+        // A bad row late in the input: its own line is named.
+        let late = want[70_000].0;
+        let cut = text.len() - 200;
+        let tail_start = cut + text[cut..].iter().position(|&b| b == b'\n').unwrap_or(0) + 1;
+        text.truncate(tail_start);
+        let line_of_tail =
+            2 + text[..tail_start].iter().filter(|&&b| b == b'\n').count() as u64 - 1;
+        text.extend(b"s3,1,2,3,4,5\r\n");
+        assert!(late < line_of_tail);
+        let opts = ImportOptions::default();
+        let mut sinks = vec![|_: &InventoryRecord<'_>| {}; 2];
+        let err = read_parallel("in.csv", &text[..], &opts, &mut sinks).unwrap_err();
+        assert!(
+            matches!(err, ImportError::Ragged { line, .. } if line == line_of_tail),
+            "{err} (want line {line_of_tail})"
+        );
+        // And an earlier bad row wins over it, though another thread may meet the later first.
+        let at = text.windows(6).position(|w| w == b"ec2,3,").unwrap_or(0);
+        text[at..at + 3].copy_from_slice(b"\xff\xfe\xfd");
+        let err = read_parallel("in.csv", &text[..], &opts, &mut sinks).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ImportError::InvalidUtf8 {
+                    line: 6,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{err}"
         );
     }
 

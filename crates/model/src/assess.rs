@@ -6,9 +6,11 @@
 //! once against the catalog and produces the [`Assessment`]: memory grows with distinct groups,
 //! never with rows.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
+
+use foldhash::fast::{FixedState, RandomState};
 
 use serde::Serialize;
 
@@ -331,12 +333,26 @@ impl Assessment<'_> {
     }
 }
 
+/// Hash maps of the hot path: foldhash, several times faster than SipHash on short keys. Group
+/// keys come from inputs, so the seed is random per run (no chosen-collision slowdown); ids are
+/// hashed with a fixed seed so that a blank id's group marker never depends on the run.
+type HashMap<K, V> = std::collections::HashMap<K, V, RandomState>;
+type HashSet<T> = std::collections::HashSet<T, RandomState>;
+
+/// The fixed-seed hash of resource ids and group markers.
+fn id_hash(value: impl Hash) -> u64 {
+    FixedState::with_seed(0x5352_4d61_7472_6978).hash_one(value)
+}
+
 #[derive(Default)]
 struct Tally {
     rows: u64,
     resources: u64,
     blank_resource_ids: u64,
     distinct: HashSet<u64>,
+    /// The first line of the group in its input, so that merged builders can tell where a group
+    /// limit was crossed.
+    first_line: u64,
 }
 
 impl Tally {
@@ -368,9 +384,7 @@ fn count_resources(
             if id.is_empty() {
                 distinct.insert(group);
             } else {
-                let mut h = DefaultHasher::new();
-                id.hash(&mut h);
-                distinct.insert(h.finish());
+                distinct.insert(id_hash(id));
             }
         }
     }
@@ -409,7 +423,8 @@ pub struct AssessmentBuilder {
     inputs: Vec<InputTally>,
     groups: HashMap<String, Tally>,
     unowned: HashMap<String, UnownedTally>,
-    account_names: BTreeMap<String, String>,
+    /// Account names: the first seen per account, as (input, line, name).
+    account_names: BTreeMap<String, (usize, u64, String)>,
     scope: Scope,
     max_groups: usize,
     /// Where the group limit was first hit: (input, line).
@@ -423,9 +438,24 @@ pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
 
 /// Appends a field to a group key, length-prefixed so that no field content can merge two keys.
 fn push_field(key: &mut String, field: &str) {
-    use std::fmt::Write;
-    let _ = write!(key, "{}:", field.len());
+    let mut buf = [0u8; 20];
+    key.push_str(decimal(field.len(), &mut buf));
+    key.push(':');
     key.push_str(field);
+}
+
+/// A number in decimal, written into `buf` without going through the formatting machinery.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
 }
 
 /// Splits a key written by [`push_field`].
@@ -510,6 +540,103 @@ impl AssessmentBuilder {
         }
     }
 
+    /// An empty builder for reading part of an input on another thread: same inputs (with nothing
+    /// counted), scope and group limit. Its counts come back with [`AssessmentBuilder::merge`].
+    pub fn fork(&self) -> AssessmentBuilder {
+        AssessmentBuilder {
+            inputs: self
+                .inputs
+                .iter()
+                .map(|t| InputTally {
+                    name: t.name.clone(),
+                    format: t.format.clone(),
+                    ..InputTally::default()
+                })
+                .collect(),
+            scope: self.scope.clone(),
+            max_groups: self.max_groups,
+            ..AssessmentBuilder::default()
+        }
+    }
+
+    /// Adds the counts of a [`fork`](AssessmentBuilder::fork). Merging never depends on which
+    /// rows went to which fork or in what order: sums, unions, and "first" taken as the smallest
+    /// line. When the merged groups exceed the limit, the limit is reported at the row that would
+    /// have opened the first group beyond it had the rows been read in order; for that to hold,
+    /// each fork must see its own rows in input order (as the parallel reader hands them out).
+    pub fn merge(&mut self, other: AssessmentBuilder) {
+        for (mine, theirs) in self.inputs.iter_mut().zip(other.inputs) {
+            mine.rows += theirs.rows;
+            mine.blank_service_lines.extend(theirs.blank_service_lines);
+            mine.blank_service_lines.sort_unstable();
+            mine.blank_service_lines.truncate(LINE_SAMPLES);
+            mine.blank_service_rows += theirs.blank_service_rows;
+            mine.non_resource_rows += theirs.non_resource_rows;
+            mine.out_of_scope_rows += theirs.out_of_scope_rows;
+            for (k, n) in theirs.other_provider_rows {
+                *mine.other_provider_rows.entry(k).or_default() += n;
+            }
+            for (k, n) in theirs.line_item_types {
+                *mine.line_item_types.entry(k).or_default() += n;
+            }
+        }
+        for (key, t) in other.groups {
+            let g = self.groups.entry(key).or_insert_with(|| Tally {
+                first_line: t.first_line,
+                ..Tally::default()
+            });
+            g.rows += t.rows;
+            g.resources += t.resources;
+            g.blank_resource_ids += t.blank_resource_ids;
+            g.distinct.extend(t.distinct);
+            g.first_line = g.first_line.min(t.first_line);
+        }
+        for (key, t) in other.unowned {
+            let u = self.unowned.entry(key).or_default();
+            u.resources += t.resources;
+            u.distinct.extend(t.distinct);
+            u.examples.extend(t.examples);
+            u.examples.sort();
+            u.examples.dedup();
+            u.examples.truncate(UNOWNED_SAMPLES);
+        }
+        for (account, seen) in other.account_names {
+            match self.account_names.get_mut(&account) {
+                Some(mine) if (mine.0, mine.1) <= (seen.0, seen.1) => {}
+                Some(mine) => *mine = seen,
+                None => {
+                    self.account_names.insert(account, seen);
+                }
+            }
+        }
+        if let Some(o) = other.overflow
+            && self.overflow.is_none_or(|s| o < s)
+        {
+            self.overflow = Some(o);
+        }
+        if self.groups.len() > self.max_groups {
+            // In input order, the limit is crossed by the row opening the group whose first line
+            // ranks just past the limit.
+            let mut firsts: Vec<(usize, u64)> = self
+                .groups
+                .iter()
+                .map(|(key, t)| {
+                    let input = split_fields(key)
+                        .first()
+                        .and_then(|i| i.parse().ok())
+                        .unwrap_or_default();
+                    (input, t.first_line)
+                })
+                .collect();
+            firsts.sort_unstable();
+            if let Some(&at) = firsts.get(self.max_groups)
+                && self.overflow.is_none_or(|s| at < s)
+            {
+                self.overflow = Some(at);
+            }
+        }
+    }
+
     /// Counts one record of an input.
     pub fn add(&mut self, input: usize, rec: &InventoryRecord<'_>) {
         let Some(tally) = self.inputs.get_mut(input) else {
@@ -542,19 +669,31 @@ impl AssessmentBuilder {
         let service = rec.service.trim();
         if service.is_empty() {
             tally.blank_service_rows += 1;
-            if tally.blank_service_lines.len() < LINE_SAMPLES {
-                tally.blank_service_lines.push(rec.line);
+            // The first lines, whatever order rows arrive in (forks see chunks out of order).
+            let lines = &mut tally.blank_service_lines;
+            if lines.len() < LINE_SAMPLES || lines.last().is_some_and(|&l| rec.line < l) {
+                let at = lines.partition_point(|&l| l < rec.line);
+                lines.insert(at, rec.line);
+                lines.truncate(LINE_SAMPLES);
             }
             return;
         }
         let (account, name) = (rec.account_id.trim(), rec.account_name.trim());
-        if !name.is_empty() && !account.is_empty() && !self.account_names.contains_key(account) {
-            self.account_names
-                .insert(account.to_owned(), name.to_owned());
+        if !name.is_empty() && !account.is_empty() {
+            let at = (input, rec.line);
+            match self.account_names.get_mut(account) {
+                Some(seen) if (seen.0, seen.1) <= at => {}
+                Some(seen) => *seen = (input, rec.line, name.to_owned()),
+                None => {
+                    self.account_names
+                        .insert(account.to_owned(), (input, rec.line, name.to_owned()));
+                }
+            }
         }
         let team = rec.owner_team.trim();
         self.key.clear();
-        push_field(&mut self.key, &input.to_string());
+        let mut digits = [0u8; 20];
+        push_field(&mut self.key, decimal(input, &mut digits));
         for f in [
             service,
             rec.account_id.trim(),
@@ -565,21 +704,30 @@ impl AssessmentBuilder {
         ] {
             push_field(&mut self.key, f);
         }
-        if !self.groups.contains_key(self.key.as_str()) && self.groups.len() >= self.max_groups {
-            self.overflow.get_or_insert((input, rec.line));
-            return;
-        }
+        let full = self.groups.len() >= self.max_groups;
         let group = match self.groups.get_mut(self.key.as_str()) {
             Some(g) => g,
-            None => self.groups.entry(self.key.clone()).or_default(),
+            None if full => {
+                self.overflow.get_or_insert((input, rec.line));
+                return;
+            }
+            None => self
+                .groups
+                .entry(self.key.clone())
+                .or_insert_with(|| Tally {
+                    first_line: rec.line,
+                    ..Tally::default()
+                }),
         };
-        let group_hash = {
-            let mut h = DefaultHasher::new();
-            // Distinct from any resource id's hash: the key is length-prefixed.
-            ("group", self.key.as_str()).hash(&mut h);
-            h.finish()
+        // Distinct from any resource id's hash: the key is length-prefixed. Only needed (and
+        // only computed) for a row without a resource id.
+        let group_hash = if rec.resource_count.is_none() && rec.resource_id.trim().is_empty() {
+            id_hash(("group", self.key.as_str()))
+        } else {
+            0
         };
         group.rows += 1;
+        group.first_line = group.first_line.min(rec.line);
         count_resources(&mut group.resources, &mut group.distinct, rec, group_hash);
 
         if rec.resource_id.trim().is_empty() {
@@ -641,7 +789,7 @@ impl AssessmentBuilder {
                 ..InputSummary::default()
             })
             .collect();
-        let mut resolved: HashMap<String, Option<Identified>> = HashMap::new();
+        let mut resolved: HashMap<String, Option<Identified>> = HashMap::default();
         let mut non_service: BTreeMap<usize, NonServiceCharges> = BTreeMap::new();
         let mut uses: BTreeMap<usize, ServiceUse<'_>> = BTreeMap::new();
         let mut unmapped: BTreeMap<String, UnmappedService> = BTreeMap::new();
@@ -828,7 +976,11 @@ impl AssessmentBuilder {
             non_service: non_service.into_values().collect(),
             unowned,
             accounts,
-            account_names: self.account_names,
+            account_names: self
+                .account_names
+                .into_iter()
+                .map(|(account, (_, _, name))| (account, name))
+                .collect(),
             regions,
             teams,
             findings,
@@ -1208,6 +1360,98 @@ mod tests {
         );
         b.add(i, &rec(5, "s3", "3", "t", "z"));
         assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 5)));
+    }
+
+    /// Rows spread over forks in chunks, read in any order, then merged: the same assessment as
+    /// one builder reading them in order, group limit included.
+    #[test]
+    fn merged_forks_equal_one_builder() {
+        let cat = catalog();
+        let services = [
+            "s3",
+            "AmazonEC2",
+            "lambda",
+            "",
+            "NoSuchThing",
+            "AWSDataTransfer",
+        ];
+        let mut rows = Vec::new();
+        for line in 2..400u64 {
+            let n = line as usize;
+            let id = if n.is_multiple_of(5) {
+                String::new()
+            } else {
+                format!("r-{}", n % 37)
+            };
+            rows.push((
+                line,
+                services[n % services.len()],
+                format!("{}", n % 4),
+                ["", "web", "data"][n % 3].to_owned(),
+                id,
+                ["", "Prod acct"][n % 2],
+            ));
+        }
+        let add =
+            |b: &mut AssessmentBuilder, i: usize, r: &(u64, &str, String, String, String, &str)| {
+                b.add(
+                    i,
+                    &InventoryRecord {
+                        line: r.0,
+                        service: r.1,
+                        account_id: &r.2,
+                        account_name: if r.5.is_empty() { "" } else { r.5 },
+                        region: "eu-west-1",
+                        owner_team: &r.3,
+                        resource_id: &r.4,
+                        resource_count: None,
+                        line_item_type: "Usage",
+                        ..InventoryRecord::default()
+                    },
+                );
+            };
+        for max in [DEFAULT_MAX_GROUPS, 7] {
+            let mut one = AssessmentBuilder::new();
+            one.set_max_groups(max);
+            let i = one.start_input("a.csv", "cur");
+            for r in &rows {
+                add(&mut one, i, r);
+            }
+            let mut merged = AssessmentBuilder::new();
+            merged.set_max_groups(max);
+            let j = merged.start_input("a.csv", "cur");
+            let mut forks = [merged.fork(), merged.fork(), merged.fork()];
+            // Chunks of 25 rows dealt round robin. Without a limit the order does not matter
+            // (chunks go in reverse); the limit needs each fork to see its own rows in input
+            // order, as the parallel reader guarantees.
+            let chunks: Vec<_> = rows.chunks(25).enumerate().collect();
+            let mut order: Vec<_> = chunks.iter().collect();
+            if max == DEFAULT_MAX_GROUPS {
+                order.reverse();
+            }
+            for (k, chunk) in order {
+                for r in *chunk {
+                    add(&mut forks[k % 3], j, r);
+                }
+            }
+            for f in forks {
+                merged.merge(f);
+            }
+            assert_eq!(one.limit_exceeded(), merged.limit_exceeded(), "max {max}");
+            if max == DEFAULT_MAX_GROUPS {
+                let (a, b) = (
+                    format!("{:?}", one.finish(&cat)),
+                    format!("{:?}", merged.finish(&cat)),
+                );
+                let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                assert!(
+                    a == b,
+                    "differ at {at}: {:?} vs {:?}",
+                    a.get(at.saturating_sub(300)..at + 100),
+                    b.get(at.saturating_sub(300)..at + 100)
+                );
+            }
+        }
     }
 
     #[test]

@@ -232,58 +232,108 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
-/// Renders the requested formats of a report context.
+/// Renders the requested formats of a report context, each format on its own thread (the
+/// template formats share one, since they share the template context). Documents come back in
+/// the order of `formats`, whatever order the threads finish in.
 pub fn render(
     ctx: &ReportContext,
     formats: &[Format],
     templates: &Templates,
 ) -> Result<Vec<Document>, RenderError> {
-    let needs_tera = formats
+    let templated: Vec<Format> = formats
         .iter()
-        .any(|f| matches!(f, Format::Markdown | Format::Html));
-    let engine = if needs_tera {
-        Some(templates.engine()?)
-    } else {
-        None
-    };
+        .copied()
+        .filter(|f| matches!(f, Format::Markdown | Format::Html))
+        .collect();
+    let (templated_docs, direct) = std::thread::scope(|scope| {
+        let tera_job = (!templated.is_empty())
+            .then(|| scope.spawn(|| render_templates(ctx, &templated, templates)));
+        let jobs: Vec<_> = formats
+            .iter()
+            .map(|&format| {
+                let job = (!templated.contains(&format))
+                    .then(|| scope.spawn(move || render_direct(ctx, format)));
+                (format, job)
+            })
+            .collect();
+        let direct: Vec<_> = jobs
+            .into_iter()
+            .map(|(format, job)| (format, job.map(join)))
+            .collect();
+        (tera_job.map(join), direct)
+    });
+    let mut templated_docs = templated_docs.transpose()?.unwrap_or_default();
+    let mut documents = Vec::new();
+    for (format, result) in direct {
+        match result {
+            Some(docs) => documents.extend(docs?),
+            None => {
+                if let Some(i) = templated_docs
+                    .iter()
+                    .position(|d| d.file_name == format.file_name())
+                {
+                    documents.push(templated_docs.remove(i));
+                }
+            }
+        }
+    }
+    Ok(documents)
+}
+
+/// The result of a render thread; a panic in it is re-raised here.
+fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Renders the template formats (Markdown, HTML) with one template context.
+fn render_templates(
+    ctx: &ReportContext,
+    formats: &[Format],
+    templates: &Templates,
+) -> Result<Vec<Document>, RenderError> {
+    let tera = templates.engine()?;
     let tctx =
         tera::Context::from_serialize(ctx).map_err(|e| RenderError::Context(error_chain(&e)))?;
     let mut out = Vec::new();
     for &format in formats {
-        let bytes = match (format, &engine) {
-            (Format::Csv, _) => {
-                out.extend(write_csv_documents(ctx)?);
-                continue;
-            }
-            (Format::Xlsx, _) => xlsx::write_workbook(ctx)?,
-            (Format::Oscal, _) => oscal::write_component_definition(ctx)?,
-            (Format::Json, _) => {
-                let mut v = serde_json::to_vec_pretty(ctx)
-                    .map_err(|e| RenderError::Context(e.to_string()))?;
-                v.push(b'\n');
-                v
-            }
-            (_, Some(tera)) => {
-                let name = format.file_name();
-                let mut s = tera
-                    .render(name, &tctx)
-                    .map_err(|e| templates.error(name, &e))?;
-                if !s.ends_with('\n') {
-                    s.push('\n');
-                }
-                if format == Format::Html {
-                    s = html::allow_inline_scripts(&s);
-                }
-                s.into_bytes()
-            }
-            (_, None) => continue,
-        };
+        let name = format.file_name();
+        let mut s = tera
+            .render(name, &tctx)
+            .map_err(|e| templates.error(name, &e))?;
+        if !s.ends_with('\n') {
+            s.push('\n');
+        }
+        if format == Format::Html {
+            s = html::allow_inline_scripts(&s);
+        }
         out.push(Document {
-            file_name: format.file_name(),
-            bytes,
+            file_name: name,
+            bytes: s.into_bytes(),
         });
     }
     Ok(out)
+}
+
+/// Renders a format written by code: CSV (several files), JSON, XLSX, OSCAL.
+fn render_direct(ctx: &ReportContext, format: Format) -> Result<Vec<Document>, RenderError> {
+    let bytes = match format {
+        Format::Csv => return write_csv_documents(ctx),
+        Format::Xlsx => xlsx::write_workbook(ctx)?,
+        Format::Oscal => oscal::write_component_definition(ctx)?,
+        Format::Json => {
+            let mut v =
+                serde_json::to_vec_pretty(ctx).map_err(|e| RenderError::Context(e.to_string()))?;
+            v.push(b'\n');
+            v
+        }
+        Format::Markdown | Format::Html => return Ok(Vec::new()),
+    };
+    Ok(vec![Document {
+        file_name: format.file_name(),
+        bytes,
+    }])
 }
 
 #[cfg(test)]

@@ -1,0 +1,441 @@
+//! Cutting an input into chunks at record boundaries, so that chunks can be parsed in parallel.
+//!
+//! [`Splitter`] reads the input in large blocks and follows just enough of the CSV grammar to know
+//! where a record may end: line breaks (LF, CRLF or a lone CR) outside quoted fields. It counts
+//! every line break as the bytes go by, so that each chunk knows the line it starts on and a
+//! parser working on it alone still names exact lines. It also refuses a physical line longer than
+//! the line limit, and a record (quoted line breaks included) longer than it, before either is
+//! buffered whole: memory is bounded by the chunk size and the limits, never by the input.
+//!
+//! The quote rules are the CSV tokenizer's ([`crate::tokenize`]): a quote opens a quoted field only
+//! at the start of a field, `""` inside a quoted field is a quote, and a quote anywhere else is an
+//! ordinary byte. Both sides agree, so a boundary found here is a record boundary there.
+
+use std::io::{self, Read};
+
+use memchr::{memchr, memchr_iter};
+
+/// Bytes per chunk handed to a parser (a chunk ends at the first record boundary past this size).
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+
+/// A run of whole records.
+pub(crate) struct Chunk {
+    /// The bytes: whole records, the last one ending with its line break (or at end of input).
+    pub data: Vec<u8>,
+    /// Where records begin in `data` (after the header in the first chunk).
+    pub start: usize,
+    /// The 1-based line of `data[start]`.
+    pub line: u64,
+    /// Position of the chunk in the input, from 0.
+    pub index: u64,
+}
+
+/// Why splitting stopped.
+#[derive(Debug)]
+pub(crate) enum SplitError {
+    /// The underlying reader failed while reading this line.
+    Io { line: u64, error: io::Error },
+    /// A physical line is longer than the limit.
+    LineTooLong { line: u64 },
+    /// A record spanning several lines (quoted line breaks) is longer than the limit.
+    RecordTooLong { line: u64 },
+    /// A quoted field spanning several lines is larger than the field limit.
+    FieldTooLarge { line: u64, column: u64 },
+}
+
+/// Reads an input and cuts it into [`Chunk`]s at record boundaries.
+pub(crate) struct Splitter<R> {
+    reader: R,
+    /// Pending bytes: `[..analysed]` analysed, the rest not yet.
+    buf: Vec<u8>,
+    analysed: usize,
+    /// Quotes before this position have been interpreted (an escaped `""` may reach past
+    /// `analysed`).
+    quotes_done: usize,
+    in_quotes: bool,
+    /// Line breaks before `buf[0]`.
+    breaks_before: u64,
+    /// Line breaks in `buf[..analysed]`.
+    breaks: u64,
+    /// Where the current physical line starts in `buf` (may be negative before `buf[0]`: kept as
+    /// an offset into the stream).
+    line_start: u64,
+    /// Stream offset of `buf[0]`.
+    offset: u64,
+    /// The last record boundary in `buf`: (position just after the line break, breaks in
+    /// `buf[..position]`).
+    safe: Option<(usize, u64)>,
+    eof: bool,
+    started: bool,
+    index: u64,
+    max_line_bytes: u64,
+    max_field_bytes: u64,
+    spare: Vec<Vec<u8>>,
+}
+
+impl<R: Read> Splitter<R> {
+    /// A splitter over `reader` that refuses lines (and multi-line records) longer than
+    /// `max_line_bytes`.
+    pub(crate) fn new(reader: R, max_line_bytes: u64, max_field_bytes: u64) -> Self {
+        Splitter {
+            reader,
+            buf: Vec::new(),
+            analysed: 0,
+            quotes_done: 0,
+            in_quotes: false,
+            breaks_before: 0,
+            breaks: 0,
+            line_start: 0,
+            offset: 0,
+            safe: None,
+            eof: false,
+            started: false,
+            index: 0,
+            max_line_bytes,
+            max_field_bytes,
+            spare: Vec::new(),
+        }
+    }
+
+    /// How many chunks have been handed out.
+    pub(crate) fn chunks_cut(&self) -> u64 {
+        self.index
+    }
+
+    /// Gives back a chunk's buffer for reuse.
+    pub(crate) fn recycle(&mut self, mut data: Vec<u8>) {
+        if self.spare.len() < 4 {
+            data.clear();
+            self.spare.push(data);
+        }
+    }
+
+    /// The next chunk of whole records, or `None` at the end of the input.
+    pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>, SplitError> {
+        loop {
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                let (end, breaks) = (self.buf.len(), self.breaks);
+                return Ok(Some(self.cut(end, breaks)));
+            }
+            if let Some((end, breaks)) = self.safe
+                && end >= CHUNK_BYTES
+            {
+                return Ok(Some(self.cut(end, breaks)));
+            }
+            self.fill()?;
+            self.analyse()?;
+            let pending = self.buf.len() - self.safe.map_or(0, |(end, _)| end);
+            if pending as u64 > self.max_line_bytes.saturating_add(2) {
+                return Err(self.diagnose_long_record());
+            }
+        }
+    }
+
+    /// Says what is too large about the pending record, which spans several lines: the quoted
+    /// field still open, when it alone is over the field limit, else the record.
+    fn diagnose_long_record(&self) -> SplitError {
+        let (start, breaks) = self.safe.unwrap_or((0, 0));
+        let line = self.breaks_before + breaks + 1;
+        let data = &self.buf[start..];
+        let mut tokenizer = crate::tokenize::Tokenizer::default();
+        let mut cur = crate::tokenize::Cursor { pos: 0, line };
+        loop {
+            match tokenizer.next(data, &mut cur) {
+                Ok(Some(_)) => {}
+                Ok(None) => return SplitError::RecordTooLong { line },
+                Err(open) => {
+                    if (data.len() - open.at) as u64 > self.max_field_bytes {
+                        return SplitError::FieldTooLarge {
+                            line: open.line,
+                            column: open.column,
+                        };
+                    }
+                    return SplitError::RecordTooLong { line };
+                }
+            }
+        }
+    }
+
+    /// Reads one block into the buffer (or notes the end of the input).
+    fn fill(&mut self) -> Result<(), SplitError> {
+        let len = self.buf.len();
+        let want = CHUNK_BYTES.max(len / 2);
+        self.buf.resize(len + want, 0);
+        let mut got = 0;
+        let result = loop {
+            match self.reader.read(&mut self.buf[len + got..]) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    got += n;
+                    // Large reads keep the per-block work low; a pipe may hand out less.
+                    if got >= want / 2 {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        self.buf.truncate(len + got);
+        if let Err(error) = result {
+            let breaks = self.breaks + count_breaks(&self.buf[self.analysed..]);
+            return Err(SplitError::Io {
+                line: self.breaks_before + breaks + 1,
+                error,
+            });
+        }
+        if got == 0 {
+            self.eof = true;
+        }
+        if !self.started && (self.buf.len() >= 3 || self.eof) {
+            self.started = true;
+            if self.buf.starts_with(b"\xEF\xBB\xBF") {
+                self.buf.drain(..3);
+                self.offset += 3;
+                self.line_start += 3;
+            }
+        }
+        Ok(())
+    }
+
+    /// Follows quotes and line breaks over the bytes not yet analysed. The last byte is held back
+    /// until more input or the end is known, so that a CR or a quote can see the byte after it.
+    fn analyse(&mut self) -> Result<(), SplitError> {
+        if !self.started {
+            return Ok(());
+        }
+        let end = if self.eof {
+            self.buf.len()
+        } else {
+            self.buf.len().saturating_sub(1)
+        };
+        if end <= self.analysed {
+            return Ok(());
+        }
+        let segment = &self.buf[self.analysed..end];
+        let lone_cr = memchr_iter(b'\r', segment).any(|i| {
+            let at = self.analysed + i;
+            self.buf.get(at + 1) != Some(&b'\n')
+        });
+        if lone_cr {
+            self.analyse_bytewise(end)
+        } else {
+            self.analyse_fast(end)
+        }
+    }
+
+    /// Line breaks are LF or CRLF only: jump from line break to line break.
+    fn analyse_fast(&mut self, end: usize) -> Result<(), SplitError> {
+        let from = self.analysed;
+        let mut lf = from;
+        while let Some(i) = memchr(b'\n', &self.buf[lf..end]) {
+            let at = lf + i;
+            self.scan_quotes(at);
+            let content_end = if at > 0 && self.buf[at - 1] == b'\r' {
+                at - 1
+            } else {
+                at
+            };
+            self.check_line(content_end)?;
+            self.breaks += 1;
+            self.line_start = self.offset + at as u64 + 1;
+            if !self.in_quotes {
+                self.safe = Some((at + 1, self.breaks));
+            }
+            lf = at + 1;
+        }
+        self.scan_quotes(end);
+        self.check_line(end)?;
+        self.analysed = end;
+        Ok(())
+    }
+
+    /// Lone CRs present: look at every byte.
+    fn analyse_bytewise(&mut self, end: usize) -> Result<(), SplitError> {
+        for at in self.analysed..end {
+            let b = self.buf[at];
+            if b == b'"' {
+                self.scan_quotes(at + 1);
+                continue;
+            }
+            let is_break = match b {
+                b'\n' => !(at > 0 && self.buf[at - 1] == b'\r'),
+                b'\r' => true,
+                _ => false,
+            };
+            if b == b'\n' && !is_break {
+                // The LF of a CRLF counted at its CR: the record boundary moves past it.
+                self.line_start = self.offset + at as u64 + 1;
+                if !self.in_quotes {
+                    self.safe = Some((at + 1, self.breaks));
+                }
+                continue;
+            }
+            if !is_break {
+                continue;
+            }
+            self.scan_quotes(at);
+            self.check_line(at)?;
+            self.breaks += 1;
+            self.line_start = self.offset + at as u64 + 1;
+            let crlf = b == b'\r' && self.buf.get(at + 1) == Some(&b'\n');
+            if !self.in_quotes && !crlf {
+                self.safe = Some((at + 1, self.breaks));
+            }
+        }
+        self.scan_quotes(end);
+        self.check_line(end)?;
+        self.analysed = end;
+        Ok(())
+    }
+
+    /// Interprets the quotes in `buf[quotes_done..to]`.
+    fn scan_quotes(&mut self, to: usize) {
+        let mut p = self.quotes_done;
+        while p < to {
+            let Some(i) = memchr(b'"', &self.buf[p..to]) else {
+                p = to;
+                break;
+            };
+            let at = p + i;
+            if self.in_quotes {
+                if self.buf.get(at + 1) == Some(&b'"') {
+                    p = at + 2;
+                } else {
+                    self.in_quotes = false;
+                    p = at + 1;
+                }
+            } else {
+                let prev = if at == 0 { b'\n' } else { self.buf[at - 1] };
+                if matches!(prev, b',' | b'\n' | b'\r') {
+                    self.in_quotes = true;
+                }
+                p = at + 1;
+            }
+        }
+        self.quotes_done = self.quotes_done.max(p);
+    }
+
+    /// Fails when the line that started at `line_start` is longer than the limit at `buf[end]`.
+    fn check_line(&self, end: usize) -> Result<(), SplitError> {
+        let len = (self.offset + end as u64).saturating_sub(self.line_start);
+        if len > self.max_line_bytes {
+            return Err(SplitError::LineTooLong {
+                line: self.breaks_before + self.breaks + 1,
+            });
+        }
+        Ok(())
+    }
+
+    /// Hands out `buf[..end]` as a chunk and keeps the rest.
+    fn cut(&mut self, end: usize, breaks: u64) -> Chunk {
+        let mut rest = self.spare.pop().unwrap_or_default();
+        rest.extend_from_slice(&self.buf[end..]);
+        let mut data = std::mem::replace(&mut self.buf, rest);
+        data.truncate(end);
+        let chunk = Chunk {
+            data,
+            start: 0,
+            line: self.breaks_before + 1,
+            index: self.index,
+        };
+        self.index += 1;
+        self.breaks_before += breaks;
+        self.breaks -= breaks;
+        self.offset += end as u64;
+        self.analysed -= end.min(self.analysed);
+        self.quotes_done -= end.min(self.quotes_done);
+        self.safe = None;
+        chunk
+    }
+}
+
+/// Line breaks (LF, CRLF, lone CR) in `bytes`.
+pub(crate) fn count_breaks(bytes: &[u8]) -> u64 {
+    let lf = memchr_iter(b'\n', bytes).count() as u64;
+    let lone_cr = memchr_iter(b'\r', bytes)
+        .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+        .count() as u64;
+    lf + lone_cr
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `n` bytes per read, to split CRLF, quotes and escapes
+    /// across reads.
+    struct Trickle<'a>(&'a [u8], usize);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(self.1).min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    fn chunks(text: &[u8], step: usize) -> Vec<(Vec<u8>, u64)> {
+        let mut s = Splitter::new(Trickle(text, step), u64::MAX, u64::MAX);
+        let mut out = Vec::new();
+        while let Some(c) = s.next_chunk().unwrap() {
+            out.push((c.data, c.line));
+        }
+        out
+    }
+
+    #[test]
+    fn the_input_comes_back_whole_with_the_bom_removed() {
+        for step in [1, 2, 3, 7, 1 << 20] {
+            let text = b"\xEF\xBB\xBFh\r\n\"a\nb\",\"c\"\"\n\"\rx\n";
+            let got: Vec<u8> = chunks(text, step).into_iter().flat_map(|c| c.0).collect();
+            assert_eq!(got, &text[3..], "step {step}");
+        }
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_refused_with_its_number() {
+        let text = b"short\nshort\nthis line is too long\nx\n";
+        for step in [1, 5, 100] {
+            let mut s = Splitter::new(Trickle(text, step), 10, u64::MAX);
+            let err = loop {
+                match s.next_chunk() {
+                    Ok(Some(_)) => {}
+                    Ok(None) => panic!("no error"),
+                    Err(e) => break e,
+                }
+            };
+            assert!(
+                matches!(err, SplitError::LineTooLong { line: 3 }),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_quoted_record_over_the_limit_is_refused_where_it_starts() {
+        let text = b"h\nok\n\"a\nb\nc\nd\ne\nf\ng\"\n";
+        let mut s = Splitter::new(Trickle(text, 1), 6, u64::MAX);
+        let err = loop {
+            match s.next_chunk() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("no error"),
+                Err(e) => break e,
+            }
+        };
+        assert!(
+            matches!(err, SplitError::RecordTooLong { line: 3 }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn count_breaks_counts_lf_crlf_and_lone_cr() {
+        assert_eq!(count_breaks(b"a\nb\r\nc\rd"), 3);
+        assert_eq!(count_breaks(b"\r\n\r\n"), 2);
+    }
+}

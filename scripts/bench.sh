@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# End-to-end benchmark of `srmatrix report` on large generated billing exports, beside three
+# references over the same files: `wc -l` (the scan floor), `srmatrix-bench baseline` (a plain
+# single-threaded csv-crate + flate2 loop grouping by account × service × team) and, when the
+# Python package is installed, a DuckDB GROUP BY query.
+#
+# Usage: scripts/bench.sh [--rows N[,M]] [--runs K] [--dir DIR] [--tiny] [--regen]
+#   --rows N[,M]  CUR, gzip CUR and FOCUS inputs of N rows, and a CUR input of M rows
+#                 (default 1000000,5000000; a single N skips the large input)
+#   --runs K      runs per measurement; the median is reported (default 5)
+#   --dir DIR     work directory for inputs, outputs and results.md
+#                 (default $TMPDIR/srmatrix-bench, /tmp when TMPDIR is unset)
+#   --tiny        --rows 2000,10000 --runs 1: a quick check that everything runs (CI)
+#   --regen       generate the inputs again even if they are there
+#
+# Prints a Markdown report and writes it to DIR/results.md. Timings are reported, never checked:
+# the script fails only when a command fails. CARGO_TARGET_DIR is respected (default: target).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$(pwd)
+
+rows_spec="1000000,5000000"
+runs=5
+dir="${TMPDIR:-/tmp}/srmatrix-bench"
+regen=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rows) rows_spec="${2:?--rows needs N or N,M}"; shift 2 ;;
+        --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
+        --dir) dir="${2:?--dir needs a directory}"; shift 2 ;;
+        --tiny) rows_spec="2000,10000"; runs=1; shift ;;
+        --regen) regen=1; shift ;;
+        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
+    esac
+done
+IFS=, read -r small large extra <<<"$rows_spec"
+large=${large:-}
+for n in "$small" ${large:+"$large"} "$runs"; do
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: not a positive number: $n" >&2; exit 2; }
+done
+[[ -z "${extra:-}" ]] || { echo "bench.sh: --rows takes N or N,M" >&2; exit 2; }
+
+target="${CARGO_TARGET_DIR:-target}"
+[[ "$target" = /* ]] || target="$root/$target"
+echo "building (cargo build --release -p srmatrix -p srmatrix-bench) ..." >&2
+cargo build --release --quiet -p srmatrix -p srmatrix-bench >&2
+srmatrix="$target/release/srmatrix"
+gen="$target/release/srmatrix-bench"
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+out="$dir/out"
+logs="$dir/logs"
+mkdir -p "$out" "$logs"
+
+# Inputs depend only on the generator's output: drop them when a small sample of it changes.
+fingerprint=$("$gen" gen --rows 2000 --format cur 2>/dev/null | cksum)$("$gen" gen --rows 2000 --format focus 2>/dev/null | cksum)
+if [[ $regen -eq 1 || ! -f "$dir/.fingerprint" || "$(cat "$dir/.fingerprint")" != "$fingerprint" ]]; then
+    rm -f "$dir"/cur-*.csv "$dir"/cur-*.csv.gz "$dir"/focus-*.csv
+    printf '%s' "$fingerprint" >"$dir/.fingerprint"
+fi
+
+generation=()
+generate() { # generate FILE ROWS FORMAT [--gzip]
+    local file="$1" rows="$2" format="$3"
+    shift 3
+    if [[ ! -s "$file" ]]; then
+        echo "generating $(basename "$file") ..." >&2
+        "$gen" gen --rows "$rows" --format "$format" "$@" --out "$file.tmp" 2>"$logs/gen.log"
+        mv "$file.tmp" "$file"
+        generation+=("$(basename "$file"): $(sed 's/^wrote //' "$logs/gen.log")")
+    fi
+}
+
+# label|file|rows|layout|uncompressed bytes file
+inputs=()
+generate "$dir/cur-$small.csv" "$small" cur
+inputs+=("CUR|$dir/cur-$small.csv|$small|cur|$dir/cur-$small.csv")
+generate "$dir/cur-$small.csv.gz" "$small" cur --gzip
+inputs+=("CUR, gzip|$dir/cur-$small.csv.gz|$small|cur|$dir/cur-$small.csv")
+generate "$dir/focus-$small.csv" "$small" focus
+inputs+=("FOCUS|$dir/focus-$small.csv|$small|focus|$dir/focus-$small.csv")
+if [[ -n "$large" ]]; then
+    generate "$dir/cur-$large.csv" "$large" cur
+    inputs+=("CUR|$dir/cur-$large.csv|$large|cur|$dir/cur-$large.csv")
+fi
+
+have_duckdb=0
+duckdb_version=""
+if duckdb_version=$(python3 -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null); then
+    have_duckdb=1
+fi
+
+median() { # median of the arguments
+    printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {
+        if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# measure NAME CMD...: runs CMD $runs times; sets wall (median seconds) and rss (largest MB).
+measure() {
+    local name="$1"
+    shift
+    local times=() peak=0 i start end kb
+    for ((i = 1; i <= runs; i++)); do
+        start=$(date +%s%N)
+        if ! /usr/bin/time -v -o "$logs/$name.time" "$@" >"$logs/$name.out" 2>"$logs/$name.err"; then
+            echo "bench.sh: failed: $*" >&2
+            tail -n 20 "$logs/$name.err" "$logs/$name.out" >&2
+            exit 1
+        fi
+        end=$(date +%s%N)
+        times+=("$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.3f", (e - s) / 1e9}')")
+        kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$logs/$name.time")
+        if ((kb > peak)); then peak=$kb; fi
+    done
+    wall=$(median "${times[@]}")
+    rss=$(awk -v k="$peak" 'BEGIN {printf "%.0f", k / 1024}')
+}
+
+# The DuckDB query: one Python process runs it `runs` times and prints "median_seconds groups".
+cat >"$logs/duckdb_query.py" <<'PY'
+import statistics, sys, time
+import duckdb
+path, layout, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+cols = {
+    "cur": ['"lineItem/UsageAccountId"', '"lineItem/ProductCode"', '"resourceTags/user:Team"', '"lineItem/ResourceId"'],
+    "focus": ["SubAccountId", "ServiceName", "Tags", "ResourceId"],
+}[layout]
+source = path.replace("'", "''")
+query = (f"SELECT {cols[0]}, {cols[1]}, {cols[2]}, count(*), count(DISTINCT {cols[3]}) "
+         f"FROM read_csv('{source}', header=true, all_varchar=true) GROUP BY ALL")
+con = duckdb.connect()
+times = []
+for _ in range(runs):
+    start = time.perf_counter()
+    groups = con.execute(query).fetchall()
+    times.append(time.perf_counter() - start)
+print(f"{statistics.median(times):.3f} {len(groups)}")
+PY
+
+fmt_int() { printf '%d' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", n / t; else printf "n/a" }'; }
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+    commit="$commit (uncommitted changes)"
+fi
+cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown)
+mem=$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || echo unknown)
+
+report="$dir/results.md"
+{
+    echo "# srmatrix benchmark"
+    echo
+    echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "- machine: $(nproc) CPUs, $cpu, $mem memory, $(uname -sr)"
+    echo "- srmatrix: commit $commit; $(rustc --version)"
+    echo "- runs per measurement: $runs (median wall time; peak RSS is the largest of the runs)"
+    if [[ $have_duckdb -eq 1 ]]; then
+        echo "- DuckDB: $duckdb_version (Python), default threads"
+    else
+        echo "- DuckDB: not installed (python3 -c 'import duckdb' fails); its columns are empty"
+    fi
+    echo
+    echo "srmatrix: \`srmatrix report --inventory FILE --format md,html,csv,json,xlsx,oscal --out DIR --generated-at 2026-01-01T00:00:00Z\`."
+    echo "MB = 10^6 bytes; MB/s is over the uncompressed CSV bytes. baseline: \`srmatrix-bench baseline FILE\`."
+    echo
+    echo "| input | size MB | rows | srmatrix s | MB/s | rows/s | RSS MB | wc -l s | baseline s | baseline RSS MB | DuckDB s | DuckDB RSS MB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+} | tee "$report"
+
+checks=()
+for spec in "${inputs[@]}"; do
+    IFS='|' read -r label file rows layout plain <<<"$spec"
+    name=$(basename "$file")
+    size=$(stat -c %s "$file")
+    plain_mb=$(awk -v b="$(stat -c %s "$plain")" 'BEGIN {printf "%.3f", b / 1e6}')
+    size_mb=$(awk -v b="$size" 'BEGIN {printf "%.1f", b / 1e6}')
+
+    measure "$name.srmatrix" "$srmatrix" report --inventory "$file" \
+        --format md,html,csv,json,xlsx,oscal --out "$out" --generated-at 2026-01-01T00:00:00Z
+    s_wall=$wall s_rss=$rss
+    summary=$(grep -E 'row\(s\) read' "$logs/$name.srmatrix.err" | tail -n 1 || true)
+
+    measure "$name.wc" wc -l "$file"
+    w_wall=$wall
+
+    measure "$name.baseline" "$gen" baseline "$file"
+    b_wall=$wall b_rss=$rss
+    b_out=$(cat "$logs/$name.baseline.out")
+
+    d_wall="" d_rss="" d_groups=""
+    if [[ $have_duckdb -eq 1 ]]; then
+        # One Python process runs the query $runs times: its RSS is the peak over all of them.
+        saved=$runs
+        runs=1
+        measure "$name.duckdb" python3 "$logs/duckdb_query.py" "$file" "$layout" "$saved"
+        runs=$saved
+        d_rss=$rss
+        read -r d_wall d_groups <"$logs/$name.duckdb.out"
+    fi
+
+    echo "| $label | $size_mb | $(fmt_int "$rows") | $s_wall | $(rate "$plain_mb" "$s_wall") | $(rate "$rows" "$s_wall" | cut -d. -f1) | $s_rss | $w_wall | $b_wall | $b_rss | $d_wall | $d_rss |" | tee -a "$report"
+    checks+=("$name: srmatrix: ${summary:-?}; baseline: $b_out${d_groups:+; DuckDB: $d_groups groups}")
+done
+
+{
+    echo
+    echo "Checks (baseline and DuckDB group by the same three columns and must agree; srmatrix's own summary line):"
+    echo
+    for c in "${checks[@]}"; do echo "- $c"; done
+    if [[ ${#generation[@]} -gt 0 ]]; then
+        echo
+        echo "Generated this run (srmatrix-bench gen):"
+        echo
+        for g in "${generation[@]}"; do echo "- $g"; done
+    fi
+} | tee -a "$report"
+echo >&2
+echo "report written to $report" >&2
