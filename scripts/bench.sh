@@ -167,8 +167,10 @@ report="$dir/results.md"
     echo "srmatrix: \`srmatrix report --inventory FILE --format md,html,csv,json,xlsx,oscal --out DIR --generated-at 2026-01-01T00:00:00Z\`."
     echo "MB = 10^6 bytes; MB/s is over the uncompressed CSV bytes. baseline: \`srmatrix-bench baseline FILE\`."
     echo
-    echo "| input | size MB | rows | srmatrix s | MB/s | rows/s | RSS MB | wc -l s | baseline s | baseline RSS MB | DuckDB s | DuckDB RSS MB |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "import only: \`srmatrix inspect FILE\` (read, assess, no rendering)."
+    echo
+    echo "| input | size MB | rows | srmatrix s | MB/s | rows/s | RSS MB | import only s | import RSS MB | wc -l s | baseline s | baseline RSS MB | DuckDB s | DuckDB RSS MB |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$report"
 
 checks=()
@@ -183,6 +185,9 @@ for spec in "${inputs[@]}"; do
         --format md,html,csv,json,xlsx,oscal --out "$out" --generated-at 2026-01-01T00:00:00Z
     s_wall=$wall s_rss=$rss
     summary=$(grep -E 'row\(s\) read' "$logs/$name.srmatrix.err" | tail -n 1 || true)
+
+    measure "$name.inspect" "$srmatrix" inspect "$file"
+    i_wall=$wall i_rss=$rss
 
     measure "$name.wc" wc -l "$file"
     w_wall=$wall
@@ -202,7 +207,7 @@ for spec in "${inputs[@]}"; do
         read -r d_wall d_groups <"$logs/$name.duckdb.out"
     fi
 
-    echo "| $label | $size_mb | $(fmt_int "$rows") | $s_wall | $(rate "$plain_mb" "$s_wall") | $(rate "$rows" "$s_wall" | cut -d. -f1) | $s_rss | $w_wall | $b_wall | $b_rss | $d_wall | $d_rss |" | tee -a "$report"
+    echo "| $label | $size_mb | $(fmt_int "$rows") | $s_wall | $(rate "$plain_mb" "$s_wall") | $(rate "$rows" "$s_wall" | cut -d. -f1) | $s_rss | $i_wall | $i_rss | $w_wall | $b_wall | $b_rss | $d_wall | $d_rss |" | tee -a "$report"
     checks+=("$name: srmatrix: ${summary:-?}; baseline: $b_out${d_groups:+; DuckDB: $d_groups groups}")
 done
 

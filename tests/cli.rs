@@ -307,6 +307,10 @@ fn reports_do_not_depend_on_the_number_of_threads() {
             ],
         );
         assert_exit(&o, 0);
+        assert!(
+            !crate::util::stderr(&o).contains("MiB"),
+            "no progress bar when standard error is not a terminal"
+        );
         let mut files = std::collections::BTreeMap::new();
         for e in std::fs::read_dir(dir.path().join(&out)).unwrap() {
             let p = e.unwrap().path();

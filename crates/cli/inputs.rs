@@ -87,6 +87,7 @@ impl InputArgs {
                 max_line_bytes: self.max_line_bytes,
                 max_columns: self.max_columns,
             },
+            chunk_bytes: 0,
         }
     }
 

@@ -122,9 +122,58 @@ pub fn import_with(data: &[u8], format: Option<Format>) {
     }
 }
 
+/// What a sink saw of one row, for comparing two reads.
+type Seen = (u64, String, String, String, String, String, String);
+
+fn seen(r: &InventoryRecord<'_>) -> Seen {
+    (
+        r.line,
+        format!("{:?}", r.kind),
+        r.service.to_owned(),
+        r.account_id.to_owned(),
+        r.resource_id.to_owned(),
+        r.owner_team.to_owned(),
+        r.environment.to_owned(),
+    )
+}
+
+/// Reading in tiny chunks on three threads gives the same rows (with the same lines) and the
+/// same error as reading on one thread in the default chunks: chunk boundaries, quoted line
+/// breaks and thread scheduling never change what is read.
+pub fn parallel_matches_sequential(data: &[u8], format: Option<Format>) {
+    let opts = ImportOptions {
+        format,
+        ..ImportOptions::default()
+    };
+    let mut one = Vec::new();
+    let sequential = srmatrix_import::read("fuzz.csv", data, &opts, |r| one.push(seen(r)));
+    let tiny = ImportOptions {
+        chunk_bytes: 1 + data.len() % 13,
+        ..opts
+    };
+    let mut parts: Vec<Vec<Seen>> = vec![Vec::new(); 3];
+    let mut sinks: Vec<_> = parts
+        .iter_mut()
+        .map(|p| move |r: &InventoryRecord<'_>| p.push(seen(r)))
+        .collect();
+    let parallel = srmatrix_import::read_parallel("fuzz.csv", data, &tiny, &mut sinks);
+    drop(sinks);
+    match (sequential, parallel) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "same statistics");
+            let mut all: Vec<Seen> = parts.into_iter().flatten().collect();
+            all.sort();
+            assert_eq!(all, one, "same rows, same lines");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "same first error"),
+        (a, b) => panic!("one read failed, the other did not: {a:?} vs {b:?}"),
+    }
+}
+
 /// Target `import_detect`: the format detected from the header.
 pub fn import_detect(data: &[u8]) {
     import_with(data, None);
+    parallel_matches_sequential(data, None);
 }
 
 /// Target `import_forced`: the first byte picks a format from [`Format::ALL`].
@@ -134,6 +183,7 @@ pub fn import_forced(data: &[u8]) {
     };
     let format = Format::ALL[usize::from(first) % Format::ALL.len()];
     import_with(rest, Some(format));
+    parallel_matches_sequential(rest, Some(format));
 }
 
 /// Target `catalog`: the first byte picks one of the catalog files, the rest (lossy UTF-8)

@@ -187,6 +187,15 @@ fn render(c: &mut Criterion) {
             );
         });
     }
+    // Every format in one call, as `srmatrix report` renders them (one thread per format).
+    group.bench_function("all formats", |b| {
+        b.iter(
+            || match srmatrix_render::render(&ctx, &Format::ALL, &templates) {
+                Ok(docs) => black_box(docs.len()),
+                Err(e) => panic!("all formats: {e}"),
+            },
+        );
+    });
     group.finish();
 }
 

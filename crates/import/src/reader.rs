@@ -8,6 +8,7 @@
 //! numbers. Errors are those of the first failing row in input order, whichever thread found it.
 
 use std::io::Read;
+use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, mpsc};
 
@@ -27,6 +28,9 @@ pub struct ImportOptions {
     pub tag_keys: TagKeys,
     /// Size limits that stop a hostile file before it exhausts memory.
     pub limits: Limits,
+    /// Bytes per chunk handed to a parsing thread (0: the default, 1 MiB). Results never depend
+    /// on it; tests use tiny chunks to put record boundaries everywhere.
+    pub chunk_bytes: usize,
 }
 
 /// Size limits of one input.
@@ -91,11 +95,7 @@ pub fn read<R: Read>(
     opts: &ImportOptions,
     mut sink: impl FnMut(&InventoryRecord<'_>),
 ) -> Result<ImportStats, ImportError> {
-    let mut splitter = Splitter::new(
-        reader,
-        opts.limits.max_line_bytes,
-        opts.limits.max_field_bytes,
-    );
+    let mut splitter = splitter(reader, opts);
     let (ctx, first) = start(input, &mut splitter, opts)?;
     let mut worker = Worker::default();
     let mut counts = Counts::default();
@@ -123,11 +123,7 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         [sink] => return read(input, reader, opts, sink),
         _ => {}
     }
-    let mut splitter = Splitter::new(
-        reader,
-        opts.limits.max_line_bytes,
-        opts.limits.max_field_bytes,
-    );
+    let mut splitter = splitter(reader, opts);
     let (ctx, first) = start(input, &mut splitter, opts)?;
     let Some(first) = first else {
         return Ok(ctx.stats(Counts::default()));
@@ -146,21 +142,33 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
                     let mut worker = Worker::default();
                     let mut counts = Counts::default();
                     let mut failure = None;
+                    let mut panicked = None;
                     loop {
                         let chunk = match from_splitter.lock() {
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
                         let Ok(chunk) = chunk else { break };
-                        // After a failure, chunks are drained (not parsed) until the splitter
-                        // stops, so that it never waits on a full channel.
-                        if failure.is_none()
-                            && let Err(e) = worker.parse(ctx, &chunk, &mut counts, sink)
-                        {
-                            stop.store(true, Ordering::Relaxed);
-                            failure = Some((chunk.index, e));
+                        // After a failure (or a panic, re-raised once the splitter has stopped),
+                        // chunks are drained, not parsed, so that the splitter never waits on a
+                        // full channel.
+                        if failure.is_none() && panicked.is_none() {
+                            let parsed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                                worker.parse(ctx, &chunk, &mut counts, &mut *sink)
+                            }));
+                            match parsed {
+                                Ok(Ok(())) => {}
+                                Ok(Err(e)) => failure = Some((chunk.index, e)),
+                                Err(panic) => panicked = Some(panic),
+                            }
+                            if failure.is_some() || panicked.is_some() {
+                                stop.store(true, Ordering::Relaxed);
+                            }
                         }
                         let _ = to_splitter.send(chunk.data);
+                    }
+                    if let Some(panic) = panicked {
+                        std::panic::resume_unwind(panic);
                     }
                     (counts, failure)
                 })
@@ -212,6 +220,19 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         Some((_, e)) => Err(e),
         None => Ok(ctx.stats(counts)),
     }
+}
+
+fn splitter<R: Read>(reader: R, opts: &ImportOptions) -> Splitter<R> {
+    let chunk = match opts.chunk_bytes {
+        0 => crate::split::CHUNK_BYTES,
+        n => n,
+    };
+    Splitter::with_chunk_bytes(
+        reader,
+        opts.limits.max_line_bytes,
+        opts.limits.max_field_bytes,
+        chunk,
+    )
 }
 
 /// What every parser of one input shares: the plan resolved from the header.
@@ -404,6 +425,8 @@ impl Worker {
         // fails is each field checked, to name the one that is not.
         let text = std::str::from_utf8(data).ok();
         let all_utf8 = text.is_some();
+        self.tokenizer
+            .expect_cr(memchr::memchr(b'\r', data).is_some());
         let mut cur = Cursor {
             pos: chunk.start,
             line: chunk.line,
@@ -613,7 +636,7 @@ struct Row<'r> {
 
 impl<'r> Row<'r> {
     fn at(&self, col: usize) -> &'r str {
-        let v = self.rec.text(col).unwrap_or("").trim();
+        let v = trim(self.rec.text(col).unwrap_or(""));
         if self.null_literal && v == "NULL" {
             ""
         } else {
@@ -630,6 +653,17 @@ impl<'r> Row<'r> {
             .map(|&c| self.at(c))
             .find(|v| !v.is_empty())
             .unwrap_or("")
+    }
+}
+
+/// `str::trim`, with a fast answer for the common case of a value that starts and ends with an
+/// ASCII character that is not whitespace.
+fn trim(s: &str) -> &str {
+    let tidy = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    if tidy(s.as_bytes().first()) && tidy(s.as_bytes().last()) {
+        s
+    } else {
+        s.trim()
     }
 }
 
@@ -1056,6 +1090,33 @@ mod tests {
                     ..
                 }
             ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_row_before_an_over_long_line_is_reported_first() {
+        // Both are in the first block the splitter reads: errors still come in input order.
+        let mut text = b"service,region\ns3,eu\ns3,eu,x\n".to_vec();
+        text.extend(vec![b'x'; 100]);
+        text.push(b'\n');
+        let opts = ImportOptions {
+            limits: Limits {
+                max_line_bytes: 64,
+                ..Limits::default()
+            },
+            ..ImportOptions::default()
+        };
+        let err = read("in.csv", &text[..], &opts, |_| {}).unwrap_err();
+        assert!(matches!(err, ImportError::Ragged { line: 3, .. }), "{err}");
+        let mut sinks = vec![|_: &InventoryRecord<'_>| {}; 2];
+        let err = read_parallel("in.csv", &text[..], &opts, &mut sinks).unwrap_err();
+        assert!(matches!(err, ImportError::Ragged { line: 3, .. }), "{err}");
+        text.drain(15..24);
+        let err = read("in.csv", &text[..], &opts, |_| {}).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("in.csv:3:1: the input has a line longer than 64 bytes"),
             "{err}"
         );
     }

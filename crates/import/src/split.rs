@@ -15,7 +15,8 @@ use std::io::{self, Read};
 
 use memchr::{memchr, memchr_iter};
 
-/// Bytes per chunk handed to a parser (a chunk ends at the first record boundary past this size).
+/// Bytes per chunk handed to a parser by default (a chunk ends at the first record boundary past
+/// this size).
 pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// A run of whole records.
@@ -70,13 +71,28 @@ pub(crate) struct Splitter<R> {
     index: u64,
     max_line_bytes: u64,
     max_field_bytes: u64,
+    chunk_bytes: usize,
+    /// An error found past the last record boundary, reported once the records before it have
+    /// been handed out (errors come in input order).
+    deferred: Option<SplitError>,
     spare: Vec<Vec<u8>>,
 }
 
 impl<R: Read> Splitter<R> {
     /// A splitter over `reader` that refuses lines (and multi-line records) longer than
     /// `max_line_bytes`.
+    #[cfg(test)]
     pub(crate) fn new(reader: R, max_line_bytes: u64, max_field_bytes: u64) -> Self {
+        Self::with_chunk_bytes(reader, max_line_bytes, max_field_bytes, CHUNK_BYTES)
+    }
+
+    /// A splitter handing out chunks of about `chunk_bytes` (at least one record each).
+    pub(crate) fn with_chunk_bytes(
+        reader: R,
+        max_line_bytes: u64,
+        max_field_bytes: u64,
+        chunk_bytes: usize,
+    ) -> Self {
         Splitter {
             reader,
             buf: Vec::new(),
@@ -93,6 +109,8 @@ impl<R: Read> Splitter<R> {
             index: 0,
             max_line_bytes,
             max_field_bytes,
+            chunk_bytes: chunk_bytes.max(1),
+            deferred: None,
             spare: Vec::new(),
         }
     }
@@ -112,6 +130,9 @@ impl<R: Read> Splitter<R> {
 
     /// The next chunk of whole records, or `None` at the end of the input.
     pub(crate) fn next_chunk(&mut self) -> Result<Option<Chunk>, SplitError> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
         loop {
             if self.eof {
                 if self.buf.is_empty() {
@@ -121,15 +142,28 @@ impl<R: Read> Splitter<R> {
                 return Ok(Some(self.cut(end, breaks)));
             }
             if let Some((end, breaks)) = self.safe
-                && end >= CHUNK_BYTES
+                && end >= self.chunk_bytes
             {
                 return Ok(Some(self.cut(end, breaks)));
             }
-            self.fill()?;
-            self.analyse()?;
-            let pending = self.buf.len() - self.safe.map_or(0, |(end, _)| end);
-            if pending as u64 > self.max_line_bytes.saturating_add(2) {
-                return Err(self.diagnose_long_record());
+            let step = self.fill().and_then(|()| self.analyse());
+            let step = step.and_then(|()| {
+                let pending = self.buf.len() - self.safe.map_or(0, |(end, _)| end);
+                if pending as u64 > self.max_line_bytes.saturating_add(2) {
+                    Err(self.diagnose_long_record())
+                } else {
+                    Ok(())
+                }
+            });
+            if let Err(e) = step {
+                // The whole records before the problem go out first.
+                return match self.safe {
+                    Some((end, breaks)) if end > 0 => {
+                        self.deferred = Some(e);
+                        Ok(Some(self.cut(end, breaks)))
+                    }
+                    _ => Err(e),
+                };
             }
         }
     }
@@ -162,7 +196,7 @@ impl<R: Read> Splitter<R> {
     /// Reads one block into the buffer (or notes the end of the input).
     fn fill(&mut self) -> Result<(), SplitError> {
         let len = self.buf.len();
-        let want = CHUNK_BYTES.max(len / 2);
+        let want = self.chunk_bytes.max(len / 2);
         self.buf.resize(len + want, 0);
         let mut got = 0;
         let result = loop {

@@ -11,7 +11,7 @@
 //! quotes is copied, unescaped, into a scratch buffer. Line numbers are counted as records are
 //! read, from the chunk's first line.
 
-use memchr::{memchr, memchr_iter, memchr3};
+use memchr::{memchr, memchr_iter, memchr3, memchr3_iter};
 
 use crate::split::count_breaks;
 
@@ -36,11 +36,23 @@ pub(crate) struct OpenQuote {
 }
 
 /// Splits records into fields, reusing its buffers from record to record.
-#[derive(Default)]
 pub(crate) struct Tokenizer {
     scratch: Vec<u8>,
     bounds: Vec<(usize, usize)>,
     in_scratch: bool,
+    /// Whether the data may hold a CR; without one, a record is found in a single pass.
+    has_cr: bool,
+}
+
+impl Default for Tokenizer {
+    fn default() -> Self {
+        Tokenizer {
+            scratch: Vec::new(),
+            bounds: Vec::new(),
+            in_scratch: false,
+            has_cr: true,
+        }
+    }
 }
 
 /// The fields of the record last read.
@@ -81,6 +93,12 @@ impl<'a> Fields<'a> {
 }
 
 impl Tokenizer {
+    /// Tells the tokenizer whether the data it is about to read holds a CR anywhere (CRLF or a
+    /// lone CR); when it does not, records are found in one pass. The default assumes it may.
+    pub(crate) fn expect_cr(&mut self, may_hold_cr: bool) {
+        self.has_cr = may_hold_cr;
+    }
+
     /// Reads the next record of `data` from `cur`; returns its line, or `None` at the end.
     pub(crate) fn next(&mut self, data: &[u8], cur: &mut Cursor) -> Result<Option<u64>, OpenQuote> {
         let mut pos = cur.pos;
@@ -108,6 +126,35 @@ impl Tokenizer {
         let line = cur.line;
         let rest = &data[pos..];
         self.bounds.clear();
+        if !self.has_cr {
+            // One pass over the record: commas, its line feed, or a quote that sends it to the
+            // quoted path.
+            let mut start = pos;
+            for i in memchr3_iter(b',', b'\n', b'"', rest) {
+                match rest[i] {
+                    b',' => {
+                        self.bounds.push((start, pos + i));
+                        start = pos + i + 1;
+                    }
+                    b'\n' => {
+                        self.bounds.push((start, pos + i));
+                        self.in_scratch = false;
+                        cur.pos = pos + i;
+                        return Ok(Some(line));
+                    }
+                    _ => {
+                        self.bounds.clear();
+                        cur.pos = pos;
+                        self.quoted_record(data, cur)?;
+                        return Ok(Some(line));
+                    }
+                }
+            }
+            self.bounds.push((start, data.len()));
+            self.in_scratch = false;
+            cur.pos = data.len();
+            return Ok(Some(line));
+        }
         match memchr3(b'\n', b'\r', b'"', rest) {
             Some(i) if rest[i] == b'"' => {
                 cur.pos = pos;
@@ -203,7 +250,16 @@ mod tests {
 
     /// Every record of `text` as (line, fields), or the open quote.
     fn records(text: &[u8]) -> Result<Vec<(u64, Vec<String>)>, OpenQuote> {
+        let slow = records_with(text, true);
+        if !text.contains(&b'\r') {
+            assert_eq!(records_with(text, false), slow, "both paths agree");
+        }
+        slow
+    }
+
+    fn records_with(text: &[u8], cr: bool) -> Result<Vec<(u64, Vec<String>)>, OpenQuote> {
         let mut t = Tokenizer::default();
+        t.expect_cr(cr);
         let mut cur = Cursor { pos: 0, line: 1 };
         let mut out = Vec::new();
         while let Some(line) = t.next(text, &mut cur)? {

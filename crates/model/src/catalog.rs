@@ -840,18 +840,9 @@ struct Pos {
 }
 
 impl Pos {
+    /// The position of a byte offset, for a one-off lookup.
     fn of(text: &str, offset: usize) -> Pos {
-        let offset = offset.min(text.len());
-        let before = &text.as_bytes()[..offset];
-        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let column = text
-            .get(line_start..offset)
-            .map_or(1, |s| s.chars().count() as u64 + 1);
-        Pos { line, column }
+        LineIndex::new(text).pos(text, offset)
     }
 
     fn problem(self, file: &SourceFile, message: String) -> Problem {
@@ -860,6 +851,36 @@ impl Pos {
             line: self.line,
             column: self.column,
             message,
+        }
+    }
+}
+
+/// Where each line of a file starts, so that many offsets are placed without rescanning the file
+/// (a catalog file names the position of every item it checks).
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex(starts)
+    }
+
+    fn pos(&self, text: &str, offset: usize) -> Pos {
+        let offset = offset.min(text.len());
+        let line = self.0.partition_point(|&start| start <= offset);
+        let line_start = self.0.get(line.wrapping_sub(1)).copied().unwrap_or(0);
+        let column = text
+            .get(line_start..offset)
+            .map_or(1, |s| s.chars().count() as u64 + 1);
+        Pos {
+            line: line as u64,
+            column,
         }
     }
 }
@@ -881,8 +902,9 @@ fn categories(
     problems: &mut Vec<Problem>,
 ) -> Vec<CategoryInfo> {
     let mut found: Vec<Option<CategoryInfo>> = vec![None; 3];
+    let lines = LineIndex::new(&file.text);
     for c in &meta.category {
-        let at = Pos::of(&file.text, c.span().start);
+        let at = lines.pos(&file.text, c.span().start);
         let raw = c.get_ref();
         match raw.id.parse::<Category>() {
             Ok(id) if found[id.index()].is_none() => {
@@ -933,8 +955,9 @@ fn frameworks(
     problems: &mut Vec<Problem>,
 ) -> Vec<(Framework, Option<regex::Regex>)> {
     let mut out: Vec<(Framework, Option<regex::Regex>)> = Vec::new();
+    let lines = LineIndex::new(&file.text);
     for f in &meta.framework {
-        let at = Pos::of(&file.text, f.span().start);
+        let at = lines.pos(&file.text, f.span().start);
         let fw = f.get_ref().clone();
         if out.iter().any(|(o, _)| o.id == fw.id) {
             problems.push(at.problem(file, format!("framework `{}` is defined twice", fw.id)));
@@ -1184,8 +1207,9 @@ fn build_controls(
 ) -> Vec<Control> {
     let mut controls = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let lines = LineIndex::new(&file.text);
     for c in raw.control {
-        let at = Pos::of(&file.text, c.id.span().start);
+        let at = lines.pos(&file.text, c.id.span().start);
         let id = c.id.get_ref().clone();
         if let Some(first) = seen.insert(id.clone(), at.line) {
             problems.push(at.problem(
@@ -1253,8 +1277,9 @@ fn build_statements(
     problems: &mut Vec<Problem>,
 ) -> HashMap<(usize, usize), Responsibility> {
     let mut out = HashMap::new();
+    let lines = LineIndex::new(&file.text);
     for st in raw.statement {
-        let at = Pos::of(&file.text, st.span().start);
+        let at = lines.pos(&file.text, st.span().start);
         let st = st.into_inner();
         let si = services
             .binary_search_by(|s| s.id.as_str().cmp(&st.service))
