@@ -399,11 +399,48 @@ struct Worker {
     out: [String; 3],
 }
 
-/// JSON tags of the current row, parsed on first use.
+/// JSON tags of the current row, parsed on first use. Billing exports repeat a few hundred tag
+/// sets over millions of rows, so parsed sets are kept by their text (up to
+/// [`JSON_CACHE_ENTRIES`]), and a row whose `Tags` cell was seen before is not parsed again.
 #[derive(Default)]
 struct JsonTags {
     parsed: bool,
-    tags: Vec<(String, String)>,
+    /// The current row's tags: an index into `store`, or `None` for `uncached`.
+    current: Option<usize>,
+    store: Vec<Vec<(String, String)>>,
+    index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
+    uncached: Vec<(String, String)>,
+}
+
+/// Distinct JSON tag cells remembered per parsing thread.
+const JSON_CACHE_ENTRIES: usize = 4096;
+
+impl JsonTags {
+    /// Parses `text`, or finds it parsed before, as the current row's tags.
+    fn load(&mut self, text: &str) {
+        self.parsed = true;
+        if let Some(&i) = self.index.get(text) {
+            self.current = Some(i);
+            return;
+        }
+        let mut tags = Vec::new();
+        parse_json_tags(text, &mut tags);
+        if self.store.len() < JSON_CACHE_ENTRIES {
+            self.store.push(tags);
+            self.index.insert(text.to_owned(), self.store.len() - 1);
+            self.current = Some(self.store.len() - 1);
+        } else {
+            self.uncached = tags;
+            self.current = None;
+        }
+    }
+
+    /// The current row's tags.
+    fn tags(&self) -> &[(String, String)] {
+        self.current
+            .and_then(|i| self.store.get(i))
+            .unwrap_or(&self.uncached)
+    }
 }
 
 impl Worker {
@@ -675,6 +712,10 @@ fn tag_value<'a>(
     sources: &[KeySources],
     json: &'a mut JsonTags,
 ) -> Option<&'a str> {
+    if plan.tags_json.is_some() && !json.parsed {
+        json.load(row.get(plan.tags_json));
+    }
+    let json: &'a JsonTags = json;
     let kv = row.get(plan.tags_kv);
     for s in sources {
         if !kv.is_empty() {
@@ -693,19 +734,13 @@ fn tag_value<'a>(
                 return Some(v);
             }
         }
-        if plan.tags_json.is_some() {
-            if !json.parsed {
-                json.parsed = true;
-                json.tags.clear();
-                parse_json_tags(row.get(plan.tags_json), &mut json.tags);
-            }
-            if json.tags.iter().any(|(k, v)| *k == s.key && !v.is_empty()) {
-                return json
-                    .tags
-                    .iter()
-                    .find(|(k, v)| *k == s.key && !v.is_empty())
-                    .map(|(_, v)| v.as_str());
-            }
+        if plan.tags_json.is_some()
+            && let Some((_, v)) = json
+                .tags()
+                .iter()
+                .find(|(k, v)| *k == s.key && !v.is_empty())
+        {
+            return Some(v.as_str());
         }
     }
     None

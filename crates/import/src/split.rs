@@ -389,6 +389,9 @@ impl<R: Read> Splitter<R> {
 
 /// Line breaks (LF, CRLF, lone CR) in `bytes`.
 pub(crate) fn count_breaks(bytes: &[u8]) -> u64 {
+    if memchr::memchr2(b'\n', b'\r', bytes).is_none() {
+        return 0;
+    }
     let lf = memchr_iter(b'\n', bytes).count() as u64;
     let lone_cr = memchr_iter(b'\r', bytes)
         .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
