@@ -1,9 +1,12 @@
 //! Streaming readers for the CSV inventories srmatrix assesses.
 //!
-//! An importer reads one input row by row with a single reused record buffer and hands each row to
-//! a sink as an [`InventoryRecord`] borrowing from that buffer: nothing is held per row, so a file
-//! of any size is read in constant memory. Columns are resolved once, from the header, before the
-//! loop. Bad input stops with an [`ImportError`] naming the input, line and column.
+//! An input is cut into chunks of whole records (about 1 MiB, `split`), each chunk is tokenized
+//! with reused buffers (`tokenize`), and each row goes to a sink as an [`InventoryRecord`]
+//! borrowing from the chunk: nothing is held per row, so a file of any size is read in bounded
+//! memory. [`read`] does it on the calling thread; [`read_parallel`] parses chunks on one thread
+//! per sink. Columns are resolved once, from the header, before the loop. Bad input stops with an
+//! [`ImportError`] naming the input, line and column: the first bad row in input order, however
+//! the work was shared.
 //!
 //! Formats ([`Format`]): the native inventory ([`native`]), legacy Cost and Usage Reports, CUR
 //! with Athena names and CUR 2.0, FOCUS 1.0-1.2, AWS Config, Tag Editor and Resource Explorer
