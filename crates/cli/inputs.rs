@@ -118,15 +118,6 @@ pub struct Reading {
     pub progress: bool,
 }
 
-impl Default for Reading {
-    fn default() -> Self {
-        Reading {
-            threads: 1,
-            progress: false,
-        }
-    }
-}
-
 /// A progress bar for one input, drawn on standard error once the input has taken a second.
 fn progress_bar(path: &Path) -> ProgressBar {
     let len = std::fs::metadata(path)

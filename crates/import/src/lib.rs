@@ -149,18 +149,6 @@ pub enum ImportError {
         /// What is wrong.
         message: String,
     },
-    /// The CSV itself is malformed.
-    #[error("{input}:{line}:{column}: {message}")]
-    Csv {
-        /// Input name.
-        input: String,
-        /// Line where the reader stopped.
-        line: u64,
-        /// Column where the reader stopped (1 when unknown).
-        column: u64,
-        /// The reader's message.
-        message: String,
-    },
     /// No format fits the header.
     #[error(
         "{input}:1:1: cannot tell the format from the header (found: {found}); name it with --input-format"

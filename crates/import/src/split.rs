@@ -434,18 +434,22 @@ mod tests {
         }
     }
 
+    /// Takes chunks until the splitter fails.
+    fn first_error(mut s: Splitter<Trickle<'_>>) -> SplitError {
+        loop {
+            match s.next_chunk() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("no error"),
+                Err(e) => return e,
+            }
+        }
+    }
+
     #[test]
     fn a_line_over_the_limit_is_refused_with_its_number() {
         let text = b"short\nshort\nthis line is too long\nx\n";
         for step in [1, 5, 100] {
-            let mut s = Splitter::new(Trickle(text, step), 10, u64::MAX);
-            let err = loop {
-                match s.next_chunk() {
-                    Ok(Some(_)) => {}
-                    Ok(None) => panic!("no error"),
-                    Err(e) => break e,
-                }
-            };
+            let err = first_error(Splitter::new(Trickle(text, step), 10, u64::MAX));
             assert!(
                 matches!(err, SplitError::LineTooLong { line: 3 }),
                 "{err:?}"
@@ -456,14 +460,7 @@ mod tests {
     #[test]
     fn a_quoted_record_over_the_limit_is_refused_where_it_starts() {
         let text = b"h\nok\n\"a\nb\nc\nd\ne\nf\ng\"\n";
-        let mut s = Splitter::new(Trickle(text, 1), 6, u64::MAX);
-        let err = loop {
-            match s.next_chunk() {
-                Ok(Some(_)) => {}
-                Ok(None) => panic!("no error"),
-                Err(e) => break e,
-            }
-        };
+        let err = first_error(Splitter::new(Trickle(text, 1), 6, u64::MAX));
         assert!(
             matches!(err, SplitError::RecordTooLong { line: 3 }),
             "{err:?}"
