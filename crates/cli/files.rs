@@ -192,29 +192,94 @@ pub fn open_input<'a>(
 /// Writes `bytes` to `dir/name` atomically: a temporary file in `dir`, then a rename, so that a
 /// reader never sees a half-written file.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    let target = dir.join(name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut file = ReportFile::create(dir, name)
         .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("writing {}", target.display()))?;
-    // A temporary file is private (0600); a report is a normal file: keep the mode of the file it
-    // replaces, or make it readable like any other output.
-    #[cfg(unix)]
-    {
-        let mode = fs::metadata(&target)
-            .map(|m| m.permissions())
-            .unwrap_or_else(|_| default_permissions());
-        tmp.as_file()
-            .set_permissions(mode)
-            .with_context(|| format!("setting permissions of {}", target.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("writing {}", dir.join(name).display()))?;
+    Ok(file.commit(dir, name)?.0)
+}
+
+/// An output file being written: a temporary file in the output directory, hashed as it is
+/// written. [`ReportFile::commit`] renames it into place; dropped uncommitted, it is removed.
+pub struct ReportFile {
+    tmp: tempfile::NamedTempFile,
+    sha256: Sha256,
+    bytes: u64,
+}
+
+impl ReportFile {
+    /// Starts `dir/name` as a hidden temporary file in `dir`.
+    pub fn create(dir: &Path, name: &str) -> io::Result<ReportFile> {
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        Ok(ReportFile {
+            tmp,
+            sha256: Sha256::new(),
+            bytes: 0,
+        })
     }
-    tmp.persist(&target)
-        .with_context(|| format!("replacing {}", target.display()))?;
-    Ok(target)
+
+    /// Syncs the file to disk and renames it to `dir/name`: returns that path and the file's
+    /// digest for the manifest.
+    pub fn commit(self, dir: &Path, name: &str) -> Result<(PathBuf, FileDigest)> {
+        let target = dir.join(name);
+        let ReportFile {
+            mut tmp,
+            sha256,
+            bytes,
+        } = self;
+        tmp.flush()
+            .and_then(|()| tmp.as_file().sync_all())
+            .with_context(|| format!("writing {}", target.display()))?;
+        // A temporary file is private (0600); a report is a normal file: keep the mode of the
+        // file it replaces, or make it readable like any other output.
+        #[cfg(unix)]
+        {
+            let mode = fs::metadata(&target)
+                .map(|m| m.permissions())
+                .unwrap_or_else(|_| default_permissions());
+            tmp.as_file()
+                .set_permissions(mode)
+                .with_context(|| format!("setting permissions of {}", target.display()))?;
+        }
+        tmp.persist(&target)
+            .with_context(|| format!("replacing {}", target.display()))?;
+        let digest = FileDigest {
+            path: name.to_owned(),
+            bytes,
+            sha256: crate::manifest::hex(&sha256.finalize()),
+        };
+        Ok((target, digest))
+    }
+}
+
+impl Write for ReportFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.tmp.write(buf)?;
+        let written = buf.get(..n).unwrap_or(buf);
+        self.sha256.update(written);
+        self.bytes += written.len() as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+/// The output directory as the renderer's [`srmatrix_render::Output`]: every document goes to a
+/// [`ReportFile`] in it (the directory is created when the first document is).
+pub struct ReportDir<'a>(pub &'a Path);
+
+impl srmatrix_render::Output for ReportDir<'_> {
+    type Writer = ReportFile;
+
+    fn create(&self, file_name: &'static str) -> io::Result<ReportFile> {
+        fs::create_dir_all(self.0)?;
+        ReportFile::create(self.0, file_name)
+    }
 }
 
 #[cfg(unix)]

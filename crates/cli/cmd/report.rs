@@ -1,6 +1,5 @@
 //! `srmatrix report`: assess inventories and write the reports.
 
-use std::fs;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -152,15 +151,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let baseline = super::diff::read_report(path)?;
         ctx.compare_with(&baseline)?;
     }
-    let documents = srmatrix_render::render(&ctx, &formats, &templates)?;
-
-    fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating output directory {}", args.out.display()))?;
+    // Each document streams into a temporary file in the output directory; they are renamed
+    // into place only once every one of them is written (dropped, they are removed).
+    let written =
+        srmatrix_render::render_to(&ctx, &formats, &templates, &files::ReportDir(&args.out))?;
     let mut outputs = Vec::new();
-    for doc in &documents {
-        let path = files::write_atomic(&args.out, doc.file_name, &doc.bytes)?;
-        eprintln!("wrote {} ({} bytes)", path.display(), doc.bytes.len());
-        outputs.push(manifest::digest_of(doc.file_name, &doc.bytes));
+    for doc in written {
+        let (path, digest) = doc.writer.commit(&args.out, doc.file_name)?;
+        eprintln!("wrote {} ({} bytes)", path.display(), digest.bytes);
+        outputs.push(digest);
     }
     let record = Manifest {
         manifest_version: 1,

@@ -1,9 +1,10 @@
 //! CSV documents, written with `csv::Writer` and safe to open in a spreadsheet.
 
 use std::borrow::Cow;
+use std::io::Write;
 
 use crate::context::ReportContext;
-use crate::{Document, RenderError};
+use crate::{Output, RenderError, Written};
 
 /// The header of `report.csv`.
 pub const REPORT_CSV_HEADER: [&str; 22] = [
@@ -43,59 +44,84 @@ pub fn neutralise_formula(cell: &str) -> Cow<'_, str> {
 }
 
 /// A CSV document being written: formula-safe cells, CRLF line ends (RFC 4180).
-struct Sheet {
+struct Sheet<W: Write> {
     file: &'static str,
-    w: csv::Writer<Vec<u8>>,
+    w: csv::Writer<W>,
 }
 
-impl Sheet {
-    fn new(file: &'static str, header: &[&str]) -> Result<Sheet, RenderError> {
+impl<W: Write> Sheet<W> {
+    fn new<O: Output<Writer = W>>(
+        out: &O,
+        file: &'static str,
+        header: &[&str],
+    ) -> Result<Sheet<W>, RenderError> {
+        let w = out
+            .create(file)
+            .map_err(|source| RenderError::Write { file, source })?;
         let mut sheet = Sheet {
             file,
             w: csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
-                .from_writer(Vec::new()),
+                .buffer_capacity(1 << 16)
+                .from_writer(w),
         };
         sheet.row(header)?;
         Ok(sheet)
     }
 
-    fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), RenderError> {
-        let file = self.file;
-        self.w
-            .write_record(
-                cells
-                    .iter()
-                    .map(|c| neutralise_formula(c.as_ref()).into_owned()),
-            )
-            .map_err(|e| RenderError::Csv {
-                file,
-                message: e.to_string(),
-            })
+    /// A write failure of the underlying writer stays an I/O error naming the file.
+    fn error(&self, e: csv::Error) -> RenderError {
+        let message = e.to_string();
+        match e.into_kind() {
+            csv::ErrorKind::Io(source) => RenderError::Write {
+                file: self.file,
+                source,
+            },
+            _ => RenderError::Csv {
+                file: self.file,
+                message,
+            },
+        }
     }
 
-    fn finish(self) -> Result<Document, RenderError> {
+    /// Writes one record, each cell neutralised, without copying cells that need no change.
+    fn row<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), RenderError> {
+        for c in cells {
+            if let Err(e) = self
+                .w
+                .write_field(neutralise_formula(c.as_ref()).as_bytes())
+            {
+                return Err(self.error(e));
+            }
+        }
+        self.w
+            .write_record(None::<&[u8]>)
+            .map_err(|e| self.error(e))
+    }
+
+    fn finish(self) -> Result<Written<W>, RenderError> {
         let file = self.file;
-        let bytes = self.w.into_inner().map_err(|e| RenderError::Csv {
+        let writer = self.w.into_inner().map_err(|e| RenderError::Write {
             file,
-            message: e.to_string(),
+            source: e.into_error(),
         })?;
-        Ok(Document {
+        Ok(Written {
             file_name: file,
-            bytes,
+            writer,
         })
     }
 }
 
 /// Writes every CSV document: `report.csv`, `findings.csv`, `team-actions.csv`,
 /// `crosswalk.csv`, `crm.csv` (FedRAMP CRM-shaped) and `caiq.csv` (CAIQ-shaped).
-pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderError> {
-    let mut out = vec![Document {
-        file_name: "report.csv",
-        bytes: write_report_csv(ctx)?,
-    }];
+pub fn write_csv_documents<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Vec<Written<O::Writer>>, RenderError> {
+    let mut out = vec![write_report_csv(ctx, output)?];
 
     let mut f = Sheet::new(
+        output,
         "findings.csv",
         &["severity", "code", "subject", "count", "finding", "action"],
     )?;
@@ -112,6 +138,7 @@ pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderE
     out.push(f.finish()?);
 
     let mut t = Sheet::new(
+        output,
         "team-actions.csv",
         &[
             "team",
@@ -139,6 +166,7 @@ pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderE
     out.push(t.finish()?);
 
     let mut c = Sheet::new(
+        output,
         "crosswalk.csv",
         &[
             "framework",
@@ -170,6 +198,7 @@ pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderE
     out.push(c.finish()?);
 
     let mut crm = Sheet::new(
+        output,
         "crm.csv",
         &[
             "control_id",
@@ -181,6 +210,7 @@ pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderE
         ],
     )?;
     let mut caiq = Sheet::new(
+        output,
         "caiq.csv",
         &[
             "ccm_control_id",
@@ -216,24 +246,28 @@ pub fn write_csv_documents(ctx: &ReportContext) -> Result<Vec<Document>, RenderE
     out.push(crm.finish()?);
     out.push(caiq.finish()?);
     if let Some(c) = &ctx.changes {
-        out.push(Document {
-            file_name: "changes.csv",
-            bytes: crate::diff::to_csv(c)?,
+        let file = "changes.csv";
+        let bytes = crate::diff::to_csv(c)?;
+        let mut w = output
+            .create(file)
+            .map_err(|source| RenderError::Write { file, source })?;
+        w.write_all(&bytes)
+            .and_then(|()| w.flush())
+            .map_err(|source| RenderError::Write { file, source })?;
+        out.push(Written {
+            file_name: file,
+            writer: w,
         });
     }
     Ok(out)
 }
 
 /// Writes `report.csv`: one row per service in use × control.
-pub fn write_report_csv(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
-    let err = |e: csv::Error| RenderError::Csv {
-        file: "report.csv",
-        message: e.to_string(),
-    };
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    w.write_record(REPORT_CSV_HEADER).map_err(err)?;
+pub fn write_report_csv<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Written<O::Writer>, RenderError> {
+    let mut w = Sheet::new(output, "report.csv", &REPORT_CSV_HEADER)?;
     for s in &ctx.services {
         let accounts = s.accounts.join("; ");
         let regions = s.regions.join("; ");
@@ -265,14 +299,10 @@ pub fn write_report_csv(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
                 &r.basis,
                 &r.source,
             ];
-            w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))
-                .map_err(err)?;
+            w.row(&row)?;
         }
     }
-    w.into_inner().map_err(|e| RenderError::Csv {
-        file: "report.csv",
-        message: e.to_string(),
-    })
+    w.finish()
 }
 
 #[cfg(test)]

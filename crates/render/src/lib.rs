@@ -17,6 +17,7 @@ pub mod xlsx;
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::{self, BufWriter, Write};
 use std::str::FromStr;
 
 pub use context::{ReportContext, ReportMeta};
@@ -132,6 +133,15 @@ pub enum RenderError {
     /// The context could not be serialised.
     #[error("report context: {0}")]
     Context(String),
+    /// Writing a document failed (the [`Output`]'s writer returned an error).
+    #[error("writing {file}: {source}")]
+    Write {
+        /// The document.
+        file: &'static str,
+        /// What the writer said.
+        #[source]
+        source: io::Error,
+    },
     /// CSV output failed.
     #[error("{file}: {message}")]
     Csv {
@@ -232,14 +242,121 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     msg
 }
 
-/// Renders the requested formats of a report context, each format on its own thread (the
-/// template formats share one, since they share the template context). Documents come back in
-/// the order of `formats`, whatever order the threads finish in.
+/// Where rendered documents go: the caller opens one writer per file (the binary: a temporary
+/// file beside the report, renamed into place once every document is written; tests: memory).
+/// Rendering writes each document as it is produced, so no format holds its whole output.
+pub trait Output: Sync {
+    /// The writer of one document.
+    type Writer: Write + Send;
+
+    /// Opens the writer of the document `file_name`.
+    fn create(&self, file_name: &'static str) -> io::Result<Self::Writer>;
+}
+
+/// Documents kept in memory, for [`render`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InMemory;
+
+impl Output for InMemory {
+    type Writer = Vec<u8>;
+
+    fn create(&self, _file_name: &'static str) -> io::Result<Vec<u8>> {
+        Ok(Vec::new())
+    }
+}
+
+/// A document written through an [`Output`]: its file name and its flushed writer.
+#[derive(Debug)]
+pub struct Written<W> {
+    /// File name in the output directory.
+    pub file_name: &'static str,
+    /// The writer the document went to, flushed.
+    pub writer: W,
+}
+
+/// A document being written: a buffered writer that names its file in errors.
+pub(crate) struct Sink<W: Write> {
+    file: &'static str,
+    w: BufWriter<W>,
+}
+
+impl<W: Write> Sink<W> {
+    /// Opens the document `file` through `out`.
+    pub(crate) fn open<O: Output<Writer = W>>(
+        out: &O,
+        file: &'static str,
+    ) -> Result<Sink<W>, RenderError> {
+        let w = out
+            .create(file)
+            .map_err(|source| RenderError::Write { file, source })?;
+        Ok(Sink {
+            file,
+            w: BufWriter::with_capacity(1 << 16, w),
+        })
+    }
+
+    /// Writes bytes.
+    pub(crate) fn write_all(&mut self, bytes: &[u8]) -> Result<(), RenderError> {
+        let file = self.file;
+        self.w
+            .write_all(bytes)
+            .map_err(|source| RenderError::Write { file, source })
+    }
+
+    /// Flushes the buffer and hands the writer back.
+    pub(crate) fn finish(self) -> Result<Written<W>, RenderError> {
+        let file = self.file;
+        let writer = self.w.into_inner().map_err(|e| RenderError::Write {
+            file,
+            source: e.into_error(),
+        })?;
+        Ok(Written {
+            file_name: file,
+            writer,
+        })
+    }
+}
+
+impl<W: Write> Write for Sink<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.w.write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.w.write_all(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+/// Renders `formats` from one context into memory: a document per file, in format order (CSV
+/// gives several). See [`render_to`].
 pub fn render(
     ctx: &ReportContext,
     formats: &[Format],
     templates: &Templates,
 ) -> Result<Vec<Document>, RenderError> {
+    Ok(render_to(ctx, formats, templates, &InMemory)?
+        .into_iter()
+        .map(|w| Document {
+            file_name: w.file_name,
+            bytes: w.writer,
+        })
+        .collect())
+}
+
+/// Renders `formats` from one context, each document written to its own writer from `out` as it
+/// is produced: every format on its own thread (Markdown and HTML share one Tera engine and
+/// context). Returns the flushed writers in format order (CSV gives several); the first error, in
+/// format order, fails the whole call, and the caller discards what was written.
+pub fn render_to<O: Output>(
+    ctx: &ReportContext,
+    formats: &[Format],
+    templates: &Templates,
+    out: &O,
+) -> Result<Vec<Written<O::Writer>>, RenderError> {
     let templated: Vec<Format> = formats
         .iter()
         .copied()
@@ -247,12 +364,12 @@ pub fn render(
         .collect();
     let (templated_docs, direct) = std::thread::scope(|scope| {
         let tera_job = (!templated.is_empty())
-            .then(|| scope.spawn(|| render_templates(ctx, &templated, templates)));
+            .then(|| scope.spawn(|| render_templates(ctx, &templated, templates, out)));
         let jobs: Vec<_> = formats
             .iter()
             .map(|&format| {
                 let job = (!templated.contains(&format))
-                    .then(|| scope.spawn(move || render_direct(ctx, format)));
+                    .then(|| scope.spawn(move || render_direct(ctx, format, out)));
                 (format, job)
             })
             .collect();
@@ -280,6 +397,18 @@ pub fn render(
     Ok(documents)
 }
 
+/// A JSON serialisation error of `file`: the writer's I/O errors stay I/O errors.
+pub(crate) fn json_error(file: &'static str, e: serde_json::Error) -> RenderError {
+    if e.is_io() {
+        RenderError::Write {
+            file,
+            source: e.into(),
+        }
+    } else {
+        RenderError::Context(format!("{file}: {e}"))
+    }
+}
+
 /// The result of a render thread; a panic in it is re-raised here.
 fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     handle
@@ -287,16 +416,17 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
-/// Renders the template formats (Markdown, HTML) with one template context.
-fn render_templates(
+/// Renders the templated formats with one engine and one context.
+fn render_templates<O: Output>(
     ctx: &ReportContext,
     formats: &[Format],
     templates: &Templates,
-) -> Result<Vec<Document>, RenderError> {
+    out: &O,
+) -> Result<Vec<Written<O::Writer>>, RenderError> {
     let tera = templates.engine()?;
     let tctx =
         tera::Context::from_serialize(ctx).map_err(|e| RenderError::Context(error_chain(&e)))?;
-    let mut out = Vec::new();
+    let mut docs = Vec::new();
     for &format in formats {
         let name = format.file_name();
         let mut s = tera
@@ -308,37 +438,161 @@ fn render_templates(
         if format == Format::Html {
             s = html::allow_inline_scripts(&s);
         }
-        out.push(Document {
-            file_name: name,
-            bytes: s.into_bytes(),
-        });
+        let mut sink = Sink::open(out, name)?;
+        sink.write_all(s.as_bytes())?;
+        docs.push(sink.finish()?);
     }
-    Ok(out)
+    Ok(docs)
 }
 
-/// Renders a format written by code: CSV (several files), JSON, XLSX, OSCAL.
-fn render_direct(ctx: &ReportContext, format: Format) -> Result<Vec<Document>, RenderError> {
-    let bytes = match format {
-        Format::Csv => return write_csv_documents(ctx),
-        Format::Xlsx => xlsx::write_workbook(ctx)?,
-        Format::Oscal => oscal::write_component_definition(ctx)?,
+/// Renders a format that needs no template.
+fn render_direct<O: Output>(
+    ctx: &ReportContext,
+    format: Format,
+    out: &O,
+) -> Result<Vec<Written<O::Writer>>, RenderError> {
+    let written = match format {
+        Format::Csv => return write_csv_documents(ctx, out),
+        Format::Xlsx => xlsx::write_workbook_to(ctx, Sink::open(out, format.file_name())?)?,
+        Format::Oscal => {
+            oscal::write_component_definition_to(ctx, Sink::open(out, format.file_name())?)?
+        }
         Format::Json => {
-            let mut v =
-                serde_json::to_vec_pretty(ctx).map_err(|e| RenderError::Context(e.to_string()))?;
-            v.push(b'\n');
-            v
+            let mut sink = Sink::open(out, format.file_name())?;
+            serde_json::to_writer_pretty(&mut sink, ctx)
+                .map_err(|e| json_error(format.file_name(), e))?;
+            sink.write_all(b"\n")?;
+            sink.finish()?
         }
         Format::Markdown | Format::Html => return Ok(Vec::new()),
     };
-    Ok(vec![Document {
-        file_name: format.file_name(),
-        bytes,
-    }])
+    Ok(vec![written])
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::OnceLock;
+
+    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord, Taxonomy};
+
     use super::*;
+
+    fn context() -> &'static ReportContext {
+        static CTX: OnceLock<ReportContext> = OnceLock::new();
+        CTX.get_or_init(|| {
+            let catalog = Catalog::builtin().unwrap();
+            let mut b = AssessmentBuilder::new();
+            let i = b.start_input("inventory.csv", "native");
+            for (line, service) in [(2, "ec2"), (3, "s3"), (4, "Contoso Widget")] {
+                b.add(
+                    i,
+                    &InventoryRecord {
+                        line,
+                        service,
+                        account_id: "111111111111",
+                        resource_id: "r-1",
+                        owner_team: "platform",
+                        resource_count: Some(1),
+                        ..InventoryRecord::default()
+                    },
+                );
+            }
+            let a = b.finish(&catalog);
+            let meta = ReportMeta {
+                organisation: "Northwind Analytics".into(),
+                period: "2026-Q3".into(),
+                generated_at: "2026-10-01T00:00:00Z".into(),
+                tool: "srmatrix 0.1.0".into(),
+                frameworks: Vec::new(),
+                taxonomy: Taxonomy::Srm,
+                prepared_by: String::new(),
+                reviewed_by: String::new(),
+            };
+            ReportContext::new(&a, &catalog, meta)
+        })
+    }
+
+    /// Writers that accept `limit` bytes, then fail: for the document `failing` only.
+    struct FailingAfter {
+        failing: &'static str,
+        limit: usize,
+    }
+
+    struct LimitedWriter {
+        left: usize,
+    }
+
+    impl Write for LimitedWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if buf.len() > self.left {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            self.left -= buf.len();
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Output for FailingAfter {
+        type Writer = LimitedWriter;
+
+        fn create(&self, file_name: &'static str) -> io::Result<LimitedWriter> {
+            let left = if file_name == self.failing {
+                self.limit
+            } else {
+                usize::MAX
+            };
+            Ok(LimitedWriter { left })
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_is_reported_with_its_file_for_every_format() {
+        let documents = render(context(), &Format::ALL, &Templates::builtin()).unwrap();
+        assert!(documents.len() >= Format::ALL.len());
+        for doc in &documents {
+            assert!(!doc.bytes.is_empty(), "{}", doc.file_name);
+            for limit in [0, doc.bytes.len() / 2] {
+                let out = FailingAfter {
+                    failing: doc.file_name,
+                    limit,
+                };
+                let err = render_to(context(), &Format::ALL, &Templates::builtin(), &out)
+                    .map(|_| ())
+                    .unwrap_err();
+                match &err {
+                    RenderError::Write { file, source } => {
+                        assert_eq!(*file, doc.file_name);
+                        assert_eq!(source.kind(), io::ErrorKind::StorageFull, "{err}");
+                    }
+                    other => panic!("{}: {other}", doc.file_name),
+                }
+                assert!(
+                    err.to_string()
+                        .starts_with(&format!("writing {}", doc.file_name))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn streamed_documents_equal_the_in_memory_ones() {
+        let out = FailingAfter {
+            failing: "",
+            limit: 0,
+        };
+        let streamed = render_to(context(), &Format::ALL, &Templates::builtin(), &out).unwrap();
+        let documents = render(context(), &Format::ALL, &Templates::builtin()).unwrap();
+        let streamed_names: Vec<&str> = streamed.iter().map(|w| w.file_name).collect();
+        let names: Vec<&str> = documents.iter().map(|d| d.file_name).collect();
+        assert_eq!(streamed_names, names);
+        for (w, d) in streamed.iter().zip(&documents) {
+            assert_eq!(usize::MAX - w.writer.left, d.bytes.len(), "{}", d.file_name);
+        }
+    }
 
     #[test]
     fn formats_parse_and_name_their_files() {

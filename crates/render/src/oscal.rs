@@ -15,8 +15,9 @@
 //! report to the next. The document's own UUID comes from a digest of its content, so it changes
 //! whenever the content does, as OSCAL asks of a new revision.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::io::Write;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
@@ -24,8 +25,8 @@ use sha2::{Digest, Sha256};
 use srmatrix_model::Owner;
 use uuid::Uuid;
 
-use crate::RenderError;
 use crate::context::{ReportContext, ResponsibilityView, ServiceView};
+use crate::{InMemory, RenderError, Sink, Written};
 
 /// The file the component definition is written to.
 pub const OSCAL_FILE: &str = "report.oscal.json";
@@ -274,6 +275,18 @@ pub fn plain_text(md: &str) -> String {
     one_line(&out)
 }
 
+/// Plain texts of catalog Markdown, each converted once: the same control texts recur in every
+/// service of a category.
+#[derive(Default)]
+struct PlainTexts<'a>(HashMap<&'a str, String>);
+
+impl<'a> PlainTexts<'a> {
+    /// [`plain_text`] of `md`.
+    fn of(&mut self, md: &'a str) -> &str {
+        self.0.entry(md).or_insert_with(|| plain_text(md))
+    }
+}
+
 /// Text with runs of whitespace collapsed to one space and no leading or trailing whitespace,
 /// as OSCAL's string datatype wants.
 fn one_line(s: &str) -> String {
@@ -356,6 +369,28 @@ type Requirements<'a> = BTreeMap<NistId, Vec<&'a ResponsibilityView>>;
 /// Fails when `ctx.meta.generated_at` is no RFC 3339 timestamp with a time zone, or when a
 /// control's `nist-800-53` id is neither of the form `AC-2` nor `AC-2(1)`.
 pub fn write_component_definition(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
+    Ok(write_component_definition_to(ctx, Sink::open(&InMemory, OSCAL_FILE)?)?.writer)
+}
+
+/// Feeds what is written to it into a SHA-256 digest.
+struct HashWriter(Sha256);
+
+impl Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Writes the component definition (see [`write_component_definition`]) to `sink`.
+pub(crate) fn write_component_definition_to<W: Write>(
+    ctx: &ReportContext,
+    mut sink: Sink<W>,
+) -> Result<Written<W>, RenderError> {
     check_timestamp(&ctx.meta.generated_at)?;
     let ids = Uuids::new();
     let organisation = match one_line(&ctx.meta.organisation) {
@@ -388,6 +423,7 @@ pub fn write_component_definition(ctx: &ReportContext) -> Result<Vec<u8>, Render
         }
     }
 
+    let mut texts = PlainTexts::default();
     let components = ctx
         .services
         .iter()
@@ -401,7 +437,7 @@ pub fn write_component_definition(ctx: &ReportContext) -> Result<Vec<u8>, Render
                     }
                 }
             }
-            component(s, reqs, &ids, &parties)
+            component(s, reqs, &ids, &parties, &mut texts)
         })
         .collect();
 
@@ -487,23 +523,37 @@ pub fn write_component_definition(ctx: &ReportContext) -> Result<Vec<u8>, Render
             components,
         },
     };
-    let digest = Sha256::digest(serde_json::to_vec(&root).map_err(json_error)?);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    // The document's uuid names its content: the digest of the compact JSON without it, hashed
+    // as it is serialised rather than held in memory.
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, &root).map_err(json_error)?;
+    let hex: String = hasher
+        .0
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     root.component_definition.uuid = ids.of(&format!("component-definition:{hex}"));
-    let mut out = serde_json::to_vec_pretty(&root).map_err(json_error)?;
-    out.push(b'\n');
-    Ok(out)
+    serde_json::to_writer_pretty(&mut sink, &root).map_err(json_error)?;
+    sink.write_all(b"\n")?;
+    sink.finish()
 }
 
 fn json_error(e: serde_json::Error) -> RenderError {
-    RenderError::Context(format!("{OSCAL_FILE}: {e}"))
+    crate::json_error(OSCAL_FILE, e)
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn component(s: &ServiceView, reqs: Requirements<'_>, ids: &Uuids, parties: &Parties) -> Component {
+fn component<'a>(
+    s: &ServiceView,
+    reqs: Requirements<'a>,
+    ids: &Uuids,
+    parties: &Parties,
+    texts: &mut PlainTexts<'a>,
+) -> Component {
     let mut props: Vec<Prop> = [
         prop("service-id", &s.id),
         prop("category", s.category.as_str()),
@@ -518,7 +568,7 @@ fn component(s: &ServiceView, reqs: Requirements<'_>, ids: &Uuids, parties: &Par
 
     let implemented_requirements: Vec<ImplementedRequirement> = reqs
         .into_iter()
-        .map(|(id, rs)| requirement(&s.id, &id, &rs, ids, parties))
+        .map(|(id, rs)| requirement(&s.id, &id, &rs, ids, parties, texts))
         .collect();
     let control_implementations = if implemented_requirements.is_empty() {
         Vec::new()
@@ -555,12 +605,13 @@ fn component(s: &ServiceView, reqs: Requirements<'_>, ids: &Uuids, parties: &Par
     }
 }
 
-fn requirement(
+fn requirement<'a>(
     service: &str,
     id: &NistId,
-    rs: &[&ResponsibilityView],
+    rs: &[&'a ResponsibilityView],
     ids: &Uuids,
     parties: &Parties,
+    texts: &mut PlainTexts<'a>,
 ) -> ImplementedRequirement {
     let control_id = id.to_string();
     let owner = match rs.first() {
@@ -573,13 +624,16 @@ fn requirement(
             let mut text = format!(
                 "{} {} (owner: {}).",
                 r.control,
-                plain_text(&r.title),
+                texts.of(&r.title),
                 r.owner.as_str()
             );
             for (who, what) in [("Customer", &r.customer), ("AWS", &r.aws)] {
-                let what = plain_text(what);
+                let what = texts.of(what);
                 if !what.is_empty() {
-                    text.push_str(&format!("\n{who}: {what}"));
+                    text.push('\n');
+                    text.push_str(who);
+                    text.push_str(": ");
+                    text.push_str(what);
                 }
             }
             text
@@ -592,7 +646,7 @@ fn requirement(
             let evidence: Vec<String> = r
                 .evidence
                 .iter()
-                .map(|e| plain_text(e))
+                .map(|e| texts.of(e).to_owned())
                 .filter(|e| !e.is_empty())
                 .collect();
             (!evidence.is_empty())

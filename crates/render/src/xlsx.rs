@@ -18,7 +18,9 @@ use srmatrix_model::{Owner, Severity};
 
 use crate::context::ReportContext;
 use crate::views::NO_OWNER_TEAM;
-use crate::{RenderError, neutralise_formula};
+use std::io::Write;
+
+use crate::{InMemory, RenderError, Sink, Written, neutralise_formula};
 
 /// The file the workbook is written to.
 pub const XLSX_FILE: &str = "report.xlsx";
@@ -84,6 +86,14 @@ fn error(message: String) -> RenderError {
 /// The same context always gives the same bytes: the document creation time is
 /// `ctx.meta.generated_at` (RFC 3339), which must therefore parse.
 pub fn write_workbook(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
+    Ok(write_workbook_to(ctx, Sink::open(&InMemory, XLSX_FILE)?)?.writer)
+}
+
+/// Writes `report.xlsx` (see [`write_workbook`]) to `sink`.
+pub(crate) fn write_workbook_to<W: Write + Send>(
+    ctx: &ReportContext,
+    mut sink: Sink<W>,
+) -> Result<Written<W>, RenderError> {
     let created = creation_datetime(&ctx.meta.generated_at)?;
     let mut wb = Workbook::new();
     // The fastest deflate level: the XML compresses almost as well at level 1 and writing a
@@ -116,7 +126,30 @@ pub fn write_workbook(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
     if let Some(c) = &ctx.changes {
         changes(new_sheet(&mut wb, CHANGES_SHEET)?, c, &st)?;
     }
-    Ok(wb.save_to_buffer()?)
+    wb.save_to_writer(&mut sink).map_err(save_error)?;
+    sink.finish()
+}
+
+/// A failure to save: the writer's I/O errors (directly or through the zip writer) stay I/O
+/// errors naming the file.
+fn save_error(e: XlsxError) -> RenderError {
+    if let XlsxError::IoError(source) = e {
+        return RenderError::Write {
+            file: XLSX_FILE,
+            source,
+        };
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return RenderError::Write {
+                file: XLSX_FILE,
+                source: std::io::Error::new(io.kind(), io.to_string()),
+            };
+        }
+        cause = c.source();
+    }
+    e.into()
 }
 
 fn new_sheet<'w>(wb: &'w mut Workbook, name: &str) -> Result<&'w mut Worksheet, RenderError> {
