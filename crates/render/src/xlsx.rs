@@ -152,8 +152,12 @@ fn save_error(e: XlsxError) -> RenderError {
     e.into()
 }
 
+/// A worksheet in low-memory mode: each finished row goes to a temporary file (in `TMPDIR`)
+/// and strings are kept once in the shared string table, so memory grows with distinct strings,
+/// not cells. Rows must therefore be written in order, as every sheet here does: a cell written
+/// to an earlier row would be lost, which the calamine read-back tests would catch.
 fn new_sheet<'w>(wb: &'w mut Workbook, name: &str) -> Result<&'w mut Worksheet, RenderError> {
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_low_memory()?;
     ws.set_name(name)?;
     Ok(ws)
 }
