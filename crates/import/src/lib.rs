@@ -1,6 +1,6 @@
 //! Streaming readers for the CSV inventories srmatrix assesses.
 //!
-//! An input is cut into chunks of whole records (about 1 MiB, `split`), each chunk is tokenized
+//! An input is cut into chunks of whole records (about 512 KiB, `split`), each chunk is tokenized
 //! with reused buffers (`tokenize`), and each row goes to a sink as an [`InventoryRecord`]
 //! borrowing from the chunk: nothing is held per row, so a file of any size is read in bounded
 //! memory. [`read`] does it on the calling thread; [`read_parallel`] parses chunks on one thread
