@@ -268,6 +268,52 @@ fn templates_report_their_line_and_cannot_reach_files() {
     }
 }
 
+/// A template that fails while rendering (after the other formats have started writing) leaves
+/// no file behind: no temporary file, no new output directory, and an earlier report untouched.
+#[test]
+fn a_failed_render_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let tpl = dir.path().join("tpl");
+    std::fs::create_dir(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("report.md"),
+        "{{ summary.services }}\n{{ nope.deeper }}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("new").join("out");
+    let run = |out: &std::path::Path| {
+        srmatrix(&[
+            "report",
+            "-i",
+            "inputs/inventory.csv",
+            "--out",
+            out.to_str().unwrap(),
+            "--templates",
+            tpl.to_str().unwrap(),
+            "--format",
+            "csv,json,xlsx,oscal,md",
+        ])
+    };
+    let o = run(&out);
+    assert_exit(&o, 1);
+    assert!(!dir.path().join("new").exists(), "{}", stderr(&o));
+
+    let kept = dir.path().join("kept");
+    std::fs::create_dir(&kept).unwrap();
+    std::fs::write(kept.join("report.csv"), "earlier\n").unwrap();
+    let o = run(&kept);
+    assert_exit(&o, 1);
+    let names: Vec<String> = std::fs::read_dir(&kept)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["report.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(kept.join("report.csv")).unwrap(),
+        "earlier\n"
+    );
+}
+
 /// The number of parsing threads never changes a byte of any report: an inventory of several
 /// chunks (the bundled example repeated, rows shuffled by chunk) read with one and with three
 /// threads.

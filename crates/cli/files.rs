@@ -269,6 +269,25 @@ impl Write for ReportFile {
     }
 }
 
+/// The directories of `dir` and its ancestors that do not exist yet, deepest first: what
+/// creating `dir` would make.
+pub fn missing_dirs(dir: &Path) -> Vec<PathBuf> {
+    dir.ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect()
+}
+
+/// Removes `dirs` (deepest first) while they are empty: undoes the creation of what
+/// [`missing_dirs`] listed after a failed run. A directory that is not empty stays.
+pub fn remove_empty_dirs(dirs: &[PathBuf]) {
+    for d in dirs {
+        if fs::remove_dir(d).is_err() {
+            break;
+        }
+    }
+}
+
 /// The output directory as the renderer's [`srmatrix_render::Output`]: every document goes to a
 /// [`ReportFile`] in it (the directory is created when the first document is).
 pub struct ReportDir<'a>(pub &'a Path);

@@ -152,9 +152,21 @@ pub fn run(args: Args) -> Result<ExitCode> {
         ctx.compare_with(&baseline)?;
     }
     // Each document streams into a temporary file in the output directory; they are renamed
-    // into place only once every one of them is written (dropped, they are removed).
-    let written =
-        srmatrix_render::render_to(&ctx, &formats, &templates, &files::ReportDir(&args.out))?;
+    // into place only once every one of them is written (dropped, they are removed). A failed
+    // run also removes the directories it made for the output.
+    let made = files::missing_dirs(&args.out);
+    let written = match srmatrix_render::render_to(
+        &ctx,
+        &formats,
+        &templates,
+        &files::ReportDir(&args.out),
+    ) {
+        Ok(written) => written,
+        Err(e) => {
+            files::remove_empty_dirs(&made);
+            return Err(e.into());
+        }
+    };
     let mut outputs = Vec::new();
     for doc in written {
         let (path, digest) = doc.writer.commit(&args.out, doc.file_name)?;
