@@ -11,6 +11,7 @@ mod csv_out;
 pub mod diff;
 mod html;
 pub mod oscal;
+mod tera_value;
 mod text;
 pub mod views;
 pub mod xlsx;
@@ -424,8 +425,7 @@ fn render_templates<O: Output>(
     out: &O,
 ) -> Result<Vec<Written<O::Writer>>, RenderError> {
     let tera = templates.engine()?;
-    let tctx =
-        tera::Context::from_serialize(ctx).map_err(|e| RenderError::Context(error_chain(&e)))?;
+    let tctx = tera_value::to_context(ctx).map_err(|e| RenderError::Context(e.to_string()))?;
     let mut docs = Vec::new();
     for &format in formats {
         let name = format.file_name();
@@ -576,6 +576,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_template_context_is_what_tera_would_make_of_the_report_context() {
+        let ours = tera_value::to_value(context()).unwrap();
+        let theirs = tera::Value::from_serializable(context());
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
     }
 
     #[test]
