@@ -1,18 +1,34 @@
 //! Finishing touches on a rendered HTML page.
 
+use std::io::{self, Write};
+
 use sha2::{Digest, Sha256};
 
 /// The token a template writes in its Content-Security-Policy where the hashes of its inline
 /// scripts belong: `script-src 'srmatrix-script-hashes'`.
 pub const SCRIPT_HASHES_TOKEN: &str = "'srmatrix-script-hashes'";
 
-/// Replaces [`SCRIPT_HASHES_TOKEN`] with the `'sha256-…'` source of every inline `<script>` of
-/// the page, so the strict policy allows exactly the scripts the page carries and nothing else.
-/// Without inline scripts the token becomes `'none'`.
-pub fn allow_inline_scripts(page: &str) -> String {
+/// Writes `page` to `w` with [`SCRIPT_HASHES_TOKEN`] replaced by the `'sha256-…'` source of
+/// every inline `<script>` of the page, so the strict policy allows exactly the scripts the page
+/// carries and nothing else. Without inline scripts the token becomes `'none'`.
+pub fn write_allowing_inline_scripts(page: &str, w: &mut impl Write) -> io::Result<()> {
     if !page.contains(SCRIPT_HASHES_TOKEN) {
-        return page.to_owned();
+        return w.write_all(page.as_bytes());
     }
+    let sources = script_sources(page);
+    let mut pieces = page.split(SCRIPT_HASHES_TOKEN);
+    if let Some(first) = pieces.next() {
+        w.write_all(first.as_bytes())?;
+    }
+    for piece in pieces {
+        w.write_all(sources.as_bytes())?;
+        w.write_all(piece.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// The CSP sources of the inline scripts of `page`.
+fn script_sources(page: &str) -> String {
     let mut hashes = Vec::new();
     let mut rest = page;
     while let Some(start) = rest.find("<script>") {
@@ -27,12 +43,11 @@ pub fn allow_inline_scripts(page: &str) -> String {
         ));
         rest = &rest[body_start + len..];
     }
-    let sources = if hashes.is_empty() {
+    if hashes.is_empty() {
         "'none'".to_owned()
     } else {
         hashes.join(" ")
-    };
-    page.replace(SCRIPT_HASHES_TOKEN, &sources)
+    }
 }
 
 /// Standard base64 with padding (RFC 4648), as CSP hash sources use.
@@ -60,6 +75,12 @@ fn base64(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn allow_inline_scripts(page: &str) -> String {
+        let mut out = Vec::new();
+        write_allowing_inline_scripts(page, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn base64_matches_rfc_4648_vectors() {

@@ -429,17 +429,20 @@ fn render_templates<O: Output>(
     let mut docs = Vec::new();
     for &format in formats {
         let name = format.file_name();
-        let mut s = tera
+        let page = tera
             .render(name, &tctx)
             .map_err(|e| templates.error(name, &e))?;
-        if !s.ends_with('\n') {
-            s.push('\n');
-        }
-        if format == Format::Html {
-            s = html::allow_inline_scripts(&s);
-        }
         let mut sink = Sink::open(out, name)?;
-        sink.write_all(s.as_bytes())?;
+        if format == Format::Html {
+            html::write_allowing_inline_scripts(&page, &mut sink)
+                .map_err(|source| RenderError::Write { file: name, source })?;
+        } else {
+            sink.write_all(page.as_bytes())?;
+        }
+        if !page.ends_with('\n') {
+            sink.write_all(b"\n")?;
+        }
+        drop(page);
         docs.push(sink.finish()?);
     }
     Ok(docs)
