@@ -1,7 +1,8 @@
 //! The report context: one sorted, serialisable view of an assessment that every document is
 //! rendered from. Templates see exactly this and nothing else.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 use srmatrix_model::assess::{
@@ -272,12 +273,12 @@ pub struct ResponsibilityView {
     pub fedramp_origination: String,
     /// The control's CSA CCM v4 ids.
     pub ccm_ids: Vec<String>,
-    /// What AWS does (Markdown).
-    pub aws: String,
-    /// What the customer does (Markdown).
-    pub customer: String,
-    /// Evidence to keep.
-    pub evidence: Vec<String>,
+    /// What AWS does (Markdown); shared by the services that have the same text.
+    pub aws: Arc<str>,
+    /// What the customer does (Markdown); shared like `aws`.
+    pub customer: Arc<str>,
+    /// Evidence to keep; shared like `aws`.
+    pub evidence: Arc<[String]>,
     /// Teams that carry the customer side (empty when AWS owns the control): the team the policy
     /// assigns, else the owner teams of the service's resources.
     pub customer_teams: Vec<String>,
@@ -508,6 +509,24 @@ fn frameworks_text(refs: &[FrameworkRefs]) -> String {
         .join("; ")
 }
 
+/// One shared copy of each distinct text of the responsibilities: a control's text is the same
+/// for every service of a category, and a report holds thousands of responsibilities.
+#[derive(Default)]
+struct SharedTexts<'a> {
+    texts: HashMap<&'a str, Arc<str>>,
+    lists: HashMap<&'a [String], Arc<[String]>>,
+}
+
+impl<'a> SharedTexts<'a> {
+    fn text(&mut self, s: &'a str) -> Arc<str> {
+        Arc::clone(self.texts.entry(s).or_insert_with(|| Arc::from(s)))
+    }
+
+    fn list(&mut self, l: &'a [String]) -> Arc<[String]> {
+        Arc::clone(self.lists.entry(l).or_insert_with(|| Arc::from(l)))
+    }
+}
+
 impl ReportContext {
     /// Compares this report with a baseline report (its `report.json`) and keeps the changes.
     pub fn compare_with(&mut self, baseline: &serde_json::Value) -> Result<(), crate::RenderError> {
@@ -562,6 +581,7 @@ impl ReportContext {
             .iter()
             .map(|c| (c.id.as_str(), c.frameworks_text.as_str()))
             .collect();
+        let mut shared = SharedTexts::default();
 
         let rows: Vec<(Category, Option<GuidanceCategory>, MatrixRow)> = assessment
             .services
@@ -716,9 +736,9 @@ impl ReportContext {
                                 .get("csa-ccm")
                                 .cloned()
                                 .unwrap_or_default(),
-                            aws: r.responsibility.aws.clone(),
-                            customer: r.responsibility.customer.clone(),
-                            evidence: r.responsibility.evidence.clone(),
+                            aws: shared.text(&r.responsibility.aws),
+                            customer: shared.text(&r.responsibility.customer),
+                            evidence: shared.list(&r.responsibility.evidence),
                             customer_teams: match (
                                 &r.policy.assigned_team,
                                 r.responsibility.owner.customer_acts(),
@@ -831,9 +851,9 @@ impl ReportContext {
                                     .get("csa-ccm")
                                     .cloned()
                                     .unwrap_or_default(),
-                                aws: r.aws.clone(),
-                                customer: r.customer.clone(),
-                                evidence: r.evidence.clone(),
+                                aws: shared.text(&r.aws),
+                                customer: shared.text(&r.customer),
+                                evidence: shared.list(&r.evidence),
                                 customer_teams: Vec::new(),
                                 assigned_team: None,
                                 inherited_from: None,

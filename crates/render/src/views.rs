@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use srmatrix_model::{Catalog, Owner};
@@ -22,9 +23,9 @@ pub struct TeamAction {
     /// Owner (Customer or Shared).
     pub owner: Owner,
     /// What the customer does (Markdown).
-    pub customer: String,
+    pub customer: Arc<str>,
     /// Evidence to collect.
-    pub evidence: Vec<String>,
+    pub evidence: Arc<[String]>,
     /// Services (ids) the action applies to.
     pub services: Vec<String>,
 }
@@ -48,7 +49,7 @@ type TeamKey = (bool, String);
 
 /// One action of a team: (control position, what the customer does, evidence). Services that
 /// share all three share the action.
-type ActionKey = (usize, String, Vec<String>);
+type ActionKey = (usize, Arc<str>, Arc<[String]>);
 
 /// Builds the action list of every team from the services in use (already scoped).
 pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<TeamActions> {

@@ -1403,7 +1403,7 @@ mod tests {
         assert_eq!(cell_text(&short), short);
 
         let mut ctx = written().0.clone();
-        ctx.services[0].responsibilities[0].aws = "x".repeat(100_000);
+        ctx.services[0].responsibilities[0].aws = "x".repeat(100_000).into();
         let mut wb = open(&write_workbook(&ctx).unwrap());
         let r = wb.worksheet_range("Responsibilities").unwrap();
         let aws = cell(&r, 1, column(&r, "AWS responsibility"));
