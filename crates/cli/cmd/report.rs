@@ -151,6 +151,30 @@ pub fn run(args: Args) -> Result<ExitCode> {
         let baseline = super::diff::read_report(path)?;
         ctx.compare_with(&baseline)?;
     }
+    // What the manifest and the last line need of the assessment; the rest of it is freed before
+    // rendering, which needs only the report context.
+    let inputs: Vec<InputRecord> = assessment
+        .inputs
+        .iter()
+        .map(|i| InputRecord {
+            file: FileDigest {
+                path: i.name.clone(),
+                bytes: i.bytes,
+                sha256: i.sha256.clone(),
+            },
+            format: i.format.clone(),
+            rows: i.rows,
+        })
+        .collect();
+    let summary = format!(
+        "{} row(s) read, {} mapped; {} service(s) in use; {} unmapped identifier(s); {} finding(s)",
+        assessment.total_rows(),
+        assessment.mapped_rows(),
+        assessment.services.len(),
+        assessment.unmapped.len(),
+        assessment.findings.len()
+    );
+    drop(assessment);
     // Each document streams into a temporary file in the output directory; they are renamed
     // into place only once every one of them is written (dropped, they are removed). A failed
     // run also removes the directories it made for the output.
@@ -181,19 +205,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         catalog: format!("{} {}", catalog.name, catalog.version),
         catalog_files,
         policy: policy.as_ref().map(|(_, (_, digest))| digest.clone()),
-        inputs: assessment
-            .inputs
-            .iter()
-            .map(|i| InputRecord {
-                file: FileDigest {
-                    path: i.name.clone(),
-                    bytes: i.bytes,
-                    sha256: i.sha256.clone(),
-                },
-                format: i.format.clone(),
-                rows: i.rows,
-            })
-            .collect(),
+        inputs,
         outputs,
     };
     let mut json = serde_json::to_vec_pretty(&record)?;
@@ -204,14 +216,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         path.display(),
         args.out.display()
     );
-    eprintln!(
-        "{} row(s) read, {} mapped; {} service(s) in use; {} unmapped identifier(s); {} finding(s)",
-        assessment.total_rows(),
-        assessment.mapped_rows(),
-        assessment.services.len(),
-        assessment.unmapped.len(),
-        assessment.findings.len()
-    );
+    eprintln!("{summary}");
     Ok(ExitCode::SUCCESS)
 }
 

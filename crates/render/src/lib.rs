@@ -349,9 +349,12 @@ pub fn render(
 }
 
 /// Renders `formats` from one context, each document written to its own writer from `out` as it
-/// is produced: every format on its own thread (Markdown and HTML share one Tera engine and
-/// context). Returns the flushed writers in format order (CSV gives several); the first error, in
-/// format order, fails the whole call, and the caller discards what was written.
+/// is produced. The work is split into jobs (Markdown and HTML together, since they share one
+/// Tera engine and context; every other format alone) run on one thread per core, longest job
+/// first: on two cores the workbook renders on one while everything else follows on the other,
+/// so the large intermediate values of OSCAL and of the templates are never alive at once.
+/// Returns the flushed writers in format order (CSV gives several); the first error, in format
+/// order, fails the whole call, and the caller discards what was written.
 pub fn render_to<O: Output>(
     ctx: &ReportContext,
     formats: &[Format],
@@ -363,39 +366,130 @@ pub fn render_to<O: Output>(
         .copied()
         .filter(|f| matches!(f, Format::Markdown | Format::Html))
         .collect();
-    let (templated_docs, direct) = std::thread::scope(|scope| {
-        let tera_job = (!templated.is_empty())
-            .then(|| scope.spawn(|| render_templates(ctx, &templated, templates, out)));
-        let jobs: Vec<_> = formats
-            .iter()
-            .map(|&format| {
-                let job = (!templated.contains(&format))
-                    .then(|| scope.spawn(move || render_direct(ctx, format, out)));
-                (format, job)
+    let mut jobs: Vec<Job> = formats
+        .iter()
+        .filter(|f| !templated.contains(f))
+        .map(|&f| Job::Direct(f))
+        .collect();
+    if !templated.is_empty() {
+        jobs.push(Job::Templates);
+    }
+    jobs.sort_by_key(|job| std::cmp::Reverse(job.cost()));
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len())
+        .max(1);
+    let queue = std::sync::Mutex::new(jobs.into_iter());
+    let finished: Vec<(Job, Rendered<O::Writer>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let next = match queue.lock() {
+                            Ok(mut jobs) => jobs.next(),
+                            Err(_) => None,
+                        };
+                        let Some(job) = next else { break };
+                        let result = match job {
+                            Job::Templates => render_templates(ctx, &templated, templates, out),
+                            Job::Direct(format) => render_direct(ctx, format, out),
+                        };
+                        done.push((job, result));
+                    }
+                    done
+                })
             })
             .collect();
-        let direct: Vec<_> = jobs
-            .into_iter()
-            .map(|(format, job)| (format, job.map(join)))
-            .collect();
-        (tera_job.map(join), direct)
+        handles.into_iter().flat_map(join).collect()
     });
-    let mut templated_docs = templated_docs.transpose()?.unwrap_or_default();
+    let mut templated_docs = Vec::new();
+    let mut direct = Vec::new();
+    for (job, result) in finished {
+        match job {
+            Job::Templates => templated_docs = result?,
+            Job::Direct(format) => direct.push((format, result)),
+        }
+    }
     let mut documents = Vec::new();
-    for (format, result) in direct {
-        match result {
-            Some(docs) => documents.extend(docs?),
-            None => {
-                if let Some(i) = templated_docs
-                    .iter()
-                    .position(|d| d.file_name == format.file_name())
-                {
-                    documents.push(templated_docs.remove(i));
-                }
-            }
+    for &format in formats {
+        if let Some(i) = direct.iter().position(|(f, _)| *f == format) {
+            documents.extend(direct.swap_remove(i).1?);
+        } else if let Some(i) = templated_docs
+            .iter()
+            .position(|d| d.file_name == format.file_name())
+        {
+            documents.push(templated_docs.remove(i));
         }
     }
     Ok(documents)
+}
+
+/// A writer that remembers the last byte it passed on and the first error of the writer under
+/// it: Tera keeps only the kind of an I/O error, and the report should name the real one.
+struct Tracked<W: Write> {
+    inner: W,
+    last: Option<u8>,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> Tracked<W> {
+    fn new(inner: W) -> Self {
+        Tracked {
+            inner,
+            last: None,
+            error: None,
+        }
+    }
+}
+
+impl<W: Write> Write for Tracked<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self.inner.write(buf) {
+            Ok(n) => {
+                if let Some(&b) = buf.get(..n).and_then(|written| written.last()) {
+                    self.last = Some(b);
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                let kind = e.kind();
+                self.error.get_or_insert(e);
+                Err(io::Error::from(kind))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// What a job gives: its documents, or the error that stopped it.
+type Rendered<W> = Result<Vec<Written<W>>, RenderError>;
+
+/// A unit of rendering work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    /// The templated formats (Markdown, HTML): one engine, one template context.
+    Templates,
+    /// A format written by code.
+    Direct(Format),
+}
+
+impl Job {
+    /// Relative cost, from the render benchmark (milliseconds at 400 services × 40 controls):
+    /// jobs start longest first, so that the job that finishes last is a short one.
+    fn cost(self) -> u32 {
+        match self {
+            Job::Direct(Format::Xlsx) => 475,
+            Job::Direct(Format::Oscal) => 200,
+            Job::Templates => 140,
+            Job::Direct(Format::Csv) => 30,
+            Job::Direct(Format::Json) => 25,
+            Job::Direct(Format::Markdown | Format::Html) => 0,
+        }
+    }
 }
 
 /// A JSON serialisation error of `file`: the writer's I/O errors stay I/O errors.
@@ -429,20 +523,30 @@ fn render_templates<O: Output>(
     let mut docs = Vec::new();
     for &format in formats {
         let name = format.file_name();
-        let page = tera
-            .render(name, &tctx)
-            .map_err(|e| templates.error(name, &e))?;
+        // Pages stream into their files. The HTML page is rendered twice: once to hash its inline
+        // scripts, once into the file with those hashes in its Content-Security-Policy (cheaper
+        // than holding a page of several megabytes).
         let mut sink = Sink::open(out, name)?;
-        if format == Format::Html {
-            html::write_allowing_inline_scripts(&page, &mut sink)
-                .map_err(|source| RenderError::Write { file: name, source })?;
+        let mut page = Tracked::new(&mut sink);
+        let rendered = if format == Format::Html {
+            let mut scripts = html::ScriptSources::default();
+            tera.render_to(name, &tctx, &mut scripts)
+                .map_err(|e| templates.error(name, &e))?;
+            let mut with_sources = html::WithScriptSources::new(&mut page, scripts.sources());
+            tera.render_to(name, &tctx, &mut with_sources)
+                .and_then(|()| with_sources.finish().map(|_| ()).map_err(tera::Error::from))
         } else {
-            sink.write_all(page.as_bytes())?;
+            tera.render_to(name, &tctx, &mut page)
+        };
+        if let Err(e) = rendered {
+            return Err(match page.error.take() {
+                Some(source) => RenderError::Write { file: name, source },
+                None => templates.error(name, &e),
+            });
         }
-        if !page.ends_with('\n') {
+        if page.last != Some(b'\n') {
             sink.write_all(b"\n")?;
         }
-        drop(page);
         docs.push(sink.finish()?);
     }
     Ok(docs)
