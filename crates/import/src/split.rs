@@ -198,6 +198,9 @@ impl<R: Read> Splitter<R> {
     fn fill(&mut self) -> Result<(), SplitError> {
         let len = self.buf.len();
         let want = self.chunk_bytes.max(len / 2);
+        // Exactly what is wanted (`want` itself grows with a long pending record): a doubled
+        // capacity would stay with the buffer as it circulates between the threads.
+        self.buf.reserve_exact(want);
         self.buf.resize(len + want, 0);
         let mut got = 0;
         let result = loop {
