@@ -1169,4 +1169,54 @@ mod tests {
             Err(ImportError::Utf16 { .. })
         ));
     }
+
+    /// Rows, their lines and the outcome of reading `text` in chunks of about `chunk_bytes`.
+    fn read_in_chunks(
+        text: &[u8],
+        chunk_bytes: usize,
+    ) -> (Vec<(u64, String, String)>, Result<ImportStats, String>) {
+        let opts = ImportOptions {
+            chunk_bytes,
+            ..ImportOptions::default()
+        };
+        let mut seen = Vec::new();
+        let outcome = read("x.csv", text, &opts, |r| {
+            seen.push((r.line, r.service.to_owned(), r.resource_id.to_owned()))
+        })
+        .map_err(|e| e.to_string());
+        (seen, outcome)
+    }
+
+    #[test]
+    fn a_crlf_after_a_lone_cr_counts_once_whatever_the_chunks() {
+        // Found by the `import_detect` fuzz target: a CR, then a CRLF, analysed in two blocks
+        // (the lone CR byte by byte, the LF of the CRLF by the LF-only path) counted three breaks.
+        for chunk in [0, 1, 2, 3, 4, 7] {
+            let (rows, outcome) = read_in_chunks(b"arn:a\r\r\nb\nc\n", chunk);
+            assert!(outcome.is_ok(), "{outcome:?}");
+            let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+            assert_eq!(lines, [1, 3, 4], "chunks of {chunk}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Chunk boundaries never change a row, its line, or the first error: every mix of LF,
+        /// CRLF, lone CR, quotes and quoted line breaks, cut into chunks of 1 to 13 bytes.
+        #[test]
+        fn lines_and_errors_do_not_depend_on_the_chunk_size(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "s3", "ec2", ",", "a", "\r", "\n", "\r\n", "\"", "\"x\r\ny\"", "\"\"", " ",
+                ]),
+                0..60,
+            ),
+            chunk in 1usize..14,
+        ) {
+            let text = format!("service,resource_id\n{}", parts.concat());
+            proptest::prop_assert_eq!(
+                read_in_chunks(text.as_bytes(), chunk),
+                read_in_chunks(text.as_bytes(), 0)
+            );
+        }
+    }
 }

@@ -299,28 +299,20 @@ impl<R: Read> Splitter<R> {
                 self.scan_quotes(at + 1);
                 continue;
             }
-            let is_break = match b {
-                b'\n' => !(at > 0 && self.buf[at - 1] == b'\r'),
-                b'\r' => true,
-                _ => false,
+            // A CRLF counts once, at its LF, as `analyse_fast` counts it: the next block may be
+            // analysed by either, and a CRLF may straddle two blocks.
+            let content_end = match b {
+                b'\n' if at > 0 && self.buf[at - 1] == b'\r' => at - 1,
+                b'\n' => at,
+                b'\r' if self.buf.get(at + 1) == Some(&b'\n') => continue,
+                b'\r' => at,
+                _ => continue,
             };
-            if b == b'\n' && !is_break {
-                // The LF of a CRLF counted at its CR: the record boundary moves past it.
-                self.line_start = self.offset + at as u64 + 1;
-                if !self.in_quotes {
-                    self.safe = Some((at + 1, self.breaks));
-                }
-                continue;
-            }
-            if !is_break {
-                continue;
-            }
             self.scan_quotes(at);
-            self.check_line(at)?;
+            self.check_line(content_end)?;
             self.breaks += 1;
             self.line_start = self.offset + at as u64 + 1;
-            let crlf = b == b'\r' && self.buf.get(at + 1) == Some(&b'\n');
-            if !self.in_quotes && !crlf {
+            if !self.in_quotes {
                 self.safe = Some((at + 1, self.breaks));
             }
         }
