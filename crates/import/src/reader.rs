@@ -1170,11 +1170,11 @@ mod tests {
         ));
     }
 
+    /// The rows (line, service, resource id) a read saw, and how it ended.
+    type ChunkedRead = (Vec<(u64, String, String)>, Result<ImportStats, String>);
+
     /// Rows, their lines and the outcome of reading `text` in chunks of about `chunk_bytes`.
-    fn read_in_chunks(
-        text: &[u8],
-        chunk_bytes: usize,
-    ) -> (Vec<(u64, String, String)>, Result<ImportStats, String>) {
+    fn read_in_chunks(text: &[u8], chunk_bytes: usize) -> ChunkedRead {
         let opts = ImportOptions {
             chunk_bytes,
             ..ImportOptions::default()
