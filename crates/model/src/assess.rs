@@ -344,12 +344,91 @@ fn id_hash(value: impl Hash) -> u64 {
     FixedState::with_seed(0x5352_4d61_7472_6978).hash_one(value)
 }
 
+/// The distinct resource ids (their hashes) of one group. Most groups hold a handful, kept
+/// inline in the space a hash set's header takes anyway: no allocation and no hashing for them
+/// (a group has one per parsing thread, tens of thousands in all); more spill to a hash set.
+#[derive(Debug, Clone)]
+enum DistinctIds {
+    Few { ids: [u64; FEW_IDS], len: u8 },
+    Many(HashSet<u64>),
+}
+
+/// Ids kept inline by [`DistinctIds`].
+const FEW_IDS: usize = 5;
+
+impl Default for DistinctIds {
+    fn default() -> Self {
+        DistinctIds::Few {
+            ids: [0; FEW_IDS],
+            len: 0,
+        }
+    }
+}
+
+impl DistinctIds {
+    fn insert(&mut self, id: u64) {
+        match self {
+            DistinctIds::Few { ids, len } => {
+                let n = usize::from(*len);
+                if ids[..n].contains(&id) {
+                    return;
+                }
+                if n < FEW_IDS {
+                    ids[n] = id;
+                    *len += 1;
+                } else {
+                    let mut set =
+                        HashSet::with_capacity_and_hasher(FEW_IDS * 2, RandomState::default());
+                    set.extend(ids.iter().copied());
+                    set.insert(id);
+                    *self = DistinctIds::Many(set);
+                }
+            }
+            DistinctIds::Many(set) => {
+                set.insert(id);
+            }
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            DistinctIds::Few { len, .. } => usize::from(*len),
+            DistinctIds::Many(set) => set.len(),
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let (few, many) = match self {
+            DistinctIds::Few { ids, len } => (&ids[..usize::from(*len)], None),
+            DistinctIds::Many(set) => (&[][..], Some(set)),
+        };
+        few.iter()
+            .copied()
+            .chain(many.into_iter().flatten().copied())
+    }
+
+    fn extend(&mut self, other: DistinctIds) {
+        match (&mut *self, other) {
+            (DistinctIds::Many(mine), DistinctIds::Many(theirs)) if theirs.len() > mine.len() => {
+                let mut theirs = theirs;
+                theirs.extend(mine.iter().copied());
+                *self = DistinctIds::Many(theirs);
+            }
+            (_, other) => {
+                for id in other.iter() {
+                    self.insert(id);
+                }
+            }
+        }
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     rows: u64,
     resources: u64,
     blank_resource_ids: u64,
-    distinct: HashSet<u64>,
+    distinct: DistinctIds,
     /// The first line of the group in its input, so that merged builders can tell where a group
     /// limit was crossed.
     first_line: u64,
@@ -364,7 +443,7 @@ impl Tally {
 #[derive(Default)]
 struct UnownedTally {
     resources: u64,
-    distinct: HashSet<u64>,
+    distinct: DistinctIds,
     examples: Vec<String>,
 }
 
@@ -373,7 +452,7 @@ struct UnownedTally {
 /// hash of the group key), as the documented SQL aggregation counts them.
 fn count_resources(
     resources: &mut u64,
-    distinct: &mut HashSet<u64>,
+    distinct: &mut DistinctIds,
     rec: &InventoryRecord<'_>,
     group: u64,
 ) {
@@ -897,14 +976,14 @@ impl AssessmentBuilder {
             let input: usize = input.parse().unwrap_or_default();
             let per_input = input_ids.entry((input, service)).or_default();
             per_input.0 += tally.resources;
-            per_input.1.extend(tally.distinct.iter().copied());
+            per_input.1.extend(tally.distinct.iter());
             let slot = match resolved.get(service).copied().flatten() {
                 Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
                 Some(Identified::Billing(_)) => continue,
                 None => unmapped_ids.entry(service.to_owned()).or_default(),
             };
             slot.0 += tally.resources;
-            slot.1.extend(tally.distinct.iter().copied());
+            slot.1.extend(tally.distinct.iter());
         }
         for ((input, _), (explicit, ids)) in input_ids {
             if let Some(summary) = inputs.get_mut(input) {
@@ -1187,6 +1266,47 @@ fn findings(
 mod tests {
     use super::*;
     use crate::catalog::CatalogSources;
+
+    #[test]
+    fn distinct_ids_inline_spill_and_merge_like_a_set() {
+        // Sequences that stay inline, spill, and repeat ids on both sides of the spill.
+        let runs: [&[u64]; 5] = [
+            &[],
+            &[7, 7, 7],
+            &[1, 2, 3, 4, 5],
+            &[1, 2, 3, 4, 5, 6, 1, 6],
+            &[9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 0],
+        ];
+        for a in runs {
+            for b in runs {
+                let mut ours = DistinctIds::default();
+                let mut theirs = DistinctIds::default();
+                a.iter().for_each(|&id| ours.insert(id));
+                b.iter().for_each(|&id| theirs.insert(id));
+                let set = |ids: &[u64]| {
+                    ids.iter()
+                        .copied()
+                        .collect::<std::collections::BTreeSet<_>>()
+                };
+                assert_eq!(ours.len(), set(a).len());
+                assert_eq!(
+                    ours.iter().collect::<std::collections::BTreeSet<_>>(),
+                    set(a)
+                );
+                ours.extend(theirs);
+                let both: Vec<u64> = a.iter().chain(b).copied().collect();
+                assert_eq!(ours.len(), set(&both).len(), "{a:?} + {b:?}");
+                assert_eq!(
+                    ours.iter().collect::<std::collections::BTreeSet<_>>(),
+                    set(&both)
+                );
+                assert_eq!(
+                    matches!(ours, DistinctIds::Many(_)),
+                    set(&both).len() > FEW_IDS
+                );
+            }
+        }
+    }
 
     fn catalog() -> Catalog {
         let mut s = CatalogSources::builtin();
