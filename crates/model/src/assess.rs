@@ -423,6 +423,54 @@ impl DistinctIds {
     }
 }
 
+/// The groups of a builder: an index from key to position, and the tallies in a dense list. The
+/// index's slots stay small (a key and a position), so its spare capacity, and the copy made each
+/// time it grows, cost a fraction of a table of whole tallies.
+#[derive(Default)]
+struct Groups {
+    index: HashMap<Box<str>, usize>,
+    tallies: Vec<Tally>,
+}
+
+impl Groups {
+    fn len(&self) -> usize {
+        self.tallies.len()
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Tally> {
+        let &i = self.index.get(key)?;
+        self.tallies.get_mut(i)
+    }
+
+    /// The tally of `key`, made with `new` when the key is new.
+    fn get_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> Tally) -> &mut Tally {
+        let i = match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                let i = self.tallies.len();
+                self.index.insert(key.into(), i);
+                self.tallies.push(new());
+                i
+            }
+        };
+        // Every position in the index is one of `tallies`.
+        &mut self.tallies[i]
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &Tally)> {
+        self.index
+            .iter()
+            .filter_map(|(key, &i)| self.tallies.get(i).map(|t| (&**key, t)))
+    }
+
+    fn into_iter(self) -> impl Iterator<Item = (Box<str>, Tally)> {
+        let mut tallies = self.tallies;
+        self.index
+            .into_iter()
+            .filter_map(move |(key, i)| tallies.get_mut(i).map(|t| (key, std::mem::take(t))))
+    }
+}
+
 #[derive(Default)]
 struct Tally {
     rows: u64,
@@ -500,7 +548,7 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 #[derive(Default)]
 pub struct AssessmentBuilder {
     inputs: Vec<InputTally>,
-    groups: HashMap<String, Tally>,
+    groups: Groups,
     unowned: HashMap<String, UnownedTally>,
     /// Account names: the first seen per account, as (input, line, name).
     account_names: BTreeMap<String, (usize, u64, String)>,
@@ -659,8 +707,8 @@ impl AssessmentBuilder {
                 *mine.line_item_types.entry(k).or_default() += n;
             }
         }
-        for (key, t) in other.groups {
-            let g = self.groups.entry(key).or_insert_with(|| Tally {
+        for (key, t) in other.groups.into_iter() {
+            let g = self.groups.get_or_insert_with(&key, || Tally {
                 first_line: t.first_line,
                 ..Tally::default()
             });
@@ -790,13 +838,10 @@ impl AssessmentBuilder {
                 self.overflow.get_or_insert((input, rec.line));
                 return;
             }
-            None => self
-                .groups
-                .entry(self.key.clone())
-                .or_insert_with(|| Tally {
-                    first_line: rec.line,
-                    ..Tally::default()
-                }),
+            None => self.groups.get_or_insert_with(&self.key, || Tally {
+                first_line: rec.line,
+                ..Tally::default()
+            }),
         };
         // Distinct from any resource id's hash: the key is length-prefixed. Only needed (and
         // only computed) for a row without a resource id.
@@ -876,7 +921,7 @@ impl AssessmentBuilder {
         let mut regions = BTreeSet::new();
         let mut teams = BTreeSet::new();
 
-        let mut keys: Vec<(&String, &Tally)> = self.groups.iter().collect();
+        let mut keys: Vec<(&str, &Tally)> = self.groups.iter().collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
         for (key, tally) in keys {
             let f = split_fields(key);
@@ -968,7 +1013,7 @@ impl AssessmentBuilder {
         let mut input_ids: BTreeMap<(usize, &str), (u64, HashSet<u64>)> = BTreeMap::new();
         let mut service_ids: BTreeMap<usize, (u64, HashSet<u64>)> = BTreeMap::new();
         let mut unmapped_ids: BTreeMap<String, (u64, HashSet<u64>)> = BTreeMap::new();
-        for (key, tally) in &self.groups {
+        for (key, tally) in self.groups.iter() {
             let f = split_fields(key);
             let [input, service, ..] = f[..] else {
                 continue;
