@@ -529,14 +529,32 @@ fn render_templates<O: Output>(
         let mut sink = Sink::open(out, name)?;
         let mut page = Tracked::new(&mut sink);
         let rendered = if format == Format::Html {
-            let mut scripts = html::ScriptSources::default();
+            // Tera writes many small pieces: buffered, the scans see large blocks.
+            let mut scripts = BufWriter::with_capacity(1 << 16, html::ScriptSources::default());
             tera.render_to(name, &tctx, &mut scripts)
                 .map_err(|e| templates.error(name, &e))?;
-            let mut with_sources = html::WithScriptSources::new(&mut page, scripts.sources());
+            let sources = match scripts.into_inner() {
+                Ok(scripts) => scripts.sources(),
+                Err(e) => {
+                    return Err(RenderError::Write {
+                        file: name,
+                        source: e.into_error(),
+                    });
+                }
+            };
+            let mut with_sources =
+                BufWriter::with_capacity(1 << 16, html::WithScriptSources::new(&mut page, sources));
             tera.render_to(name, &tctx, &mut with_sources)
-                .and_then(|()| with_sources.finish().map(|_| ()).map_err(tera::Error::from))
+                .and_then(|()| {
+                    with_sources
+                        .into_inner()
+                        .map_err(|e| tera::Error::from(e.into_error()))
+                        .and_then(|w| w.finish().map(|_| ()).map_err(tera::Error::from))
+                })
         } else {
-            tera.render_to(name, &tctx, &mut page)
+            let mut buffered = BufWriter::with_capacity(1 << 16, &mut page);
+            tera.render_to(name, &tctx, &mut buffered)
+                .and_then(|()| buffered.flush().map_err(tera::Error::from))
         };
         if let Err(e) = rendered {
             return Err(match page.error.take() {

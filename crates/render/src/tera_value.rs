@@ -8,10 +8,10 @@
 //! `tests::same_value_as_teras_own_conversion`) but hands out one shared copy of each distinct
 //! long string, which Tera values share by reference counting.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use serde::ser::{self, Serialize};
 use tera::value::Key;
 use tera::{Map, Value};
