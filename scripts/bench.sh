@@ -165,11 +165,11 @@ report="$dir/results.md"
     fi
     echo
     echo "srmatrix: \`srmatrix report --inventory FILE --format md,html,csv,json,xlsx,oscal --out DIR --generated-at 2026-01-01T00:00:00Z\`."
-    echo "MB = 10^6 bytes; MB/s is over the uncompressed CSV bytes. baseline: \`srmatrix-bench baseline FILE\`."
+    echo "MB = 10^6 bytes; MB/s is over the uncompressed CSV bytes; RSS in MiB (2^20 bytes, as \`/usr/bin/time\` counts). baseline: \`srmatrix-bench baseline FILE\`."
     echo
     echo "import only: \`srmatrix inspect FILE\` (read, assess, no rendering)."
     echo
-    echo "| input | size MB | rows | srmatrix s | MB/s | rows/s | RSS MB | import only s | import RSS MB | wc -l s | baseline s | baseline RSS MB | DuckDB s | DuckDB RSS MB |"
+    echo "| input | size MB | rows | srmatrix s | MB/s | rows/s | RSS MiB | import only s | import RSS MiB | wc -l s | baseline s | baseline RSS MiB | DuckDB s | DuckDB RSS MiB |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$report"
 
