@@ -7,13 +7,22 @@
 //! same shape for every serde construct as Tera's serializer, checked by
 //! `tests::same_value_as_teras_own_conversion`) but hands out one shared copy of each distinct
 //! long string, which Tera values share by reference counting.
+//!
+//! Lists and maps are shared the same way: a report repeats whole structures too (the same
+//! responsibility of a control for every service of a category, the same evidence list, the same
+//! framework references), and Tera keeps lists and maps behind reference counts as well. Values
+//! are built bottom-up, so by the time a list or map is finished its elements are already the
+//! shared copies; two containers are then equal when their elements are the same scalars, the
+//! same strings or the very same shared containers, which is checked without walking the subtree
+//! again. At 61 services this keeps about 5,600 of 17,000 maps and 4,300 of 25,700 lists.
 
 use std::fmt;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use foldhash::HashMap;
 use serde::ser::{self, Serialize};
-use tera::value::Key;
+use tera::value::{Key, ValueKind};
 use tera::{Map, Value};
 
 /// Strings up to this many bytes are stored inline in a Tera value: nothing to share.
@@ -71,11 +80,14 @@ impl ser::Error for ValueError {
     }
 }
 
-/// The serializer: the distinct long strings seen so far, as values and as map keys.
+/// The serializer: the distinct long strings seen so far, as values and as map keys, and the
+/// distinct lists and maps by a hash of their elements.
 #[derive(Default)]
 struct Interner {
     strings: HashMap<Box<str>, Value>,
     keys: HashMap<Box<str>, Arc<str>>,
+    containers: HashMap<u64, Value>,
+    hasher: foldhash::fast::FixedState,
 }
 
 impl Interner {
@@ -91,6 +103,52 @@ impl Interner {
         v
     }
 
+    /// The shared copy of a list with these items (this one, if it is the first).
+    fn array(&mut self, items: Vec<Value>) -> Value {
+        let mut h = self.hasher.build_hasher();
+        h.write_u8(b'a');
+        h.write_usize(items.len());
+        for item in &items {
+            hash_element(&mut h, item);
+        }
+        let hash = h.finish();
+        if let Some(shared) = self.containers.get(&hash)
+            && let Some(other) = shared.as_array()
+            && other.len() == items.len()
+            && other.iter().zip(&items).all(|(a, b)| same_element(a, b))
+        {
+            return shared.clone();
+        }
+        let value = Value::from(items);
+        self.containers.entry(hash).or_insert_with(|| value.clone());
+        value
+    }
+
+    /// The shared copy of a map with these entries in this order (this one, if it is the first).
+    fn map(&mut self, map: Map) -> Value {
+        let mut h = self.hasher.build_hasher();
+        h.write_u8(b'm');
+        h.write_usize(map.len());
+        for (key, value) in &map {
+            hash_key(&mut h, key);
+            hash_element(&mut h, value);
+        }
+        let hash = h.finish();
+        if let Some(shared) = self.containers.get(&hash)
+            && let Some(other) = shared.as_map()
+            && other.len() == map.len()
+            && other
+                .iter()
+                .zip(&map)
+                .all(|((ka, a), (kb, b))| same_key(ka, kb) && same_element(a, b))
+        {
+            return shared.clone();
+        }
+        let value = Value::from(map);
+        self.containers.entry(hash).or_insert_with(|| value.clone());
+        value
+    }
+
     fn key(&mut self, s: &str) -> Key<'static> {
         if let Some(k) = self.keys.get(s) {
             return Key::String(Arc::clone(k));
@@ -102,10 +160,120 @@ impl Interner {
 }
 
 /// A map with one entry, as Tera represents enum variants with content.
-fn variant(name: &'static str, value: Value) -> Value {
+fn variant(interner: &mut Interner, name: &'static str, value: Value) -> Value {
     let mut map = Map::with_capacity(1);
     map.insert(Key::Str(name), value);
-    Value::from(map)
+    interner.map(map)
+}
+
+/// Where a shared string, list or map lives: equal addresses are the same value.
+fn address<T: ?Sized>(value: &T) -> usize {
+    std::ptr::from_ref(value).cast::<u8>() as usize
+}
+
+/// Hashes one element of a finished list or map without walking into it: strings up to
+/// [`INLINE`] bytes by content, longer ones, lists and maps by address.
+fn hash_element(h: &mut impl Hasher, value: &Value) {
+    match value.kind() {
+        ValueKind::String => {
+            let s = value.as_str().unwrap_or_default();
+            h.write_u8(if value.is_safe() { b'S' } else { b's' });
+            h.write_usize(s.len());
+            if s.len() <= INLINE {
+                h.write(s.as_bytes());
+            } else {
+                h.write_usize(address(s));
+            }
+        }
+        ValueKind::Array => {
+            let items = value.as_array().unwrap_or_default();
+            h.write_u8(b'a');
+            h.write_usize(items.len());
+            h.write_usize(address(items));
+        }
+        ValueKind::Map => {
+            h.write_u8(b'm');
+            h.write_usize(value.as_map().map_or(0, address));
+        }
+        ValueKind::Bool => h.write_u8(u8::from(value.as_bool().unwrap_or_default()) + 2),
+        ValueKind::U64 => h.write_u64(value.as_u64().unwrap_or_default()),
+        ValueKind::I64 => h.write_i64(value.as_i64().unwrap_or_default()),
+        ValueKind::F64 => h.write_u64(value.as_f64().unwrap_or_default().to_bits()),
+        ValueKind::U128 => h.write_u128(value.as_u128().unwrap_or_default()),
+        ValueKind::I128 => h.write_i128(value.as_i128().unwrap_or_default()),
+        ValueKind::Bytes => h.write(value.as_bytes().unwrap_or_default()),
+        _ => h.write_u8(0),
+    }
+}
+
+/// Whether two elements are the same value of the same kind: equal scalars and strings (of the
+/// same safety), or the very same shared list or map. Numbers of different kinds, which Tera's
+/// own equality takes as equal, are different here, so sharing never changes a value's kind.
+fn same_element(a: &Value, b: &Value) -> bool {
+    let kind = a.kind();
+    if kind != b.kind() {
+        return false;
+    }
+    match kind {
+        ValueKind::None | ValueKind::Undefined => true,
+        ValueKind::String => {
+            a.is_safe() == b.is_safe()
+                && match (a.as_str(), b.as_str()) {
+                    (Some(x), Some(y)) => std::ptr::eq(x, y) || x == y,
+                    _ => false,
+                }
+        }
+        ValueKind::Array => match (a.as_array(), b.as_array()) {
+            (Some(x), Some(y)) => x.len() == y.len() && address(x) == address(y),
+            _ => false,
+        },
+        ValueKind::Map => match (a.as_map(), b.as_map()) {
+            (Some(x), Some(y)) => std::ptr::eq(x, y),
+            _ => false,
+        },
+        ValueKind::Bool => a.as_bool() == b.as_bool(),
+        ValueKind::U64 => a.as_u64() == b.as_u64(),
+        ValueKind::I64 => a.as_i64() == b.as_i64(),
+        ValueKind::F64 => a.as_f64().map(f64::to_bits) == b.as_f64().map(f64::to_bits),
+        ValueKind::U128 => a.as_u128() == b.as_u128(),
+        ValueKind::I128 => a.as_i128() == b.as_i128(),
+        ValueKind::Bytes => a.as_bytes() == b.as_bytes(),
+        _ => false,
+    }
+}
+
+/// Hashes a map key by its content.
+fn hash_key(h: &mut impl Hasher, key: &Key<'static>) {
+    match key {
+        Key::Str(s) => {
+            h.write_u8(b's');
+            h.write(s.as_bytes());
+        }
+        Key::String(s) => {
+            h.write_u8(b'S');
+            h.write(s.as_bytes());
+        }
+        Key::Bool(b) => h.write_u8(u8::from(*b) + 2),
+        Key::U64(n) => h.write_u64(*n),
+        Key::I64(n) => h.write_i64(*n),
+        Key::U128(n) => h.write_u128(*n),
+        Key::I128(n) => h.write_i128(*n),
+        _ => h.write_u8(0),
+    }
+}
+
+/// Whether two map keys are the same key of the same kind.
+fn same_key(a: &Key<'static>, b: &Key<'static>) -> bool {
+    match (a, b) {
+        (Key::Str(x), Key::Str(y)) => x == y,
+        (Key::String(x), Key::String(y)) => x == y,
+        (Key::Bool(x), Key::Bool(y)) => x == y,
+        (Key::U64(x), Key::U64(y)) => x == y,
+        (Key::I64(x), Key::I64(y)) => x == y,
+        (Key::U128(x), Key::U128(y)) => x == y,
+        (Key::I128(x), Key::I128(y)) => x == y,
+        _ => false,
+    }
 }
 
 impl<'a> ser::Serializer for &'a mut Interner {
@@ -185,7 +353,7 @@ impl<'a> ser::Serializer for &'a mut Interner {
         _index: u32,
         variant: &'static str,
     ) -> Result<Value, ValueError> {
-        Ok(Value::from(variant))
+        Ok(self.string(variant))
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
@@ -202,7 +370,7 @@ impl<'a> ser::Serializer for &'a mut Interner {
         value: &T,
     ) -> Result<Value, ValueError> {
         let inner = value.serialize(&mut *self)?;
-        Ok(variant(name, inner))
+        Ok(variant(self, name, inner))
     }
     fn serialize_seq(self, len: Option<usize>) -> Result<Seq<'a>, ValueError> {
         Ok(Seq {
@@ -275,9 +443,9 @@ impl Seq<'_> {
     }
 
     fn finish(self) -> Value {
-        let array = Value::from(self.items);
+        let array = self.interner.array(self.items);
         match self.variant {
-            Some(name) => variant(name, array),
+            Some(name) => variant(self.interner, name, array),
             None => array,
         }
     }
@@ -337,9 +505,9 @@ pub(crate) struct Entries<'a> {
 
 impl Entries<'_> {
     fn finish(self) -> Value {
-        let map = Value::from(self.map);
+        let map = self.interner.map(self.map);
         match self.variant {
-            Some(name) => variant(name, map),
+            Some(name) => variant(self.interner, name, map),
             None => map,
         }
     }
@@ -653,6 +821,66 @@ mod tests {
         assert_eq!(ours, theirs);
         assert!(ours.ends_with(" 7 2 true"), "{ours}");
         assert!(to_context(&[1, 2]).is_err(), "a list has no variable names");
+    }
+
+    #[derive(Serialize)]
+    struct Repeated {
+        first: Vec<Everything>,
+        second: Vec<Everything>,
+        unsigned: Vec<u64>,
+        signed: Vec<i64>,
+        float: Vec<f64>,
+        text: Vec<String>,
+    }
+
+    fn array_address(v: &Value) -> usize {
+        address(v.as_array().unwrap())
+    }
+
+    #[test]
+    fn equal_lists_and_maps_are_shared_and_different_kinds_are_not() {
+        let repeated = Repeated {
+            first: vec![everything(), everything()],
+            second: vec![everything(), everything()],
+            unsigned: vec![1],
+            signed: vec![1],
+            float: vec![1.0],
+            text: vec!["1".into()],
+        };
+        let ours = to_value(&repeated).unwrap();
+        let theirs = Value::from_serializable(&repeated);
+        assert_eq!(format!("{ours:?}"), format!("{theirs:?}"));
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+        let map = ours.as_map().unwrap();
+        let field = |name: &'static str| map.get(&Key::Str(name)).unwrap();
+        assert_eq!(
+            array_address(field("first")),
+            array_address(field("second"))
+        );
+        let first = field("first").as_array().unwrap();
+        assert!(std::ptr::eq(
+            first[0].as_map().unwrap(),
+            first[1].as_map().unwrap()
+        ));
+        let kinds = ["unsigned", "signed", "float", "text"].map(|f| array_address(field(f)));
+        for (i, a) in kinds.iter().enumerate() {
+            for b in &kinds[i + 1..] {
+                assert_ne!(a, b, "1, -1, 1.0 and \"1\" are different values");
+            }
+        }
+        let distinct = |copies: usize| {
+            let mut interner = Interner::default();
+            (0..copies)
+                .map(|_| everything())
+                .collect::<Vec<_>>()
+                .serialize(&mut interner)
+                .unwrap();
+            interner.containers.len()
+        };
+        assert_eq!(distinct(1), distinct(4), "copies add no list or map");
     }
 
     #[test]
