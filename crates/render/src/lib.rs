@@ -482,11 +482,11 @@ impl Job {
     /// jobs start longest first, so that the job that finishes last is a short one.
     fn cost(self) -> u32 {
         match self {
-            Job::Direct(Format::Xlsx) => 475,
-            Job::Direct(Format::Oscal) => 200,
-            Job::Templates => 140,
-            Job::Direct(Format::Csv) => 30,
-            Job::Direct(Format::Json) => 25,
+            Job::Direct(Format::Xlsx) => 270,
+            Job::Direct(Format::Oscal) => 180,
+            Job::Templates => 150,
+            Job::Direct(Format::Csv) => 50,
+            Job::Direct(Format::Json) => 40,
             Job::Direct(Format::Markdown | Format::Html) => 0,
         }
     }
