@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use srmatrix_import::{Format, ImportOptions};
+use srmatrix_import::{Format, ImportOptions, Limits};
 use srmatrix_model::catalog::SourceFile;
 use srmatrix_model::{
     AssessOptions, AssessmentBuilder, Catalog, CatalogSources, InventoryRecord, Policy, Taxonomy,
@@ -74,12 +74,29 @@ pub fn small_context() -> &'static ReportContext {
     })
 }
 
+/// Limits that a fuzz input of a few kilobytes can cross anywhere, chosen from the input so that
+/// mutations move them: a line limit a little above the header line's length (so that the header
+/// usually passes and a later line may not), a field limit of 1-61 bytes, and a column limit of
+/// the header's columns or up to two fewer. With them the limit errors, and which of two threads
+/// reports the first one, are fuzzed too; the default limits (megabytes) are far beyond any input.
+pub fn tight_limits(data: &[u8]) -> Limits {
+    let header = data.iter().position(|&b| b == b'\n').unwrap_or(data.len());
+    let columns = 1 + data[..header].iter().filter(|&&b| b == b',').count();
+    let n = data.len();
+    Limits {
+        max_field_bytes: 1 + (n % 61) as u64,
+        max_line_bytes: (header + n % 67).max(1) as u64,
+        max_columns: columns.saturating_sub(n % 3).max(1),
+    }
+}
+
 /// Imports `data` (detected or forced format) into an assessment; when the import succeeds,
 /// every row read is accounted for exactly once.
-pub fn import_with(data: &[u8], format: Option<Format>) {
+pub fn import_with(data: &[u8], format: Option<Format>, limits: Limits) {
     let catalog = builtin_catalog();
     let opts = ImportOptions {
         format,
+        limits,
         ..ImportOptions::default()
     };
     let mut builder = AssessmentBuilder::new();
@@ -140,9 +157,10 @@ fn seen(r: &InventoryRecord<'_>) -> Seen {
 /// Reading in tiny chunks on three threads gives the same rows (with the same lines) and the
 /// same error as reading on one thread in the default chunks: chunk boundaries, quoted line
 /// breaks and thread scheduling never change what is read.
-pub fn parallel_matches_sequential(data: &[u8], format: Option<Format>) {
+pub fn parallel_matches_sequential(data: &[u8], format: Option<Format>, limits: Limits) {
     let opts = ImportOptions {
         format,
+        limits,
         ..ImportOptions::default()
     };
     let mut one = Vec::new();
@@ -172,8 +190,10 @@ pub fn parallel_matches_sequential(data: &[u8], format: Option<Format>) {
 
 /// Target `import_detect`: the format detected from the header.
 pub fn import_detect(data: &[u8]) {
-    import_with(data, None);
-    parallel_matches_sequential(data, None);
+    for limits in [Limits::default(), tight_limits(data)] {
+        import_with(data, None, limits);
+        parallel_matches_sequential(data, None, limits);
+    }
 }
 
 /// Target `import_forced`: the first byte picks a format from [`Format::ALL`].
@@ -182,8 +202,10 @@ pub fn import_forced(data: &[u8]) {
         return;
     };
     let format = Format::ALL[usize::from(first) % Format::ALL.len()];
-    import_with(rest, Some(format));
-    parallel_matches_sequential(rest, Some(format));
+    for limits in [Limits::default(), tight_limits(rest)] {
+        import_with(rest, Some(format), limits);
+        parallel_matches_sequential(rest, Some(format), limits);
+    }
 }
 
 /// Target `catalog`: the first byte picks one of the catalog files, the rest (lossy UTF-8)
