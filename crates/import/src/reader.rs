@@ -306,6 +306,17 @@ fn start<'a, R: Read>(
             what: format!("more than {} columns", limits.max_columns),
         });
     }
+    // The header's fields are held to the field limit like every row's.
+    for (i, field) in fields.iter().enumerate() {
+        if field.len() as u64 > limits.max_field_bytes {
+            return Err(ImportError::TooLarge {
+                input: input.to_owned(),
+                line: header_line,
+                column: i as u64 + 1,
+                what: format!("a field larger than {} bytes", limits.max_field_bytes),
+            });
+        }
+    }
     let header = utf8_fields(input, header_line, fields)?;
     let width = fields.len();
     let format = match opts.format {
@@ -1175,8 +1186,14 @@ mod tests {
 
     /// Rows, their lines and the outcome of reading `text` in chunks of about `chunk_bytes`.
     fn read_in_chunks(text: &[u8], chunk_bytes: usize) -> ChunkedRead {
+        read_in_chunks_with(text, chunk_bytes, Limits::default())
+    }
+
+    /// [`read_in_chunks`] under `limits`.
+    fn read_in_chunks_with(text: &[u8], chunk_bytes: usize, limits: Limits) -> ChunkedRead {
         let opts = ImportOptions {
             chunk_bytes,
+            limits,
             ..ImportOptions::default()
         };
         let mut seen = Vec::new();
@@ -1199,6 +1216,51 @@ mod tests {
         }
     }
 
+    #[test]
+    fn limit_errors_do_not_depend_on_the_chunk_size() {
+        // Found by the import fuzz targets once they ran under tight limits: a header field over
+        // the field limit went unchecked when the header arrived whole (the line limit was
+        // reported further down instead), and a multi-line record over the line limit was refused
+        // only when it arrived in pieces.
+        let header_field = b"\"ident\r\r\r\r\r\r\rment\n\0\0\0s,ents,prod\xff\xff\xff\xffSRM-IAM-0512866,tial,\"al,\"\"al,\"";
+        let long_record =
+            b"\"service)d,neitemt}pets\ncolumnmn2\"pa\r\0\0\0SRIR-02\0\0\0\0\0SRM-VIRcloudhsm";
+        let limits = |line, field, columns| Limits {
+            max_line_bytes: line,
+            max_field_bytes: field,
+            max_columns: columns,
+        };
+        for (text, limits, error) in [
+            (
+                &header_field[..],
+                limits(17, 7, 1),
+                "x.csv:1:1: the input has a field larger than 7 bytes",
+            ),
+            (
+                &long_record[..],
+                limits(23, 7, 1),
+                "x.csv:1:1: the input has a field larger than 7 bytes",
+            ),
+            (
+                &b"service,resource_id_of_the_row\ns3,a\n"[..],
+                limits(100, 15, 9),
+                "x.csv:1:2: the input has a field larger than 15 bytes",
+            ),
+            (
+                &long_record[..],
+                limits(23, 64, 9),
+                "x.csv:1:1: the input has a record (with quoted line breaks) longer than the line \
+                 limit of 23 bytes",
+            ),
+        ] {
+            for chunk in [0, 1, 2, 3, 5, 8, 13, 64] {
+                let (_, outcome) = read_in_chunks_with(text, chunk, limits);
+                let message = outcome.expect_err("over a limit");
+                assert!(message.starts_with(error), "chunks of {chunk}: {message}");
+            }
+        }
+    }
+
     proptest::proptest! {
         /// Chunk boundaries never change a row, its line, or the first error: every mix of LF,
         /// CRLF, lone CR, quotes and quoted line breaks, cut into chunks of 1 to 13 bytes.
@@ -1216,6 +1278,30 @@ mod tests {
             proptest::prop_assert_eq!(
                 read_in_chunks(text.as_bytes(), chunk),
                 read_in_chunks(text.as_bytes(), 0)
+            );
+        }
+
+        /// Nor do they change which limit is reported, or where, when lines, records, fields or
+        /// rows are over tight limits.
+        #[test]
+        fn limit_errors_are_the_same_in_any_chunks(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "s3", "ec2-instance", ",", "a", "\r", "\n", "\r\n", "\"", "\"x\r\ny\"",
+                    "\"\"", " ", "\"long quoted\nfield\"",
+                ]),
+                0..60,
+            ),
+            chunk in 1usize..14,
+            line in 1u64..40,
+            field in 1u64..20,
+            columns in 1usize..4,
+        ) {
+            let text = format!("service,resource_id\n{}", parts.concat());
+            let limits = Limits { max_line_bytes: line, max_field_bytes: field, max_columns: columns };
+            proptest::prop_assert_eq!(
+                read_in_chunks_with(text.as_bytes(), chunk, limits),
+                read_in_chunks_with(text.as_bytes(), 0, limits)
             );
         }
     }

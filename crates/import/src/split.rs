@@ -147,16 +147,7 @@ impl<R: Read> Splitter<R> {
             {
                 return Ok(Some(self.cut(end, breaks)));
             }
-            let step = self.fill().and_then(|()| self.analyse());
-            let step = step.and_then(|()| {
-                let pending = self.buf.len() - self.safe.map_or(0, |(end, _)| end);
-                if pending as u64 > self.max_line_bytes.saturating_add(2) {
-                    Err(self.diagnose_long_record())
-                } else {
-                    Ok(())
-                }
-            });
-            if let Err(e) = step {
+            if let Err(e) = self.fill().and_then(|()| self.analyse()) {
                 // The whole records before the problem go out first.
                 return match self.safe {
                     Some((end, breaks)) if end > 0 => {
@@ -170,11 +161,14 @@ impl<R: Read> Splitter<R> {
     }
 
     /// Says what is too large about the pending record, which spans several lines: the quoted
-    /// field still open, when it alone is over the field limit, else the record.
+    /// field still open at the first byte past the limit, when it alone is over the field limit,
+    /// else the record. Only the record's first bytes up to that byte are looked at, however many
+    /// are buffered, so the answer does not depend on the chunk size.
     fn diagnose_long_record(&self) -> SplitError {
         let (start, breaks) = self.safe.unwrap_or((0, 0));
         let line = self.breaks_before + breaks + 1;
-        let data = &self.buf[start..];
+        let limit = usize::try_from(self.max_line_bytes.saturating_add(3)).unwrap_or(usize::MAX);
+        let data = &self.buf[start..start.saturating_add(limit).min(self.buf.len())];
         let mut tokenizer = crate::tokenize::Tokenizer::default();
         let mut cur = crate::tokenize::Cursor { pos: 0, line };
         loop {
@@ -277,7 +271,7 @@ impl<R: Read> Splitter<R> {
             } else {
                 at
             };
-            self.check_line(content_end)?;
+            self.check_limits(content_end, at + 1)?;
             self.breaks += 1;
             self.line_start = self.offset + at as u64 + 1;
             if !self.in_quotes {
@@ -286,7 +280,7 @@ impl<R: Read> Splitter<R> {
             lf = at + 1;
         }
         self.scan_quotes(end);
-        self.check_line(end)?;
+        self.check_limits(end, end)?;
         self.analysed = end;
         Ok(())
     }
@@ -309,7 +303,7 @@ impl<R: Read> Splitter<R> {
                 _ => continue,
             };
             self.scan_quotes(at);
-            self.check_line(content_end)?;
+            self.check_limits(content_end, at + 1)?;
             self.breaks += 1;
             self.line_start = self.offset + at as u64 + 1;
             if !self.in_quotes {
@@ -317,7 +311,7 @@ impl<R: Read> Splitter<R> {
             }
         }
         self.scan_quotes(end);
-        self.check_line(end)?;
+        self.check_limits(end, end)?;
         self.analysed = end;
         Ok(())
     }
@@ -349,15 +343,30 @@ impl<R: Read> Splitter<R> {
         self.quotes_done = self.quotes_done.max(p);
     }
 
-    /// Fails when the line that started at `line_start` is longer than the limit at `buf[end]`.
-    fn check_line(&self, end: usize) -> Result<(), SplitError> {
-        let len = (self.offset + end as u64).saturating_sub(self.line_start);
-        if len > self.max_line_bytes {
-            return Err(SplitError::LineTooLong {
+    /// Fails at the first limit crossed by `buf[..to]`: the current physical line (its content
+    /// ending at `content_end`) longer than the line limit, or the current record (from the last
+    /// record boundary, quoted line breaks included) longer than the line limit and a CRLF. When
+    /// both are crossed, the one crossed at the earlier byte is reported (the record on a tie), so
+    /// that what is reported depends only on the input, never on how much of it was buffered
+    /// when the check ran.
+    fn check_limits(&self, content_end: usize, to: usize) -> Result<(), SplitError> {
+        let line_len = (self.offset + content_end as u64).saturating_sub(self.line_start);
+        let line_crossed_at = self
+            .line_start
+            .saturating_add(self.max_line_bytes.saturating_add(1));
+        let record_start = self.offset + self.safe.map_or(0, |(end, _)| end) as u64;
+        let record_crossed_at = record_start.saturating_add(self.max_line_bytes.saturating_add(3));
+        let record_crossed = self.offset + to as u64 >= record_crossed_at;
+        match (line_len > self.max_line_bytes, record_crossed) {
+            (true, true) if record_crossed_at <= line_crossed_at => {
+                Err(self.diagnose_long_record())
+            }
+            (true, _) => Err(SplitError::LineTooLong {
                 line: self.breaks_before + self.breaks + 1,
-            });
+            }),
+            (false, true) => Err(self.diagnose_long_record()),
+            (false, false) => Ok(()),
         }
-        Ok(())
     }
 
     /// Hands out `buf[..end]` as a chunk and keeps the rest.
