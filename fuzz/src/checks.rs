@@ -12,7 +12,7 @@ use srmatrix_model::catalog::SourceFile;
 use srmatrix_model::{
     AssessOptions, AssessmentBuilder, Catalog, CatalogSources, InventoryRecord, Policy, Taxonomy,
 };
-use srmatrix_render::{ReportContext, ReportMeta, Templates};
+use srmatrix_render::{Output, ReportContext, ReportMeta, Templates};
 
 /// The built-in catalog, loaded once.
 pub fn builtin_catalog() -> &'static Catalog {
@@ -280,10 +280,11 @@ pub fn template(data: &[u8]) {
         "fuzz/report.md",
         String::from_utf8_lossy(data).into_owned(),
     );
-    match srmatrix_render::render(
+    match srmatrix_render::render_to(
         small_context(),
         &[srmatrix_render::Format::Markdown],
         &templates,
+        &Capped,
     ) {
         Ok(docs) => assert_eq!(docs.len(), 1),
         Err(e) => {
@@ -453,4 +454,38 @@ pub fn markdown(data: &[u8]) {
         2,
         "escaped {s:?} as {e:?} breaks the table: {html}"
     );
+}
+
+/// Most bytes a rendered template may write in the `template` target.
+const OUTPUT_CAP: usize = 4 << 20;
+
+/// Documents counted, not kept, and refused past [`OUTPUT_CAP`] with a write error (what a full
+/// disk gives). Templates may loop without bound, a documented gap (they are trusted like code:
+/// `docs/security.md`), so a template whose nested loops write gigabytes is not a finding; without
+/// the cap it ends the run as an out-of-memory crash.
+struct Capped;
+
+/// The writer of [`Capped`]: bytes written so far.
+struct CappedWriter(usize);
+
+impl std::io::Write for CappedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.0 + buf.len() > OUTPUT_CAP {
+            return Err(std::io::Error::other("output cap of the template target"));
+        }
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Output for Capped {
+    type Writer = CappedWriter;
+
+    fn create(&self, _file_name: &'static str) -> std::io::Result<CappedWriter> {
+        Ok(CappedWriter(0))
+    }
 }

@@ -1230,7 +1230,15 @@ mod tests {
             max_field_bytes: field,
             max_columns: columns,
         };
+        let crlf_at_the_limit = b"\r\n\t\0r~\r\n\0\"identity/LineItemId\",b\r\n";
         for (text, limits, error) in [
+            (
+                // Found by `import_forced`: a line exactly at the limit, its CR read in one block
+                // and its LF in the next, was refused as one byte too long.
+                &crlf_at_the_limit[..],
+                limits(4, 64, 9),
+                "x.csv:1:1: the file is UTF-16",
+            ),
             (
                 &header_field[..],
                 limits(17, 7, 1),

@@ -280,7 +280,7 @@ impl<R: Read> Splitter<R> {
             lf = at + 1;
         }
         self.scan_quotes(end);
-        self.check_limits(end, end)?;
+        self.check_limits(self.content_end(end), end)?;
         self.analysed = end;
         Ok(())
     }
@@ -311,7 +311,7 @@ impl<R: Read> Splitter<R> {
             }
         }
         self.scan_quotes(end);
-        self.check_limits(end, end)?;
+        self.check_limits(self.content_end(end), end)?;
         self.analysed = end;
         Ok(())
     }
@@ -341,6 +341,18 @@ impl<R: Read> Splitter<R> {
             }
         }
         self.quotes_done = self.quotes_done.max(p);
+    }
+
+    /// Where the content of the line being read ends when the analysed bytes stop at `end`: a CR
+    /// just before `end` whose LF is the byte held back is part of a CRLF, not of the line, as it
+    /// is once the LF is analysed (otherwise a line exactly at the limit would be refused or not
+    /// depending on where a read ended).
+    fn content_end(&self, end: usize) -> usize {
+        if end > 0 && self.buf[end - 1] == b'\r' && self.buf.get(end) == Some(&b'\n') {
+            end - 1
+        } else {
+            end
+        }
     }
 
     /// Fails at the first limit crossed by `buf[..to]`: the current physical line (its content
