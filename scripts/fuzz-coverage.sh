@@ -47,7 +47,8 @@ trap 'rm -rf "$empty" "$work"' EXIT
 (cd "$root/fuzz" && cargo +nightly fuzz coverage -O --target-dir "$build" "$target" "$empty" \
     -- -runs=0 > "$work/build.log" 2>&1) || true
 rm -rf "$root/fuzz/coverage/$target"
-bin="$build/x86_64-unknown-linux-gnu/release/$target"
+host=$(rustc +nightly --version --verbose | sed -n 's/^host: //p')
+bin="$build/$host/release/$target"
 if [[ ! -x $bin ]]; then
     cat "$work/build.log" >&2
     exit 1

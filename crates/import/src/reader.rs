@@ -299,22 +299,12 @@ fn start<'a, R: Read>(
         }
     }
     if fields.len() > limits.max_columns {
-        return Err(ImportError::TooLarge {
-            input: input.to_owned(),
-            line: header_line,
-            column: limits.max_columns as u64 + 1,
-            what: format!("more than {} columns", limits.max_columns),
-        });
+        return Err(too_many_columns(input, limits, header_line));
     }
     // The header's fields are held to the field limit like every row's.
     for (i, field) in fields.iter().enumerate() {
         if field.len() as u64 > limits.max_field_bytes {
-            return Err(ImportError::TooLarge {
-                input: input.to_owned(),
-                line: header_line,
-                column: i as u64 + 1,
-                what: format!("a field larger than {} bytes", limits.max_field_bytes),
-            });
+            return Err(field_too_large(input, limits, header_line, i as u64 + 1));
         }
     }
     let header = utf8_fields(input, header_line, fields)?;
@@ -366,6 +356,26 @@ impl Context<'_> {
     }
 }
 
+/// A field over the field limit, at `line` and `column`.
+fn field_too_large(input: &str, limits: Limits, line: u64, column: u64) -> ImportError {
+    ImportError::TooLarge {
+        input: input.to_owned(),
+        line,
+        column,
+        what: format!("a field larger than {} bytes", limits.max_field_bytes),
+    }
+}
+
+/// A header or row with more columns than the limit, at `line`.
+fn too_many_columns(input: &str, limits: Limits, line: u64) -> ImportError {
+    ImportError::TooLarge {
+        input: input.to_owned(),
+        line,
+        column: limits.max_columns as u64 + 1,
+        what: format!("more than {} columns", limits.max_columns),
+    }
+}
+
 fn split_error(input: &str, limits: Limits, e: SplitError) -> ImportError {
     match e {
         SplitError::Io { line, error } => ImportError::Io {
@@ -378,12 +388,7 @@ fn split_error(input: &str, limits: Limits, e: SplitError) -> ImportError {
             column: 1,
             what: format!("a line longer than {} bytes", limits.max_line_bytes),
         },
-        SplitError::FieldTooLarge { line, column } => ImportError::TooLarge {
-            input: input.to_owned(),
-            line,
-            column,
-            what: format!("a field larger than {} bytes", limits.max_field_bytes),
-        },
+        SplitError::FieldTooLarge { line, column } => field_too_large(input, limits, line, column),
         SplitError::RecordTooLong { line } => ImportError::TooLarge {
             input: input.to_owned(),
             line,
@@ -509,21 +514,11 @@ impl Worker {
                 counts.ragged_rows += 1;
             }
             if rec.len() > limits.max_columns {
-                return Err(ImportError::TooLarge {
-                    input: input.to_owned(),
-                    line,
-                    column: limits.max_columns as u64 + 1,
-                    what: format!("more than {} columns", limits.max_columns),
-                });
+                return Err(too_many_columns(input, limits, line));
             }
             for (i, field) in rec.iter().enumerate() {
                 if field.len() as u64 > limits.max_field_bytes {
-                    return Err(ImportError::TooLarge {
-                        input: input.to_owned(),
-                        line,
-                        column: i as u64 + 1,
-                        what: format!("a field larger than {} bytes", limits.max_field_bytes),
-                    });
+                    return Err(field_too_large(input, limits, line, i as u64 + 1));
                 }
                 if !all_utf8 && let Err(e) = std::str::from_utf8(field) {
                     return Err(ImportError::InvalidUtf8 {
