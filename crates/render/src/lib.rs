@@ -10,6 +10,7 @@ pub mod context;
 mod csv_out;
 pub mod diff;
 mod html;
+mod ooxml;
 pub mod oscal;
 mod tera_value;
 mod text;
