@@ -14,7 +14,7 @@ use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
 use srmatrix_model::{AssessmentBuilder, Catalog, CatalogSources, InventoryRecord, RowKind};
-use srmatrix_render::{Format, ReportContext, ReportMeta, Templates};
+use srmatrix_render::{Format, Output, ReportContext, ReportMeta, Templates};
 
 /// Services in the benchmark catalog.
 const SERVICES: usize = 400;
@@ -196,7 +196,42 @@ fn render(c: &mut Criterion) {
             },
         );
     });
+    // The same, with every document's bytes counted and dropped as they are produced: the
+    // rendering alone, without the cost of growing a buffer for each document in memory.
+    group.bench_function("all formats, discarded", |b| {
+        b.iter(
+            || match srmatrix_render::render_to(&ctx, &Format::ALL, &templates, &Discard) {
+                Ok(docs) => black_box(docs.iter().map(|d| d.writer.0).sum::<u64>()),
+                Err(e) => panic!("all formats: {e}"),
+            },
+        );
+    });
     group.finish();
+}
+
+/// An [`Output`] that counts the bytes of each document and keeps none.
+struct Discard;
+
+/// The byte count of a discarded document.
+struct Counted(u64);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Output for Discard {
+    type Writer = Counted;
+
+    fn create(&self, _: &'static str) -> std::io::Result<Counted> {
+        Ok(Counted(0))
+    }
 }
 
 criterion_group!(benches, render);

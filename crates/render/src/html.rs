@@ -82,6 +82,50 @@ impl Write for ScriptSources {
     }
 }
 
+/// A page written to it in pieces: the sources of its inline scripts (see [`ScriptSources`])
+/// and, while the page is no larger than a limit, a copy of it, so that a page of ordinary size
+/// is rendered once and a larger one is rendered again rather than held.
+pub struct ScannedPage {
+    scripts: ScriptSources,
+    copy: Option<Vec<u8>>,
+    limit: usize,
+}
+
+impl ScannedPage {
+    /// Scans a page, keeping a copy of at most `limit` bytes.
+    pub fn new(limit: usize) -> Self {
+        ScannedPage {
+            scripts: ScriptSources::default(),
+            copy: Some(Vec::new()),
+            limit,
+        }
+    }
+
+    /// The CSP sources of the page's inline scripts (see [`ScriptSources::sources`]) and the
+    /// page itself, unless it was larger than the limit.
+    pub fn finish(self) -> (String, Option<Vec<u8>>) {
+        (self.scripts.sources(), self.copy)
+    }
+}
+
+impl Write for ScannedPage {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.scripts.write_all(buf)?;
+        if let Some(copy) = &mut self.copy {
+            if copy.len() + buf.len() > self.limit {
+                self.copy = None;
+            } else {
+                copy.extend_from_slice(buf);
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Passes a page written to it in pieces on to `inner`, with every [`SCRIPT_HASHES_TOKEN`]
 /// replaced by the sources; [`WithScriptSources::finish`] writes what it still holds back.
 pub struct WithScriptSources<W: Write> {

@@ -9,6 +9,7 @@
 pub mod context;
 mod csv_out;
 pub mod diff;
+mod digest;
 mod html;
 mod ooxml;
 pub mod oscal;
@@ -393,7 +394,9 @@ pub fn render_to<O: Output>(
                         };
                         let Some(job) = next else { break };
                         let result = match job {
-                            Job::Templates => render_templates(ctx, &templated, templates, out),
+                            Job::Templates => {
+                                render_templates(ctx, &templated, templates, out, HELD_PAGE_LIMIT)
+                            }
                             Job::Direct(format) => render_direct(ctx, format, out),
                         };
                         done.push((job, result));
@@ -425,6 +428,10 @@ pub fn render_to<O: Output>(
     }
     Ok(documents)
 }
+
+/// The largest HTML page kept in memory between finding its scripts and writing it (a report of
+/// 400 services × 40 controls is about 4 MB); a larger one is rendered a second time instead.
+const HELD_PAGE_LIMIT: usize = 8 << 20;
 
 /// A writer that remembers the last byte it passed on and the first error of the writer under
 /// it: Tera keeps only the kind of an I/O error, and the report should name the real one.
@@ -483,11 +490,11 @@ impl Job {
     /// jobs start longest first, so that the job that finishes last is a short one.
     fn cost(self) -> u32 {
         match self {
-            Job::Direct(Format::Xlsx) => 270,
-            Job::Direct(Format::Oscal) => 180,
-            Job::Templates => 150,
+            Job::Direct(Format::Oscal) => 115,
+            Job::Templates => 100,
+            Job::Direct(Format::Xlsx) => 80,
             Job::Direct(Format::Csv) => 50,
-            Job::Direct(Format::Json) => 40,
+            Job::Direct(Format::Json) => 30,
             Job::Direct(Format::Markdown | Format::Html) => 0,
         }
     }
@@ -513,29 +520,33 @@ fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
 }
 
 /// Renders the templated formats with one engine and one context.
+/// Renders the templated formats; an HTML page larger than `held_page_limit` is rendered twice
+/// rather than held.
 fn render_templates<O: Output>(
     ctx: &ReportContext,
     formats: &[Format],
     templates: &Templates,
     out: &O,
+    held_page_limit: usize,
 ) -> Result<Vec<Written<O::Writer>>, RenderError> {
     let tera = templates.engine()?;
     let tctx = tera_value::to_context(ctx).map_err(|e| RenderError::Context(e.to_string()))?;
     let mut docs = Vec::new();
     for &format in formats {
         let name = format.file_name();
-        // Pages stream into their files. The HTML page is rendered twice: once to hash its inline
-        // scripts, once into the file with those hashes in its Content-Security-Policy (cheaper
-        // than holding a page of several megabytes).
+        // Pages stream into their files. The HTML page's Content-Security-Policy, near its top,
+        // lists the hashes of its inline scripts: the page is rendered once to find them and
+        // kept, or, when it is larger than `held_page_limit`, rendered again into the file.
         let mut sink = Sink::open(out, name)?;
         let mut page = Tracked::new(&mut sink);
         let rendered = if format == Format::Html {
             // Tera writes many small pieces: buffered, the scans see large blocks.
-            let mut scripts = BufWriter::with_capacity(1 << 16, html::ScriptSources::default());
-            tera.render_to(name, &tctx, &mut scripts)
+            let mut scanned =
+                BufWriter::with_capacity(1 << 16, html::ScannedPage::new(held_page_limit));
+            tera.render_to(name, &tctx, &mut scanned)
                 .map_err(|e| templates.error(name, &e))?;
-            let sources = match scripts.into_inner() {
-                Ok(scripts) => scripts.sources(),
+            let (sources, held) = match scanned.into_inner() {
+                Ok(scanned) => scanned.finish(),
                 Err(e) => {
                     return Err(RenderError::Write {
                         file: name,
@@ -545,13 +556,19 @@ fn render_templates<O: Output>(
             };
             let mut with_sources =
                 BufWriter::with_capacity(1 << 16, html::WithScriptSources::new(&mut page, sources));
-            tera.render_to(name, &tctx, &mut with_sources)
-                .and_then(|()| {
-                    with_sources
-                        .into_inner()
-                        .map_err(|e| tera::Error::from(e.into_error()))
-                        .and_then(|w| w.finish().map(|_| ()).map_err(tera::Error::from))
-                })
+            match held {
+                Some(bytes) => bytes
+                    .chunks(1 << 16)
+                    .try_for_each(|piece| with_sources.write_all(piece))
+                    .map_err(tera::Error::from),
+                None => tera.render_to(name, &tctx, &mut with_sources),
+            }
+            .and_then(|()| {
+                with_sources
+                    .into_inner()
+                    .map_err(|e| tera::Error::from(e.into_error()))
+                    .and_then(|w| w.finish().map(|_| ()).map_err(tera::Error::from))
+            })
         } else {
             let mut buffered = BufWriter::with_capacity(1 << 16, &mut page);
             tera.render_to(name, &tctx, &mut buffered)
@@ -673,6 +690,28 @@ mod tests {
             };
             Ok(LimitedWriter { left })
         }
+    }
+
+    #[test]
+    fn a_page_too_large_to_hold_is_rendered_again_to_the_same_bytes() {
+        let formats = [Format::Markdown, Format::Html];
+        let templates = Templates::builtin();
+        let held =
+            render_templates(context(), &formats, &templates, &InMemory, HELD_PAGE_LIMIT).unwrap();
+        let html = &held[1].writer;
+        assert!(html.len() < HELD_PAGE_LIMIT, "the test page is held");
+        for limit in [0, html.len() / 2, html.len() - 1, html.len()] {
+            let again =
+                render_templates(context(), &formats, &templates, &InMemory, limit).unwrap();
+            assert!(again[1].writer == *html, "limit {limit}");
+            assert!(again[0].writer == held[0].writer);
+        }
+        let page = String::from_utf8_lossy(html);
+        assert!(
+            page.contains("script-src 'sha256-"),
+            "the policy lists the script's hash"
+        );
+        assert!(!page.contains(html::SCRIPT_HASHES_TOKEN));
     }
 
     #[test]

@@ -18,10 +18,11 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::Write;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use srmatrix_model::Owner;
 use uuid::Uuid;
 
@@ -191,11 +192,11 @@ struct ControlImplementation {
 struct ImplementedRequirement {
     uuid: String,
     control_id: String,
-    description: String,
+    description: Rc<str>,
     props: Vec<Prop>,
     responsible_roles: Vec<ResponsibleRole>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remarks: Option<String>,
+    remarks: Option<Rc<str>>,
 }
 
 /// A NIST SP 800-53 control or enhancement id, ordered as in the catalog: family, number,
@@ -275,15 +276,93 @@ pub fn plain_text(md: &str) -> String {
     one_line(&out)
 }
 
-/// Plain texts of catalog Markdown, each converted once: the same control texts recur in every
-/// service of a category.
+/// Plain texts of catalog Markdown, each converted once, and requirement texts, each built once:
+/// the same control texts recur in every service of a category.
 #[derive(Default)]
-struct PlainTexts<'a>(HashMap<&'a str, String>);
+struct PlainTexts<'a> {
+    plain: HashMap<&'a str, String>,
+    requirements: HashMap<Vec<RequirementKey<'a>>, RequirementTexts>,
+}
+
+/// What the texts of a requirement are made of, per srmatrix control: its id, title and owner,
+/// and the identity of its (shared) customer, AWS and evidence texts.
+type RequirementKey<'a> = (
+    &'a str,
+    &'a str,
+    Owner,
+    *const str,
+    *const str,
+    *const [String],
+);
+
+/// The description and remarks of a requirement.
+type RequirementTexts = (Rc<str>, Option<Rc<str>>);
 
 impl<'a> PlainTexts<'a> {
     /// [`plain_text`] of `md`.
     fn of(&mut self, md: &'a str) -> &str {
-        self.0.entry(md).or_insert_with(|| plain_text(md))
+        self.plain.entry(md).or_insert_with(|| plain_text(md))
+    }
+
+    /// The description and remarks of a requirement merging the controls `rs`.
+    fn requirement(&mut self, rs: &[&'a ResponsibilityView]) -> RequirementTexts {
+        let key: Vec<RequirementKey<'a>> = rs
+            .iter()
+            .map(|r| {
+                (
+                    r.control.as_str(),
+                    r.title.as_str(),
+                    r.owner,
+                    Arc::as_ptr(&r.customer),
+                    Arc::as_ptr(&r.aws),
+                    Arc::as_ptr(&r.evidence),
+                )
+            })
+            .collect();
+        if let Some((description, remarks)) = self.requirements.get(&key) {
+            return (Rc::clone(description), remarks.clone());
+        }
+        let description = rs
+            .iter()
+            .map(|r| {
+                let mut text = format!(
+                    "{} {} (owner: {}).",
+                    r.control,
+                    self.of(&r.title),
+                    r.owner.as_str()
+                );
+                for (who, what) in [("Customer", &r.customer), ("AWS", &r.aws)] {
+                    let what = self.of(what);
+                    if !what.is_empty() {
+                        text.push('\n');
+                        text.push_str(who);
+                        text.push_str(": ");
+                        text.push_str(what);
+                    }
+                }
+                text
+            })
+            .collect::<Vec<_>>()
+            .join("\n\n");
+        let remarks = rs
+            .iter()
+            .filter_map(|r| {
+                let evidence: Vec<String> = r
+                    .evidence
+                    .iter()
+                    .map(|e| self.of(e).to_owned())
+                    .filter(|e| !e.is_empty())
+                    .collect();
+                (!evidence.is_empty())
+                    .then(|| format!("{} evidence: {}", r.control, evidence.join("; ")))
+            })
+            .collect::<Vec<_>>();
+        let texts = (
+            Rc::from(description),
+            (!remarks.is_empty()).then(|| Rc::from(remarks.join("\n"))),
+        );
+        self.requirements.insert(key, texts.clone());
+        texts
     }
 }
 
@@ -370,20 +449,6 @@ type Requirements<'a> = BTreeMap<NistId, Vec<&'a ResponsibilityView>>;
 /// control's `nist-800-53` id is neither of the form `AC-2` nor `AC-2(1)`.
 pub fn write_component_definition(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
     Ok(write_component_definition_to(ctx, Sink::open(&InMemory, OSCAL_FILE)?)?.writer)
-}
-
-/// Feeds what is written to it into a SHA-256 digest.
-struct HashWriter(Sha256);
-
-impl Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Writes the component definition (see [`write_component_definition`]) to `sink`.
@@ -523,13 +588,10 @@ pub(crate) fn write_component_definition_to<W: Write>(
             components,
         },
     };
-    // The document's uuid names its content: the digest of the compact JSON without it, hashed
-    // as it is serialised rather than held in memory.
-    let mut hasher = HashWriter(Sha256::new());
-    serde_json::to_writer(&mut hasher, &root).map_err(json_error)?;
-    let hex: String = hasher
-        .0
-        .finalize()
+    // The document's uuid names its content: the digest of the document without it (see
+    // `content_digest`), hashed as it is serialised rather than held in memory.
+    let hex: String = crate::digest::content_digest(&root)
+        .map_err(|e| RenderError::Context(format!("{OSCAL_FILE}: {e}")))?
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
@@ -618,41 +680,7 @@ fn requirement<'a>(
         Some(first) if rs.iter().all(|r| r.owner == first.owner) => first.owner,
         _ => Owner::Shared,
     };
-    let description = rs
-        .iter()
-        .map(|r| {
-            let mut text = format!(
-                "{} {} (owner: {}).",
-                r.control,
-                texts.of(&r.title),
-                r.owner.as_str()
-            );
-            for (who, what) in [("Customer", &r.customer), ("AWS", &r.aws)] {
-                let what = texts.of(what);
-                if !what.is_empty() {
-                    text.push('\n');
-                    text.push_str(who);
-                    text.push_str(": ");
-                    text.push_str(what);
-                }
-            }
-            text
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    let remarks = rs
-        .iter()
-        .filter_map(|r| {
-            let evidence: Vec<String> = r
-                .evidence
-                .iter()
-                .map(|e| texts.of(e).to_owned())
-                .filter(|e| !e.is_empty())
-                .collect();
-            (!evidence.is_empty())
-                .then(|| format!("{} evidence: {}", r.control, evidence.join("; ")))
-        })
-        .collect::<Vec<_>>();
+    let (description, remarks) = texts.requirement(rs);
     let mut props: Vec<Prop> = prop("responsibility", responsibility(owner))
         .into_iter()
         .collect();
@@ -669,7 +697,7 @@ fn requirement<'a>(
             rs.iter().any(|r| r.owner.customer_acts()),
             false,
         ),
-        remarks: (!remarks.is_empty()).then(|| remarks.join("\n")),
+        remarks,
         control_id,
     }
 }
