@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 pub(crate) fn content_digest<T: Serialize + ?Sized>(value: &T) -> Result<[u8; 32], DigestError> {
     let mut d = Digester::default();
     value.serialize(&mut d)?;
-    Ok(d.hash.finalize().into())
+    Ok(d.finish())
 }
 
 /// A value that could not be serialised (a `Serialize` implementation failed).
@@ -62,14 +62,32 @@ mod tag {
 #[derive(Default)]
 struct Digester {
     hash: Sha256,
+    /// Tokens not yet hashed: most are a few bytes, and the digest is fed in large blocks.
+    pending: Vec<u8>,
     /// Every distinct string so far and the number of its first occurrence.
     seen: HashMap<Box<str>, u64, foldhash::fast::FixedState>,
 }
 
 impl Digester {
     fn token(&mut self, tag: u8, bytes: &[u8]) {
-        self.hash.update([tag]);
-        self.hash.update(bytes);
+        self.pending.push(tag);
+        self.bytes(bytes);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        if self.pending.len() + bytes.len() > 1 << 16 {
+            self.hash.update(&self.pending);
+            self.pending.clear();
+            if bytes.len() > 1 << 15 {
+                return self.hash.update(bytes);
+            }
+        }
+        self.pending.extend_from_slice(bytes);
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        self.hash.update(&self.pending);
+        self.hash.finalize().into()
     }
 
     fn string(&mut self, s: &str) {
@@ -78,7 +96,7 @@ impl Digester {
         }
         let n = self.seen.len() as u64;
         self.token(tag::STR, &(s.len() as u64).to_le_bytes());
-        self.hash.update(s.as_bytes());
+        self.bytes(s.as_bytes());
         self.seen.insert(Box::from(s), n);
     }
 }
@@ -154,7 +172,7 @@ impl ser::Serializer for &mut Digester {
 
     fn serialize_bytes(self, v: &[u8]) -> Result<(), DigestError> {
         self.token(tag::BYTES, &(v.len() as u64).to_le_bytes());
-        self.hash.update(v);
+        self.bytes(v);
         Ok(())
     }
 

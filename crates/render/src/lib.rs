@@ -353,8 +353,7 @@ pub fn render(
 /// Renders `formats` from one context, each document written to its own writer from `out` as it
 /// is produced. The work is split into jobs (Markdown and HTML together, since they share one
 /// Tera engine and context; every other format alone) run on one thread per core, longest job
-/// first: on two cores the workbook renders on one while everything else follows on the other,
-/// so the large intermediate values of OSCAL and of the templates are never alive at once.
+/// first (OSCAL, the templates, the workbook, CSV, JSON).
 /// Returns the flushed writers in format order (CSV gives several); the first error, in format
 /// order, fails the whole call, and the caller discards what was written.
 pub fn render_to<O: Output>(
@@ -490,10 +489,10 @@ impl Job {
     /// jobs start longest first, so that the job that finishes last is a short one.
     fn cost(self) -> u32 {
         match self {
-            Job::Direct(Format::Oscal) => 115,
-            Job::Templates => 100,
+            Job::Direct(Format::Oscal) => 105,
+            Job::Templates => 85,
             Job::Direct(Format::Xlsx) => 80,
-            Job::Direct(Format::Csv) => 50,
+            Job::Direct(Format::Csv) => 55,
             Job::Direct(Format::Json) => 30,
             Job::Direct(Format::Markdown | Format::Html) => 0,
         }

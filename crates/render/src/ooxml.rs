@@ -1063,6 +1063,69 @@ mod tests {
         assert!(workbook_with(|s| s.string(1_048_576, 0, "x", Style::Text)).is_err());
     }
 
+    /// Writes `cells` (one row each) into a workbook and reads them back with calamine.
+    fn round_trip(cells: &[String]) -> Vec<String> {
+        use calamine::{Data, Reader, Xlsx};
+        let bytes = workbook_with(|s| {
+            for (r, text) in (0u32..).zip(cells) {
+                s.string(r, 0, text, Style::Wrap)?;
+                s.string(r, 1, "marker", Style::Text)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("One").unwrap();
+        (0..cells.len() as u32)
+            .map(|r| {
+                assert_eq!(
+                    range.get_value((r, 1)),
+                    Some(&Data::String("marker".into())),
+                    "row {r}: the cell after the text is intact"
+                );
+                match range.get_value((r, 0)) {
+                    Some(Data::String(s)) => s.clone(),
+                    None | Some(Data::Empty) => String::new(),
+                    Some(other) => format!("{other:?}"),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hostile_strings_come_back_as_written() {
+        let cells: Vec<String> = [
+            "<r><t>a</t></r></si><si><r><t>b</t></r>",
+            "</t></si></sst>",
+            "]]><!-- -->",
+            "&amp; &lt; \" '",
+            "_x0041_ _x005F_x0041_ _x41_",
+            " leading and trailing ",
+            "\ttab\nline",
+            "cr\r\nlf",
+            "nul\u{0}bell\u{7}esc\u{1b}",
+            "\u{FFFE}\u{FFFF}\u{FFFD}",
+            "emoji 🙂 and é",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        assert_eq!(round_trip(&cells), cells);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        #[test]
+        fn any_text_comes_back_as_written(
+            cells in proptest::collection::vec(
+                "([\\x00-\\x1F<>&\"'_x0-9A-F ]|\\PC){1,40}",
+                1..8,
+            )
+        ) {
+            proptest::prop_assert_eq!(round_trip(&cells), cells);
+        }
+    }
+
     #[test]
     fn every_announced_sheet_must_be_written() {
         let wb = Workbook::new(Vec::new(), &["One", "Two"], &Properties::default(), 1).unwrap();

@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use pulldown_cmark::{Event, Parser, Tag, TagEnd};
 use serde::Serialize;
+use serde_json::value::RawValue;
 use srmatrix_model::Owner;
 use uuid::Uuid;
 
@@ -192,11 +193,11 @@ struct ControlImplementation {
 struct ImplementedRequirement {
     uuid: String,
     control_id: String,
-    description: Rc<str>,
+    description: Rc<RawValue>,
     props: Vec<Prop>,
     responsible_roles: Vec<ResponsibleRole>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    remarks: Option<Rc<str>>,
+    remarks: Option<Rc<RawValue>>,
 }
 
 /// A NIST SP 800-53 control or enhancement id, ordered as in the catalog: family, number,
@@ -280,8 +281,8 @@ pub fn plain_text(md: &str) -> String {
 /// the same control texts recur in every service of a category.
 #[derive(Default)]
 struct PlainTexts<'a> {
-    plain: HashMap<&'a str, String>,
-    requirements: HashMap<Vec<RequirementKey<'a>>, RequirementTexts>,
+    plain: HashMap<&'a str, String, foldhash::fast::FixedState>,
+    requirements: HashMap<Vec<RequirementKey<'a>>, RequirementTexts, foldhash::fast::FixedState>,
 }
 
 /// What the texts of a requirement are made of, per srmatrix control: its id, title and owner,
@@ -295,8 +296,9 @@ type RequirementKey<'a> = (
     *const [String],
 );
 
-/// The description and remarks of a requirement.
-type RequirementTexts = (Rc<str>, Option<Rc<str>>);
+/// The description and remarks of a requirement, as JSON strings: escaped once, however many
+/// services repeat them.
+type RequirementTexts = (Rc<RawValue>, Option<Rc<RawValue>>);
 
 impl<'a> PlainTexts<'a> {
     /// [`plain_text`] of `md`.
@@ -305,7 +307,10 @@ impl<'a> PlainTexts<'a> {
     }
 
     /// The description and remarks of a requirement merging the controls `rs`.
-    fn requirement(&mut self, rs: &[&'a ResponsibilityView]) -> RequirementTexts {
+    fn requirement(
+        &mut self,
+        rs: &[&'a ResponsibilityView],
+    ) -> Result<RequirementTexts, serde_json::Error> {
         let key: Vec<RequirementKey<'a>> = rs
             .iter()
             .map(|r| {
@@ -320,7 +325,7 @@ impl<'a> PlainTexts<'a> {
             })
             .collect();
         if let Some((description, remarks)) = self.requirements.get(&key) {
-            return (Rc::clone(description), remarks.clone());
+            return Ok((Rc::clone(description), remarks.clone()));
         }
         let description = rs
             .iter()
@@ -357,13 +362,19 @@ impl<'a> PlainTexts<'a> {
                     .then(|| format!("{} evidence: {}", r.control, evidence.join("; ")))
             })
             .collect::<Vec<_>>();
-        let texts = (
-            Rc::from(description),
-            (!remarks.is_empty()).then(|| Rc::from(remarks.join("\n"))),
-        );
+        let remarks = match remarks.is_empty() {
+            true => None,
+            false => Some(json_string(&remarks.join("\n"))?),
+        };
+        let texts = (json_string(&description)?, remarks);
         self.requirements.insert(key, texts.clone());
-        texts
+        Ok(texts)
     }
+}
+
+/// A text as a JSON string literal.
+fn json_string(text: &str) -> Result<Rc<RawValue>, serde_json::Error> {
+    RawValue::from_string(serde_json::to_string(text)?).map(Rc::from)
 }
 
 /// Text with runs of whitespace collapsed to one space and no leading or trailing whitespace,
@@ -504,7 +515,8 @@ pub(crate) fn write_component_definition_to<W: Write>(
             }
             component(s, reqs, &ids, &parties, &mut texts)
         })
-        .collect();
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(json_error)?;
 
     let version = match one_line(&ctx.catalog.version) {
         v if v.is_empty() => "unversioned".to_owned(),
@@ -615,7 +627,7 @@ fn component<'a>(
     ids: &Uuids,
     parties: &Parties,
     texts: &mut PlainTexts<'a>,
-) -> Component {
+) -> Result<Component, serde_json::Error> {
     let mut props: Vec<Prop> = [
         prop("service-id", &s.id),
         prop("category", s.category.as_str()),
@@ -631,7 +643,7 @@ fn component<'a>(
     let implemented_requirements: Vec<ImplementedRequirement> = reqs
         .into_iter()
         .map(|(id, rs)| requirement(&s.id, &id, &rs, ids, parties, texts))
-        .collect();
+        .collect::<Result<_, _>>()?;
     let control_implementations = if implemented_requirements.is_empty() {
         Vec::new()
     } else {
@@ -648,7 +660,7 @@ fn component<'a>(
         }]
     };
 
-    Component {
+    Ok(Component {
         uuid: ids.of(&format!("component:{}", s.id)),
         kind: "service",
         title: s.name.clone(),
@@ -664,7 +676,7 @@ fn component<'a>(
         props,
         responsible_roles: parties.roles(true, true, true),
         control_implementations,
-    }
+    })
 }
 
 fn requirement<'a>(
@@ -674,13 +686,13 @@ fn requirement<'a>(
     ids: &Uuids,
     parties: &Parties,
     texts: &mut PlainTexts<'a>,
-) -> ImplementedRequirement {
+) -> Result<ImplementedRequirement, serde_json::Error> {
     let control_id = id.to_string();
     let owner = match rs.first() {
         Some(first) if rs.iter().all(|r| r.owner == first.owner) => first.owner,
         _ => Owner::Shared,
     };
-    let (description, remarks) = texts.requirement(rs);
+    let (description, remarks) = texts.requirement(rs)?;
     let mut props: Vec<Prop> = prop("responsibility", responsibility(owner))
         .into_iter()
         .collect();
@@ -688,7 +700,7 @@ fn requirement<'a>(
         rs.iter()
             .filter_map(|r| prop("srmatrix-control", &r.control)),
     );
-    ImplementedRequirement {
+    Ok(ImplementedRequirement {
         uuid: ids.of(&format!("req:{service}:{NIST_FRAMEWORK}:{control_id}")),
         description,
         props,
@@ -699,7 +711,7 @@ fn requirement<'a>(
         ),
         remarks,
         control_id,
-    }
+    })
 }
 
 #[cfg(test)]
