@@ -124,25 +124,30 @@ impl Interner {
         value
     }
 
-    /// The shared copy of a map with these entries in this order (this one, if it is the first).
-    fn map(&mut self, map: Map) -> Value {
+    /// The shared copy of a map with these entries in this order (a new one, if it is the
+    /// first). The map is built only then: most maps of a report repeat an earlier one.
+    fn map(&mut self, entries: Vec<(Key<'static>, Value)>) -> Value {
         let mut h = self.hasher.build_hasher();
         h.write_u8(b'm');
-        h.write_usize(map.len());
-        for (key, value) in &map {
+        h.write_usize(entries.len());
+        for (key, value) in &entries {
             hash_key(&mut h, key);
             hash_element(&mut h, value);
         }
         let hash = h.finish();
         if let Some(shared) = self.containers.get(&hash)
             && let Some(other) = shared.as_map()
-            && other.len() == map.len()
+            && other.len() == entries.len()
             && other
                 .iter()
-                .zip(&map)
+                .zip(&entries)
                 .all(|((ka, a), (kb, b))| same_key(ka, kb) && same_element(a, b))
         {
             return shared.clone();
+        }
+        let mut map = Map::with_capacity(entries.len());
+        for (key, value) in entries {
+            map.insert(key, value);
         }
         let value = Value::from(map);
         self.containers.entry(hash).or_insert_with(|| value.clone());
@@ -161,9 +166,7 @@ impl Interner {
 
 /// A map with one entry, as Tera represents enum variants with content.
 fn variant(interner: &mut Interner, name: &'static str, value: Value) -> Value {
-    let mut map = Map::with_capacity(1);
-    map.insert(Key::Str(name), value);
-    interner.map(map)
+    interner.map(vec![(Key::Str(name), value)])
 }
 
 /// Where a shared string, list or map lives: equal addresses are the same value.
@@ -406,7 +409,7 @@ impl<'a> ser::Serializer for &'a mut Interner {
         Ok(Entries {
             interner: self,
             variant: None,
-            map: Map::with_capacity(len.unwrap_or(0)),
+            map: Vec::with_capacity(len.unwrap_or(0)),
             key: None,
         })
     }
@@ -423,7 +426,7 @@ impl<'a> ser::Serializer for &'a mut Interner {
         Ok(Entries {
             interner: self,
             variant: Some(name),
-            map: Map::with_capacity(len),
+            map: Vec::with_capacity(len),
             key: None,
         })
     }
@@ -499,7 +502,8 @@ impl ser::SerializeTupleVariant for Seq<'_> {
 pub(crate) struct Entries<'a> {
     interner: &'a mut Interner,
     variant: Option<&'static str>,
-    map: Map,
+    /// The entries in order (a later one with an equal key replaces the earlier, as in a map).
+    map: Vec<(Key<'static>, Value)>,
     key: Option<Key<'static>>,
 }
 
@@ -526,7 +530,7 @@ impl ser::SerializeMap for Entries<'_> {
             .take()
             .ok_or_else(|| ValueError("a map value without its key".into()))?;
         let value = value.serialize(&mut *self.interner)?;
-        self.map.insert(key, value);
+        self.map.push((key, value));
         Ok(())
     }
     fn end(self) -> Result<Value, ValueError> {
@@ -543,7 +547,7 @@ impl ser::SerializeStruct for Entries<'_> {
         value: &T,
     ) -> Result<(), ValueError> {
         let value = value.serialize(&mut *self.interner)?;
-        self.map.insert(Key::Str(name), value);
+        self.map.push((Key::Str(name), value));
         Ok(())
     }
     fn end(self) -> Result<Value, ValueError> {
