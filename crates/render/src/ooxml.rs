@@ -868,7 +868,11 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
             break;
         }
     }
-    buf.extend_from_slice(&digits[i..]);
+    // Byte by byte: a copy of a few bytes of varying length would be a call to memcpy.
+    buf.reserve(digits.len() - i);
+    for &d in &digits[i..] {
+        buf.push(d);
+    }
 }
 
 /// Appends the letters of a column: A … Z, AA … XFD.
@@ -881,7 +885,9 @@ fn push_col_name(buf: &mut Vec<u8>, col: u16) {
         letters[i] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    buf.extend_from_slice(&letters[i..]);
+    for &l in &letters[i..] {
+        buf.push(l);
+    }
 }
 
 /// Appends a cell reference: `B7` for row 6, column 1.
