@@ -18,4 +18,5 @@ mod oscal;
 mod policy;
 mod properties;
 mod seeds;
+mod spreadsheet;
 mod workflow;

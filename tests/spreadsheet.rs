@@ -1,0 +1,200 @@
+//! The workbook in a real spreadsheet application: headless LibreOffice Calc (Debian's
+//! `libreoffice-calc-nogui`, `/usr/bin/soffice`) opens `report.xlsx` of the bundled example, and
+//! of an inventory whose team names are spreadsheet markup, and saves every sheet as CSV; every
+//! cell must read in LibreOffice as calamine reads it (text exactly, numbers as numbers), and the
+//! sheets must be the report's ten.
+//!
+//! srmatrix writes the workbook's XML itself (`crates/render/src/ooxml.rs`), so this is the check
+//! that an office suite, not only a library, takes it as written. Without LibreOffice the test is
+//! skipped with a message, unless `CI` is set: then it fails. `.ci/run` installs LibreOffice.
+
+use std::fs;
+use std::io::Cursor;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::util::{assert_exit, srmatrix};
+
+const SOFFICE: &str = "/usr/bin/soffice";
+
+/// A conversion that takes longer is killed and the test fails.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+/// LibreOffice's CSV export options: comma, double quote, UTF-8, first line 1, no cell formats,
+/// default language, (three import-only options), values rather than as shown, no formulas,
+/// (one import-only option), every sheet to its own file.
+const CSV_FILTER: &str =
+    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1";
+
+/// Team names that are the markup of the workbook's shared strings, and Excel's escape syntax.
+const HOSTILE_TEAMS: [&str; 3] = [
+    "<r><t>a</t></r></si><si><r><t>b</t></r>",
+    "x_x0041_y & <b>bold</b>",
+    "\"quoted\", 'single'",
+];
+
+#[test]
+fn workbook_in_headless_libreoffice() {
+    if !Path::new(SOFFICE).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but {SOFFICE} is missing: install Debian's libreoffice-calc-nogui package"
+        );
+        eprintln!(
+            "skipped: {SOFFICE} not found (apt-get install libreoffice-calc-nogui); CI not set"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+
+    let example = tmp.path().join("example");
+    render(&example, "inputs/inventory.csv");
+
+    let inventory = tmp.path().join("hostile.csv");
+    let mut csv = String::from("service,account_id,region,resource_id,owner_team\n");
+    for (i, team) in HOSTILE_TEAMS.iter().enumerate() {
+        let quoted = format!("\"{}\"", team.replace('"', "\"\""));
+        csv.push_str(&format!("ec2,111111111111,eu-west-1,i-{i},{quoted}\n"));
+    }
+    fs::write(&inventory, csv).unwrap();
+    let hostile = tmp.path().join("hostile");
+    render(&hostile, inventory.to_str().unwrap());
+
+    for dir in [&example, &hostile] {
+        let workbook = dir.join("report.xlsx");
+        let sheets = convert(&workbook, &tmp.path().join("profile"));
+        compare(&workbook, &sheets);
+    }
+
+    // The hostile names come back as the text they are, in the sheets that list teams.
+    let teams = read_csv(&hostile.join("csv").join("report-Team actions.csv"));
+    let listed: Vec<&str> = teams.iter().skip(1).map(|r| r[0].as_str()).collect();
+    for team in HOSTILE_TEAMS {
+        assert!(listed.contains(&team), "{team:?} not in {listed:?}");
+    }
+}
+
+/// Renders the workbook of `inventory` into `out`.
+fn render(out: &Path, inventory: &str) {
+    let o = srmatrix(&[
+        "report",
+        "--inventory",
+        inventory,
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "xlsx",
+        "--generated-at",
+        "2026-10-01T00:00:00Z",
+        "--quiet",
+    ]);
+    assert_exit(&o, 0);
+}
+
+/// Converts every sheet of `workbook` to CSV (`<dir>/csv/report-<sheet>.csv`) with a fresh
+/// LibreOffice profile; returns the sheet names and their files.
+fn convert(workbook: &Path, profile: &Path) -> Vec<(String, std::path::PathBuf)> {
+    let out = workbook.parent().unwrap().join("csv");
+    let mut child = Command::new(SOFFICE)
+        .args([
+            "--headless",
+            "--norestore",
+            &format!("-env:UserInstallation=file://{}", profile.display()),
+            "--convert-to",
+            CSV_FILTER,
+            "--outdir",
+            out.to_str().unwrap(),
+            workbook.to_str().unwrap(),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if started.elapsed() > TIMEOUT {
+            child.kill().ok();
+            panic!(
+                "LibreOffice took more than {TIMEOUT:?} to convert {}",
+                workbook.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        o.status.success(),
+        "soffice failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let mut sheets: Vec<(String, std::path::PathBuf)> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            let name = p.file_stem()?.to_str()?.strip_prefix("report-")?.to_owned();
+            Some((name, p))
+        })
+        .collect();
+    sheets.sort();
+    sheets
+}
+
+fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_path(path)
+        .unwrap();
+    r.records()
+        .map(|rec| rec.unwrap().iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// Every cell of every sheet as LibreOffice saved it against calamine's reading.
+fn compare(workbook: &Path, sheets: &[(String, std::path::PathBuf)]) {
+    let mut wb = Xlsx::new(Cursor::new(fs::read(workbook).unwrap())).unwrap();
+    let mut names: Vec<String> = wb.sheet_names();
+    names.sort();
+    let converted: Vec<String> = sheets.iter().map(|(n, _)| n.clone()).collect();
+    assert_eq!(converted, names, "LibreOffice saw other sheets");
+    assert_eq!(names.len(), srmatrix_render::xlsx::SHEETS.len());
+    let mut cells = 0;
+    for (name, path) in sheets {
+        let range = wb.worksheet_range(name).unwrap();
+        let rows = read_csv(path);
+        let height = range.end().map_or(0, |e| e.0 + 1) as usize;
+        let width = range.end().map_or(0, |e| e.1 + 1) as usize;
+        assert_eq!(rows.len(), height, "{name}: rows");
+        for (r, row) in rows.iter().enumerate() {
+            for c in 0..width.max(row.len()) {
+                let seen = row.get(c).map_or("", String::as_str);
+                let expected = range.get_value((r as u32, c as u32));
+                let same = match expected {
+                    None | Some(Data::Empty) => seen.is_empty(),
+                    Some(Data::String(s)) => seen == s,
+                    // LibreOffice saves a percentage as shown (`98.4%` for 0.984).
+                    Some(Data::Float(f)) => match seen.strip_suffix('%') {
+                        Some(p) => p.parse::<f64>().is_ok_and(|v| (v / 100.0 - f).abs() < 5e-4),
+                        None => seen.parse::<f64>().is_ok_and(|v| (v - f).abs() < 1e-9),
+                    },
+                    Some(Data::Int(i)) => seen.parse::<i64>() == Ok(*i),
+                    Some(other) => panic!("{name} {r}:{c}: unexpected {other:?}"),
+                };
+                assert!(
+                    same,
+                    "{name} row {r} column {c}: LibreOffice {seen:?}, calamine {expected:?}"
+                );
+                cells += 1;
+            }
+        }
+    }
+    assert!(cells > 1000, "only {cells} cells compared");
+}
