@@ -206,7 +206,55 @@ fn render(c: &mut Criterion) {
             },
         );
     });
+    // The same into files, each hashed with SHA-256 as it is written, as `srmatrix report`
+    // writes its documents (without the final sync and renames).
+    let dir = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => panic!("a temporary directory: {e}"),
+    };
+    let files = Files(dir.path().to_owned());
+    group.bench_function("all formats, to hashed files", |b| {
+        b.iter(
+            || match srmatrix_render::render_to(&ctx, &Format::ALL, &templates, &files) {
+                Ok(docs) => black_box(docs.len()),
+                Err(e) => panic!("all formats: {e}"),
+            },
+        );
+    });
     group.finish();
+}
+
+/// An [`Output`] that writes each document to a file in a directory, hashing it as it goes.
+struct Files(std::path::PathBuf);
+
+/// A document file and the SHA-256 of what was written to it.
+struct HashedFile {
+    file: std::fs::File,
+    sha: sha2::Sha256,
+}
+
+impl std::io::Write for HashedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.file.write(buf)?;
+        self.sha.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Output for Files {
+    type Writer = HashedFile;
+
+    fn create(&self, name: &'static str) -> std::io::Result<HashedFile> {
+        Ok(HashedFile {
+            file: std::fs::File::create(self.0.join(name))?,
+            sha: sha2::Sha256::default(),
+        })
+    }
 }
 
 /// An [`Output`] that counts the bytes of each document and keeps none.

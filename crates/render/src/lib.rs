@@ -353,7 +353,7 @@ pub fn render(
 /// Renders `formats` from one context, each document written to its own writer from `out` as it
 /// is produced. The work is split into jobs (Markdown and HTML together, since they share one
 /// Tera engine and context; every other format alone) run on one thread per core, longest job
-/// first (OSCAL, the templates, the workbook, CSV, JSON).
+/// first (OSCAL, the workbook, the templates, CSV, JSON).
 /// Returns the flushed writers in format order (CSV gives several); the first error, in format
 /// order, fails the whole call, and the caller discards what was written.
 pub fn render_to<O: Output>(
@@ -490,10 +490,10 @@ impl Job {
     fn cost(self) -> u32 {
         match self {
             Job::Direct(Format::Oscal) => 105,
-            Job::Templates => 85,
-            Job::Direct(Format::Xlsx) => 80,
+            Job::Direct(Format::Xlsx) => 78,
+            Job::Templates => 70,
             Job::Direct(Format::Csv) => 55,
-            Job::Direct(Format::Json) => 30,
+            Job::Direct(Format::Json) => 33,
             Job::Direct(Format::Markdown | Format::Html) => 0,
         }
     }
