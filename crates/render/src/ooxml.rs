@@ -143,14 +143,15 @@ struct SharedStrings {
 }
 
 impl SharedStrings {
-    fn id(&mut self, s: &str) -> u32 {
+    /// The number of `s` in the table; `None` when the table cannot number another string.
+    fn id(&mut self, s: &str) -> Option<u32> {
         self.count += 1;
         if let Some(&id) = self.index.get(s) {
-            return id;
+            return Some(id);
         }
-        let id = u32::try_from(self.index.len()).unwrap_or(u32::MAX);
+        let id = u32::try_from(self.index.len()).ok()?;
         self.index.insert(Box::from(s), id);
-        id
+        Some(id)
     }
 }
 
@@ -557,7 +558,11 @@ impl<W: Write> Sheet<'_, W> {
             return self.blank(row, col, style);
         }
         self.cell(row, col, style)?;
-        let id = self.wb.strings.id(s);
+        let Some(id) = self.wb.strings.id(s) else {
+            return Err(RenderError::Xlsx(
+                "more distinct texts than a workbook's shared string table can number".into(),
+            ));
+        };
         self.buf.extend_from_slice(b" t=\"s\"><v>");
         push_u64(&mut self.buf, u64::from(id));
         self.buf.extend_from_slice(b"</v></c>");
