@@ -51,12 +51,14 @@ mod tag {
     pub const NONE: u8 = 7;
     pub const SOME: u8 = 8;
     pub const UNIT: u8 = 9;
-    pub const VARIANT: u8 = 10;
-    pub const NEWTYPE: u8 = 11;
+    pub const UNIT_VARIANT: u8 = 10;
+    pub const NEWTYPE_VARIANT: u8 = 11;
     pub const SEQ: u8 = 12;
     pub const MAP: u8 = 13;
     pub const STRUCT: u8 = 14;
     pub const END: u8 = 15;
+    pub const TUPLE_VARIANT: u8 = 16;
+    pub const STRUCT_VARIANT: u8 = 17;
 }
 
 #[derive(Default)]
@@ -201,7 +203,7 @@ impl ser::Serializer for &mut Digester {
         _: u32,
         variant: &'static str,
     ) -> Result<(), DigestError> {
-        self.token(tag::VARIANT, &[]);
+        self.token(tag::UNIT_VARIANT, &[]);
         self.string(variant);
         Ok(())
     }
@@ -221,7 +223,7 @@ impl ser::Serializer for &mut Digester {
         variant: &'static str,
         value: &T,
     ) -> Result<(), DigestError> {
-        self.token(tag::NEWTYPE, &[]);
+        self.token(tag::NEWTYPE_VARIANT, &[]);
         self.string(variant);
         value.serialize(self)
     }
@@ -246,7 +248,7 @@ impl ser::Serializer for &mut Digester {
         variant: &'static str,
         _: usize,
     ) -> Result<Self, DigestError> {
-        self.token(tag::VARIANT, &[]);
+        self.token(tag::TUPLE_VARIANT, &[]);
         self.string(variant);
         self.serialize_seq(None)
     }
@@ -268,7 +270,7 @@ impl ser::Serializer for &mut Digester {
         variant: &'static str,
         _: usize,
     ) -> Result<Self, DigestError> {
-        self.token(tag::VARIANT, &[]);
+        self.token(tag::STRUCT_VARIANT, &[]);
         self.string(variant);
         self.serialize_struct("", 0)
     }
@@ -426,6 +428,51 @@ mod tests {
         let digests: HashSet<[u8; 32]> = docs.iter().map(d).collect();
         assert_eq!(digests.len(), docs.len(), "two values share a digest");
         assert_eq!(d(&docs[0]), d(&docs[0].clone()));
+    }
+
+    #[test]
+    fn enum_variants_are_told_from_what_follows_them() {
+        // Variants of the same name in different enums: a unit variant followed by a list,
+        // a map or a number must not hash as a tuple, struct or newtype variant.
+        #[derive(serde::Serialize)]
+        enum Unit {
+            A,
+        }
+        #[derive(serde::Serialize)]
+        enum Tuple {
+            A(u8, u8),
+        }
+        #[derive(serde::Serialize)]
+        enum Struct {
+            A { x: u8 },
+        }
+        #[derive(serde::Serialize)]
+        enum Newtype {
+            A(u8),
+        }
+        #[derive(serde::Serialize)]
+        #[serde(untagged)]
+        enum Item {
+            Unit(Unit),
+            Tuple(Tuple),
+            Struct(Struct),
+            Newtype(Newtype),
+            Seq(Vec<u8>),
+            Map(std::collections::BTreeMap<&'static str, u8>),
+            N(u8),
+        }
+        let map = || std::collections::BTreeMap::from([("x", 1)]);
+        let values = [
+            vec![Item::Unit(Unit::A), Item::Seq(vec![1, 2])],
+            vec![Item::Tuple(Tuple::A(1, 2))],
+            vec![Item::Unit(Unit::A), Item::Map(map())],
+            vec![Item::Struct(Struct::A { x: 1 })],
+            vec![Item::Unit(Unit::A), Item::N(1)],
+            vec![Item::Newtype(Newtype::A(1))],
+        ];
+        let digests: HashSet<[u8; 32]> =
+            values.iter().map(|v| content_digest(v).unwrap()).collect();
+        assert_eq!(digests.len(), values.len(), "two values share a digest");
     }
 
     #[test]

@@ -341,11 +341,11 @@ impl<W: Write> Workbook<W> {
         );
         for name in &self.names {
             x.push_str("<vt:lpstr>");
-            escape_text(&mut x, name);
+            escape_plain(&mut x, name);
             x.push_str("</vt:lpstr>");
         }
         x.push_str("</vt:vector></TitlesOfParts><Company>");
-        escape_text(&mut x, &props.company);
+        escape_plain(&mut x, &props.company);
         x.push_str(
             "</Company><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>\
              <HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>",
@@ -391,7 +391,7 @@ impl<W: Write> Workbook<W> {
                         x,
                         "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{i}\" hidden=\"1\">"
                     );
-                    escape_text(&mut x, &quoted_sheet_name(&s.name));
+                    escape_plain(&mut x, &quoted_sheet_name(&s.name));
                     x.push('!');
                     x.push_str(range);
                     x.push_str("</definedName>");
@@ -423,17 +423,17 @@ fn core_properties(props: &Properties) -> String {
          xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" \
          xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>"
     );
-    escape_text(&mut x, &props.title);
+    escape_plain(&mut x, &props.title);
     x.push_str("</dc:title><dc:subject>");
-    escape_text(&mut x, &props.subject);
+    escape_plain(&mut x, &props.subject);
     x.push_str("</dc:subject><dc:creator></dc:creator><dc:description>");
-    escape_text(&mut x, &props.description);
+    escape_plain(&mut x, &props.description);
     x.push_str("</dc:description><cp:lastModifiedBy></cp:lastModifiedBy>");
     for tag in ["created", "modified"] {
         x.push_str("<dcterms:");
         x.push_str(tag);
         x.push_str(" xsi:type=\"dcterms:W3CDTF\">");
-        escape_text(&mut x, &props.created);
+        escape_plain(&mut x, &props.created);
         x.push_str("</dcterms:");
         x.push_str(tag);
         x.push('>');
@@ -458,15 +458,10 @@ fn check_sheet_name(name: &str) -> Result<(), RenderError> {
     Ok(())
 }
 
-/// A sheet name as a formula reference: quoted unless it is plain letters, digits and `_`.
+/// A sheet name as a formula reference, always quoted: unquoted, a name such as `A1`, `R1C1` or
+/// `TRUE` would read as something else.
 fn quoted_sheet_name(name: &str) -> String {
-    if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-    {
-        name.to_owned()
-    } else {
-        format!("'{}'", name.replace('\'', "''"))
-    }
+    format!("'{}'", name.replace('\'', "''"))
 }
 
 /// A data validation of a column range, written after the sheet's cells.
@@ -759,6 +754,24 @@ impl<W: Write> Sheet<'_, W> {
         text: &ValidationText<'_>,
     ) -> Result<(), RenderError> {
         check_col(col)?;
+        let list = match rule {
+            Validation::List(items) => {
+                if items.iter().any(|i| i.contains([',', '"']) || i.is_empty()) {
+                    return Err(RenderError::Xlsx(
+                        "a list validation item is empty or holds a comma or a quote".into(),
+                    ));
+                }
+                let list = items.join(",");
+                // Excel's limit on the text of a list validation.
+                if list.chars().count() > 255 {
+                    return Err(RenderError::Xlsx(
+                        "a list validation longer than 255 characters".into(),
+                    ));
+                }
+                list
+            }
+            Validation::DateBetween(..) => String::new(),
+        };
         let x = &mut self.validations;
         x.push_str("<dataValidation type=\"");
         x.push_str(match rule {
@@ -782,21 +795,9 @@ impl<W: Write> Sheet<'_, W> {
             cell_ref(last_row, col)
         );
         match rule {
-            Validation::List(items) => {
-                if items.iter().any(|i| i.contains([',', '"']) || i.is_empty()) {
-                    return Err(RenderError::Xlsx(
-                        "a list validation item is empty or holds a comma or a quote".into(),
-                    ));
-                }
-                let list = items.join(",");
-                // Excel's limit on the text of a list validation.
-                if list.chars().count() > 255 {
-                    return Err(RenderError::Xlsx(
-                        "a list validation longer than 255 characters".into(),
-                    ));
-                }
+            Validation::List(_) => {
                 x.push_str("<formula1>\"");
-                escape_text(x, &list);
+                escape_plain(x, &list);
                 x.push_str("\"</formula1>");
             }
             Validation::DateBetween(from, to) => {
@@ -915,8 +916,9 @@ fn cell_ref(row: u32, col: u16) -> String {
 
 /// Appends `s` as XML character data the way Excel writes string values: `&`, `<` and `>`
 /// escaped; control characters other than tab and line feed, and U+FFFE and U+FFFF (which XML
-/// cannot carry) as `_xHHHH_`; and the `_` of a literal `_xHHHH_` as `_x005F_`, so that reading
-/// the escapes back gives the text exactly.
+/// cannot carry) as `_xHHHH_`; and the `_` of every `_x` followed by four hex digits as `_x005F_`
+/// (whatever follows them: the escape of a next character may supply the closing `_`), so that
+/// reading the escapes back gives the text exactly.
 pub(crate) fn escape_text(out: &mut String, s: &str) {
     let mut rest = s;
     while let Some(i) = rest.find(|c: char| {
@@ -930,7 +932,7 @@ pub(crate) fn escape_text(out: &mut String, s: &str) {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '_' => {
-                if is_escape_sequence(&rest[i..]) {
+                if looks_like_escape(&rest[i..]) {
                     out.push_str("_x005F");
                 }
                 out.push('_');
@@ -944,14 +946,26 @@ pub(crate) fn escape_text(out: &mut String, s: &str) {
     out.push_str(rest);
 }
 
-/// Whether `s` starts with `_xHHHH_` (four hex digits).
-fn is_escape_sequence(s: &str) -> bool {
+/// Whether `s` starts with `_x` and four hex digits: with a `_` after them, from the text or from
+/// the escape of the next character, a reader would decode it.
+fn looks_like_escape(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() >= 7
-        && b[0] == b'_'
-        && b[1] == b'x'
-        && b[2..6].iter().all(u8::is_ascii_hexdigit)
-        && b[6] == b'_'
+    b.len() >= 6 && b[0] == b'_' && b[1] == b'x' && b[2..6].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// Appends `s` as XML character data with the XML escapes only (`&`, `<`, `>`), for parts whose
+/// readers do not decode `_xHHHH_` (document properties, a defined name's formula). Control
+/// characters other than tab and line feed cannot appear in XML and are dropped.
+fn escape_plain(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c if (c < ' ' && c != '\t' && c != '\n') || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
 }
 
 /// Appends `s` escaped for a double-quoted XML attribute. Line breaks and tabs are kept as
@@ -995,6 +1009,9 @@ mod tests {
         assert_eq!(escaped("cr\r\u{1}"), "cr_x000D__x0001_");
         assert_eq!(escaped("\u{FFFE}é"), "_xFFFE_é");
         assert_eq!(escaped("_x0041_"), "_x005F_x0041_");
+        // The escape of the next character would close a literal `_x0041`.
+        assert_eq!(escaped("_x0041\r"), "_x005F_x0041_x000D_");
+        assert_eq!(escaped("_x0041 "), "_x005F_x0041 ");
         assert_eq!(
             escaped("snake_case _x41_ _xZZZZ_"),
             "snake_case _x41_ _xZZZZ_"
@@ -1022,7 +1039,8 @@ mod tests {
         for bad in ["", "a/b", "x".repeat(32).as_str(), "'quoted", "q?"] {
             assert!(check_sheet_name(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(quoted_sheet_name("CRM"), "CRM");
+        assert_eq!(quoted_sheet_name("CRM"), "'CRM'");
+        assert_eq!(quoted_sheet_name("R1C1"), "'R1C1'");
         assert_eq!(quoted_sheet_name("Team actions"), "'Team actions'");
         assert_eq!(quoted_sheet_name("O'Brien"), "'O''Brien'");
     }
@@ -1111,6 +1129,7 @@ mod tests {
             "]]><!-- -->",
             "&amp; &lt; \" '",
             "_x0041_ _x005F_x0041_ _x41_",
+            "_x0041\r_x0041\u{1}id_x00e9\u{FFFF}tail _x0041",
             " leading and trailing ",
             "\ttab\nline",
             "cr\r\nlf",
@@ -1129,7 +1148,7 @@ mod tests {
         #[test]
         fn any_text_comes_back_as_written(
             cells in proptest::collection::vec(
-                "([\\x00-\\x1F<>&\"'_x0-9A-F ]|\\PC){1,40}",
+                "(_x00[0-9A-F]{2}|[\\x00-\\x1F<>&\"'_x0-9A-F ]|\\PC){1,40}",
                 1..8,
             )
         ) {
