@@ -49,3 +49,18 @@ pub fn assert_exit(o: &Output, code: i32) {
         stderr(o)
     );
 }
+
+/// Whether the program a test needs is installed at `path`. Without it the test is skipped with
+/// a message, unless `CI` is set: then it fails, naming the Debian `package` (`.ci/run` installs
+/// it).
+pub fn tool_available(path: &str, package: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {path} is missing: install Debian's {package} package"
+    );
+    eprintln!("skipped: {path} not found (apt-get install {package}); CI not set");
+    false
+}

@@ -276,58 +276,58 @@ impl ser::Serializer for &mut Digester {
     }
 }
 
-impl ser::SerializeSeq for &mut Digester {
-    type Ok = ();
-    type Error = DigestError;
+/// The serializers of elements (of a sequence, tuple or tuple variant), each hashed as it
+/// comes, then an end token.
+macro_rules! compound {
+    ($($trait:ident::$method:ident),* $(,)?) => {$(
+        impl ser::$trait for &mut Digester {
+            type Ok = ();
+            type Error = DigestError;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DigestError> {
-        value.serialize(&mut **self)
-    }
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DigestError> {
+                value.serialize(&mut **self)
+            }
 
-    fn end(self) -> Result<(), DigestError> {
-        self.token(tag::END, &[]);
-        Ok(())
-    }
+            fn end(self) -> Result<(), DigestError> {
+                self.token(tag::END, &[]);
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for &mut Digester {
-    type Ok = ();
-    type Error = DigestError;
+/// The serializers of named fields (of a struct or struct variant): each field's name, then its
+/// value, then an end token.
+macro_rules! named_fields {
+    ($($trait:ident),* $(,)?) => {$(
+        impl ser::$trait for &mut Digester {
+            type Ok = ();
+            type Error = DigestError;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DigestError> {
-        value.serialize(&mut **self)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), DigestError> {
+                self.string(key);
+                value.serialize(&mut **self)
+            }
 
-    fn end(self) -> Result<(), DigestError> {
-        ser::SerializeSeq::end(self)
-    }
+            fn end(self) -> Result<(), DigestError> {
+                self.token(tag::END, &[]);
+                Ok(())
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTupleStruct for &mut Digester {
-    type Ok = ();
-    type Error = DigestError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DigestError> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), DigestError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeTupleVariant for &mut Digester {
-    type Ok = ();
-    type Error = DigestError;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), DigestError> {
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), DigestError> {
-        ser::SerializeSeq::end(self)
-    }
-}
+compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
+named_fields!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for &mut Digester {
     type Ok = ();
@@ -342,43 +342,8 @@ impl ser::SerializeMap for &mut Digester {
     }
 
     fn end(self) -> Result<(), DigestError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeStruct for &mut Digester {
-    type Ok = ();
-    type Error = DigestError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), DigestError> {
-        self.string(key);
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), DigestError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-
-impl ser::SerializeStructVariant for &mut Digester {
-    type Ok = ();
-    type Error = DigestError;
-
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), DigestError> {
-        self.string(key);
-        value.serialize(&mut **self)
-    }
-
-    fn end(self) -> Result<(), DigestError> {
-        ser::SerializeSeq::end(self)
+        self.token(tag::END, &[]);
+        Ok(())
     }
 }
 

@@ -14,8 +14,8 @@ const CLOSE: &[u8] = b"</script>";
 
 /// The CSP sources of the inline scripts of a page written to it in pieces of any size: the
 /// SHA-256 of the body of every `<script>` … `</script>` (an unclosed one counts for nothing).
-/// A page rendered once into this and again through [`WithScriptSources`] carries a policy that
-/// allows exactly its own inline scripts, without the page ever being held in memory.
+/// A page written into this (see [`ScannedPage`]) and then, kept or rendered again, through
+/// [`WithScriptSources`] carries a policy that allows exactly its own inline scripts.
 #[derive(Default)]
 pub struct ScriptSources {
     /// Bytes not yet searched to the end: a tag may continue in the next piece.

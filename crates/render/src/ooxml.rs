@@ -341,11 +341,11 @@ impl<W: Write> Workbook<W> {
         );
         for name in &self.names {
             x.push_str("<vt:lpstr>");
-            escape_plain(&mut x, name);
+            escape_xml(&mut x, name);
             x.push_str("</vt:lpstr>");
         }
         x.push_str("</vt:vector></TitlesOfParts><Company>");
-        escape_plain(&mut x, &props.company);
+        escape_xml(&mut x, &props.company);
         x.push_str(
             "</Company><LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>\
              <HyperlinksChanged>false</HyperlinksChanged><AppVersion>12.0000</AppVersion></Properties>",
@@ -379,7 +379,7 @@ impl<W: Write> Workbook<W> {
         );
         for (i, s) in self.sheets.iter().enumerate() {
             x.push_str("<sheet name=\"");
-            escape_attribute(&mut x, &s.name);
+            escape_xml(&mut x, &s.name);
             let _ = write!(x, "\" sheetId=\"{}\" r:id=\"rId{}\"/>", i + 1, i + 1);
         }
         x.push_str("</sheets>");
@@ -391,7 +391,7 @@ impl<W: Write> Workbook<W> {
                         x,
                         "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{i}\" hidden=\"1\">"
                     );
-                    escape_plain(&mut x, &quoted_sheet_name(&s.name));
+                    escape_xml(&mut x, &quoted_sheet_name(&s.name));
                     x.push('!');
                     x.push_str(range);
                     x.push_str("</definedName>");
@@ -423,17 +423,17 @@ fn core_properties(props: &Properties) -> String {
          xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" \
          xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>"
     );
-    escape_plain(&mut x, &props.title);
+    escape_xml(&mut x, &props.title);
     x.push_str("</dc:title><dc:subject>");
-    escape_plain(&mut x, &props.subject);
+    escape_xml(&mut x, &props.subject);
     x.push_str("</dc:subject><dc:creator></dc:creator><dc:description>");
-    escape_plain(&mut x, &props.description);
+    escape_xml(&mut x, &props.description);
     x.push_str("</dc:description><cp:lastModifiedBy></cp:lastModifiedBy>");
     for tag in ["created", "modified"] {
         x.push_str("<dcterms:");
         x.push_str(tag);
         x.push_str(" xsi:type=\"dcterms:W3CDTF\">");
-        escape_plain(&mut x, &props.created);
+        escape_xml(&mut x, &props.created);
         x.push_str("</dcterms:");
         x.push_str(tag);
         x.push('>');
@@ -781,13 +781,13 @@ impl<W: Write> Sheet<'_, W> {
         x.push_str(
             "\" allowBlank=\"1\" showInputMessage=\"1\" showErrorMessage=\"1\" errorTitle=\"",
         );
-        escape_attribute(x, text.error_title);
+        escape_xml(x, text.error_title);
         x.push_str("\" error=\"");
-        escape_attribute(x, text.error);
+        escape_xml(x, text.error);
         x.push_str("\" promptTitle=\"");
-        escape_attribute(x, text.prompt_title);
+        escape_xml(x, text.prompt_title);
         x.push_str("\" prompt=\"");
-        escape_attribute(x, text.prompt);
+        escape_xml(x, text.prompt);
         let _ = write!(
             x,
             "\" sqref=\"{}:{}\">",
@@ -797,7 +797,7 @@ impl<W: Write> Sheet<'_, W> {
         match rule {
             Validation::List(_) => {
                 x.push_str("<formula1>\"");
-                escape_plain(x, &list);
+                escape_xml(x, &list);
                 x.push_str("\"</formula1>");
             }
             Validation::DateBetween(from, to) => {
@@ -953,25 +953,12 @@ fn looks_like_escape(s: &str) -> bool {
     b.len() >= 6 && b[0] == b'_' && b[1] == b'x' && b[2..6].iter().all(u8::is_ascii_hexdigit)
 }
 
-/// Appends `s` as XML character data with the XML escapes only (`&`, `<`, `>`), for parts whose
-/// readers do not decode `_xHHHH_` (document properties, a defined name's formula). Control
-/// characters other than tab and line feed cannot appear in XML and are dropped.
-fn escape_plain(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c if (c < ' ' && c != '\t' && c != '\n') || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-}
-
-/// Appends `s` escaped for a double-quoted XML attribute. Line breaks and tabs are kept as
-/// character references (an attribute value's whitespace is otherwise normalised); other
-/// control characters cannot appear in XML and are dropped.
-fn escape_attribute(out: &mut String, s: &str) {
+/// Appends `s` with the XML escapes only, safe both in a double-quoted attribute and as
+/// character data, for parts whose readers do not decode Excel's `_xHHHH_` (attributes, document
+/// properties, a defined name's formula). Line breaks and tabs are kept as character references
+/// (an attribute value's whitespace is otherwise normalised); other control characters cannot
+/// appear in XML and are dropped.
+fn escape_xml(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),
