@@ -186,14 +186,27 @@ fn blank_service_rows_are_counted_not_dropped() {
 #[test]
 fn output_over_an_input_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("report.csv"), "service\ns3\n").unwrap();
-    let o = srmatrix_in(dir.path(), &["report", "-i", "report.csv", "--out", "."]);
-    assert_exit(&o, 1);
-    assert!(stderr(&o).contains("it is also an input"), "{}", stderr(&o));
+    fs::create_dir(dir.path().join("out")).unwrap();
+    fs::write(dir.path().join("out/report.csv"), "service\ns3\n").unwrap();
+    let o = srmatrix_in(
+        dir.path(),
+        &["report", "-i", "out/report.csv", "--out", "out"],
+    );
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("it is also the input out/report.csv"),
+        "{}",
+        stderr(&o)
+    );
     assert_eq!(
-        fs::read_to_string(dir.path().join("report.csv")).unwrap(),
+        fs::read_to_string(dir.path().join("out/report.csv")).unwrap(),
         "service\ns3\n"
     );
+    // The working directory cannot be swapped out from under the shell that runs srmatrix.
+    fs::write(dir.path().join("inv.csv"), "service\ns3\n").unwrap();
+    let o = srmatrix_in(dir.path(), &["report", "-i", "inv.csv", "--out", "."]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("working directory"), "{}", stderr(&o));
 }
 
 #[test]

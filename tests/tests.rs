@@ -14,6 +14,7 @@ mod formats;
 mod fuzz_regressions;
 mod golden;
 mod hostile;
+mod integrity;
 mod oscal;
 mod policy;
 mod properties;

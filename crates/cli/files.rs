@@ -90,11 +90,14 @@ pub fn load_policy(path: &Path, catalog: &Catalog) -> Result<(srmatrix_model::Po
 }
 
 /// Loads the templates: the built-in ones, each shadowed by a `.md` or `.html` file of the same
-/// name in `dir`.
-pub fn load_templates(dir: Option<&Path>) -> Result<Templates> {
+/// name in `dir`. Returns, for each file of `dir` that shadows a built-in one, its path
+/// and digest (for the manifest and the check that no output replaces it).
+pub fn load_templates_with_files(
+    dir: Option<&Path>,
+) -> Result<(Templates, Vec<(PathBuf, FileDigest)>)> {
     let mut templates = Templates::builtin();
     let Some(dir) = dir else {
-        return Ok(templates);
+        return Ok((templates, Vec::new()));
     };
     let entries = fs::read_dir(dir).with_context(|| format!("--templates {}", dir.display()))?;
     let mut names = Vec::new();
@@ -115,12 +118,19 @@ pub fn load_templates(dir: Option<&Path>) -> Result<Templates> {
         );
     }
     names.sort();
+    let mut files = Vec::new();
     for (name, path) in names {
         let text = fs::read_to_string(&path)
             .with_context(|| format!("reading template {}", path.display()))?;
+        let digest = FileDigest::of_file(
+            &path,
+            text.len() as u64,
+            crate::manifest::sha256_hex(text.as_bytes()),
+        );
         templates.shadow(&name, &path.display().to_string(), text);
+        files.push((path, digest));
     }
-    Ok(templates)
+    Ok((templates, files))
 }
 
 /// SHA-256 and size of the bytes that went through a [`Digesting`] reader.
@@ -180,13 +190,77 @@ pub fn open_input<'a>(
     let head = reader
         .fill_buf()
         .with_context(|| format!("{}: cannot read", path.display()))?;
+    refuse_unreadable_format(path, head, false)?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok((
-            Box::new(flate2::bufread::MultiGzDecoder::new(reader)),
-            digest,
-        ));
+        let mut inner =
+            BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(reader));
+        // What the gzip stream holds is checked too (`.tar.gz`, a gzipped Parquet file).
+        if let Ok(head) = inner.fill_buf() {
+            refuse_unreadable_format(path, head, true)?;
+        }
+        return Ok((Box::new(inner), digest));
     }
     Ok((Box::new(reader), digest))
+}
+
+/// File formats that are recognised by their first bytes and that srmatrix does not read, with
+/// what to do instead.
+const UNREADABLE_FORMATS: [(&[u8], &str, &str); 7] = [
+    (
+        b"PAR1",
+        "an Apache Parquet file",
+        "export the data as CSV (for example `COPY (SELECT * FROM 'FILE') TO 'out.csv'` in DuckDB) or choose CSV in the AWS Data Exports delivery options",
+    ),
+    (
+        b"PK\x03\x04",
+        "a ZIP archive",
+        "extract it and give the CSV files inside",
+    ),
+    (
+        b"PK\x05\x06",
+        "an empty ZIP archive",
+        "extract it and give the CSV files inside",
+    ),
+    (
+        b"BZh",
+        "bzip2-compressed",
+        "decompress it (bunzip2) or recompress it with gzip",
+    ),
+    (
+        b"\x28\xb5\x2f\xfd",
+        "Zstandard-compressed",
+        "decompress it (zstd -d) or recompress it with gzip",
+    ),
+    (
+        b"\xfd7zXZ\x00",
+        "xz-compressed",
+        "decompress it (xz -d) or recompress it with gzip",
+    ),
+    (
+        b"7z\xbc\xaf\x27\x1c",
+        "a 7-Zip archive",
+        "extract it and give the CSV files inside",
+    ),
+];
+
+/// Fails, naming the format, when `head` starts like a file srmatrix cannot read (instead of
+/// reading binary bytes as CSV and echoing them in a UTF-8 error). `inside_gzip`: `head` is the
+/// start of a gzip stream's content.
+fn refuse_unreadable_format(path: &Path, head: &[u8], inside_gzip: bool) -> Result<()> {
+    let tar = head.get(257..262) == Some(b"ustar".as_slice());
+    let found = UNREADABLE_FORMATS
+        .iter()
+        .find(|(magic, _, _)| head.starts_with(magic))
+        .map(|&(_, what, instead)| (what, instead))
+        .or(tar.then_some(("a tar archive", "extract it and give the CSV files inside")));
+    if let Some((what, instead)) = found {
+        let container = if inside_gzip { " inside gzip" } else { "" };
+        bail!(
+            "{}:1:1: this is {what}{container}, which srmatrix does not read: {instead}",
+            crate::manifest::path_text(path.as_os_str())
+        );
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `dir/name` atomically: a temporary file in `dir`, then a rename, so that a
@@ -248,6 +322,8 @@ impl ReportFile {
             .with_context(|| format!("replacing {}", target.display()))?;
         let digest = FileDigest {
             path: name.to_owned(),
+            absolute: None,
+            absolute_hex: None,
             bytes,
             sha256: crate::manifest::hex(&sha256.finalize()),
         };
@@ -307,18 +383,30 @@ fn default_permissions() -> fs::Permissions {
     fs::Permissions::from_mode(0o644)
 }
 
-/// Fails when an output file would overwrite one of the inputs.
-pub fn refuse_overwriting_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
-    let canon = |p: &Path| fs::canonicalize(p).ok();
-    for out in outputs {
-        let Some(out_c) = canon(out) else { continue };
-        for input in inputs {
-            if canon(input).as_ref() == Some(&out_c) {
-                bail!(
-                    "refusing to write {}: it is also an input; choose another --out directory",
-                    out.display()
-                );
-            }
+/// Refuses, as bad usage and before anything is written, an output directory entry that this run
+/// would replace or remove (`names`: the files it writes, the manifest, and the outputs of the
+/// set there before) when it is also a file the run reads (`reads`: what it is, and its path),
+/// compared after resolving symlinks.
+pub fn refuse_clashes(out: &Path, names: &[String], reads: &[(&str, PathBuf)]) -> Result<()> {
+    let reads: Vec<(&str, &PathBuf, PathBuf)> = reads
+        .iter()
+        .filter(|(_, p)| p.as_os_str() != "-")
+        .filter_map(|(what, p)| fs::canonicalize(p).ok().map(|c| (*what, p, c)))
+        .collect();
+    for name in names {
+        let Ok(output) = fs::canonicalize(out.join(name)) else {
+            continue;
+        };
+        if let Some((what, given, _)) = reads.iter().find(|(_, _, c)| *c == output) {
+            let show = |p: &Path| {
+                crate::term::escape(&crate::manifest::path_text(p.as_os_str())).into_owned()
+            };
+            return Err(crate::cmd::UsageError::new(format!(
+                "refusing to replace {}: it is also the {what} {}; choose another --out directory",
+                show(&out.join(name)),
+                show(given)
+            ))
+            .into());
         }
     }
     Ok(())
@@ -384,16 +472,52 @@ mod tests {
     }
 
     #[test]
-    fn overwriting_an_input_is_refused() {
+    fn replacing_an_input_is_refused_even_through_a_symlink() {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("report.csv");
         fs::write(&input, "service\n").unwrap();
-        let err = refuse_overwriting_inputs(
-            &[dir.path().join("report.csv")],
-            std::slice::from_ref(&input),
-        )
-        .unwrap_err();
-        assert!(err.to_string().contains("it is also an input"));
-        refuse_overwriting_inputs(&[dir.path().join("report.md")], &[input]).unwrap();
+        let names = ["report.csv".to_owned(), "report.md".to_owned()];
+        let err = refuse_clashes(dir.path(), &names, &[("input", input.clone())]).unwrap_err();
+        assert!(err.to_string().contains("it is also the input"), "{err}");
+        assert!(err.downcast_ref::<crate::cmd::UsageError>().is_some());
+        refuse_clashes(dir.path(), &names[1..], &[("input", input.clone())]).unwrap();
+        #[cfg(unix)]
+        {
+            let elsewhere = tempfile::tempdir().unwrap();
+            let link = elsewhere.path().join("inventory.csv");
+            std::os::unix::fs::symlink(&input, &link).unwrap();
+            let err = refuse_clashes(dir.path(), &names, &[("policy", link)]).unwrap_err();
+            assert!(err.to_string().contains("the policy"), "{err}");
+        }
+    }
+
+    #[test]
+    fn formats_srmatrix_cannot_read_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        for (bytes, want) in [
+            (b"PAR1\x15\x04".as_slice(), "Apache Parquet"),
+            (b"PK\x03\x04\x14\x00", "ZIP archive"),
+            (b"BZh91AY&SY", "bzip2"),
+            (b"\x28\xb5\x2f\xfd\x00", "Zstandard"),
+            (b"\xfd7zXZ\x00\x00", "xz"),
+        ] {
+            let path = dir.path().join("export.csv");
+            fs::write(&path, bytes).unwrap();
+            let err = open_input(&path, |_| {}).err().unwrap().to_string();
+            assert!(err.contains(want) && err.contains(":1:1:"), "{err}");
+            assert!(!err.contains("UTF-8"), "{err}");
+        }
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(b"PAR1\x15\x04 rest of a parquet file")
+            .unwrap();
+        let path = dir.path().join("export.parquet.gz");
+        fs::write(&path, gz.finish().unwrap()).unwrap();
+        let err = open_input(&path, |_| {}).err().unwrap().to_string();
+        assert!(err.contains("Apache Parquet file inside gzip"), "{err}");
+        fs::write(&path, b"service\nPAR1\n").unwrap();
+        assert!(
+            open_input(&path, |_| {}).is_ok(),
+            "only the first bytes count"
+        );
     }
 }

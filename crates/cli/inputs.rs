@@ -42,13 +42,14 @@ pub struct InputArgs {
     /// kept in memory; beyond it the run stops with an error (pre-aggregate the input instead).
     #[arg(long, default_value_t = srmatrix_model::assess::DEFAULT_MAX_GROUPS, value_name = "N")]
     max_groups: usize,
-    /// Threads that parse inputs (0: one per core). The result never depends on it.
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    threads: usize,
-    /// No progress bar (it is only shown on a terminal, for inputs that take over a second).
-    #[arg(long, short = 'q')]
-    quiet: bool,
+    /// Threads that parse inputs (0: one per core; at most 1024). The result never depends on it.
+    #[arg(long, default_value_t = 0, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=MAX_THREADS))]
+    threads: u16,
 }
+
+/// The most parsing threads `--threads` accepts: far more than any machine has cores, few
+/// enough that their buffers cannot exhaust memory.
+const MAX_THREADS: i64 = 1024;
 
 impl InputArgs {
     /// The importer options these arguments ask for.
@@ -100,11 +101,11 @@ impl InputArgs {
     pub fn reading(&self) -> Reading {
         let threads = match self.threads {
             0 => std::thread::available_parallelism().map_or(1, usize::from),
-            n => n,
+            n => usize::from(n),
         };
         Reading {
             threads,
-            progress: !self.quiet && std::io::stderr().is_terminal(),
+            progress: !crate::term::quiet() && std::io::stderr().is_terminal(),
         }
     }
 }
@@ -152,6 +153,60 @@ fn reveal_after_a_second(bar: &ProgressBar) -> impl FnMut() + '_ {
     }
 }
 
+/// Refuses (as bad usage) an input given twice: the same path, or another path to the same file
+/// (a symlink, a hard link, `./x` and `x`), or standard input twice. Read twice, its rows would be
+/// counted twice.
+pub fn refuse_duplicates(paths: &[PathBuf]) -> Result<()> {
+    let mut seen: Vec<(&Path, Option<FileId>)> = Vec::new();
+    for path in paths {
+        let id = file_id(path);
+        for (earlier, earlier_id) in &seen {
+            let same = if path.as_os_str() == "-" || earlier.as_os_str() == "-" {
+                path == earlier
+            } else {
+                path == earlier || (id.is_some() && id == *earlier_id)
+            };
+            if same {
+                let show = |p: &Path| {
+                    crate::term::escape(&crate::manifest::path_text(p.as_os_str())).into_owned()
+                };
+                return Err(crate::cmd::UsageError::new(format!(
+                    "{} and {} are the same input; its rows would be counted twice (give each input once)",
+                    show(earlier),
+                    show(path)
+                ))
+                .into());
+            }
+        }
+        seen.push((path, id));
+    }
+    Ok(())
+}
+
+/// What identifies a file whatever the path to it: device and inode on Unix, the canonical path
+/// elsewhere.
+#[derive(PartialEq, Eq)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(PathBuf),
+}
+
+fn file_id(path: &Path) -> Option<FileId> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata(path)
+            .ok()
+            .map(|m| FileId::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::canonicalize(path).ok().map(FileId::Path)
+    }
+}
+
 /// Reads every input into the builder, one after the other, streaming.
 pub fn read_all(
     paths: &[PathBuf],
@@ -159,6 +214,7 @@ pub fn read_all(
     reading: Reading,
     builder: &mut AssessmentBuilder,
 ) -> Result<Vec<ImportStats>> {
+    refuse_duplicates(paths)?;
     let mut all = Vec::new();
     for path in paths {
         let name = path.display().to_string();

@@ -9,6 +9,7 @@ use srmatrix_model::Category;
 
 use super::{ListFormat, write_csv, write_json};
 use crate::files;
+use crate::term::{errln, outln};
 
 /// Arguments of `srmatrix catalog`.
 #[derive(clap::Args)]
@@ -124,7 +125,7 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                 .map(|s| s.id.len())
                 .max()
                 .unwrap_or(0);
-            println!("{:<w$}  {:<14}  {:<14}  name", "id", "category", "guidance");
+            outln!("{:<w$}  {:<14}  {:<14}  name", "id", "category", "guidance")?;
             for s in &catalog.services {
                 let guidance = s.guidance_category.map_or("-", |g| g.as_str());
                 let flag = if s.taxonomies_disagree() {
@@ -132,25 +133,25 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                 } else {
                     ""
                 };
-                println!(
+                outln!(
                     "{:<w$}  {:<14}  {:<14}  {}{flag}",
                     s.id,
                     s.category.as_str(),
                     guidance,
                     s.name
-                );
+                )?;
             }
             let disagree = catalog
                 .services
                 .iter()
                 .filter(|s| s.taxonomies_disagree())
                 .count();
-            println!(
+            outln!(
                 "\n{} services; {} billing codes that are not services; {} where AWS Prescriptive Guidance's category differs",
                 catalog.services.len(),
                 catalog.billing_codes.len(),
                 disagree
-            );
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -240,12 +241,16 @@ fn controls(args: ControlArgs) -> Result<ExitCode> {
             )?;
         }
         ListFormat::Text => {
-            println!(
+            outln!(
                 "{:<11}  {:<17}  {:<8}  {:<8}  {:<8}  title",
-                "id", "domain", "infra", "contain.", "abstr."
-            );
+                "id",
+                "domain",
+                "infra",
+                "contain.",
+                "abstr."
+            )?;
             for c in &rows {
-                println!(
+                outln!(
                     "{:<11}  {:<17}  {:<8}  {:<8}  {:<8}  {}",
                     c.id,
                     c.domain,
@@ -253,9 +258,9 @@ fn controls(args: ControlArgs) -> Result<ExitCode> {
                     c.owner_container,
                     c.owner_abstracted,
                     c.title
-                );
+                )?;
             }
-            println!("\n{} controls", rows.len());
+            outln!("\n{} controls", rows.len())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -308,15 +313,20 @@ fn frameworks(args: ListArgs) -> Result<ExitCode> {
             write_csv(&["id", "title", "controls", "requirements"], &out)?;
         }
         ListFormat::Text => {
-            println!(
+            outln!(
                 "{:<12}  {:>8}  {:>12}  title",
-                "id", "controls", "requirements"
-            );
+                "id",
+                "controls",
+                "requirements"
+            )?;
             for r in &rows {
-                println!(
+                outln!(
                     "{:<12}  {:>8}  {:>12}  {}",
-                    r.id, r.controls, r.requirements, r.title
-                );
+                    r.id,
+                    r.controls,
+                    r.requirements,
+                    r.title
+                )?;
             }
         }
     }
@@ -326,7 +336,7 @@ fn frameworks(args: ListArgs) -> Result<ExitCode> {
 fn check(args: CheckArgs) -> Result<ExitCode> {
     match files::load_catalog(args.catalog.as_deref()) {
         Ok(c) => {
-            println!(
+            outln!(
                 "{} {}: ok ({} services, {} non-service billing codes, {} controls, {} domains, {} frameworks, {} service-specific statements)",
                 c.name,
                 c.version,
@@ -336,12 +346,12 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 c.domains.len(),
                 c.frameworks.len(),
                 c.statement_count()
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("{e:#}");
-            eprintln!("catalog check failed");
+            errln!("{}", crate::term::escape(&format!("{e:#}")));
+            errln!("catalog check failed");
             Ok(ExitCode::from(1))
         }
     }

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use srmatrix_render::diff;
 
+use crate::manifest::{self, FileDigest};
+
 /// Arguments of `srmatrix diff`.
 #[derive(clap::Args)]
 #[command(
@@ -33,8 +35,18 @@ pub enum DiffFormat {
 
 /// Reads a JSON report, checking it is one.
 pub fn read_report(path: &Path) -> Result<serde_json::Value> {
+    read_report_with_digest(path).map(|(report, _)| report)
+}
+
+/// Reads a JSON report, checking it is one; with its digest for the manifest.
+pub fn read_report_with_digest(path: &Path) -> Result<(serde_json::Value, FileDigest)> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read", path.display()))?;
+    let digest = FileDigest::of_file(
+        path,
+        text.len() as u64,
+        manifest::sha256_hex(text.as_bytes()),
+    );
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}:{}: not JSON: {e}",
@@ -49,7 +61,7 @@ pub fn read_report(path: &Path) -> Result<serde_json::Value> {
             path.display()
         );
     }
-    Ok(value)
+    Ok((value, digest))
 }
 
 /// Runs `srmatrix diff`.

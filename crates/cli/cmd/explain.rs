@@ -9,6 +9,7 @@ use srmatrix_model::{Catalog, Owner};
 
 use super::{ListFormat, write_csv, write_json};
 use crate::files;
+use crate::term::outln;
 
 /// Arguments of `srmatrix explain`.
 #[derive(clap::Args)]
@@ -111,8 +112,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         ListFormat::Text => {
             let info = catalog.category_info(service.category);
-            println!("{} ({})", service.name, service.id);
-            println!(
+            outln!("{} ({})", service.name, service.id)?;
+            outln!(
                 "Category: {}{}",
                 info.title,
                 if service.category_reason.is_empty() {
@@ -120,28 +121,32 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 } else {
                     format!(" ({})", service.category_reason)
                 }
-            );
+            )?;
             let idents: Vec<&str> = service.identifiers().skip(2).collect();
             if !idents.is_empty() {
-                println!("Known as: {}", idents.join(", "));
+                outln!("Known as: {}", idents.join(", "))?;
             }
             for r in &rows {
-                println!();
+                outln!()?;
                 let mark = if r.basis == "service-statement" {
                     " (service-specific)"
                 } else {
                     ""
                 };
-                println!(
+                outln!(
                     "{} {} [{}] owner: {}{}",
-                    r.control, r.title, r.domain, r.owner, mark
-                );
-                println!("  AWS:      {}", r.aws);
-                println!("  Customer: {}", r.customer);
+                    r.control,
+                    r.title,
+                    r.domain,
+                    r.owner,
+                    mark
+                )?;
+                outln!("  AWS:      {}", r.aws)?;
+                outln!("  Customer: {}", r.customer)?;
                 for e in r.evidence {
-                    println!("  Evidence: {e}");
+                    outln!("  Evidence: {e}")?;
                 }
-                println!("  Source:   {}", r.source);
+                outln!("  Source:   {}", r.source)?;
             }
         }
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::files;
+use crate::term::outln;
 
 /// Arguments of `srmatrix init`.
 #[derive(clap::Args)]
@@ -37,9 +38,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
     std::io::Write::write_all(&mut tmp, srmatrix_model::policy::STARTER.as_bytes())?;
     tmp.persist_noclobber(dir.join(name))
         .map_err(|e| anyhow::anyhow!("{}: {}", args.policy.display(), e.error))?;
-    println!(
+    outln!(
         "wrote {}; edit it, then: srmatrix policy check",
         args.policy.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

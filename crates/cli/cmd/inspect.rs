@@ -8,6 +8,7 @@ use srmatrix_model::AssessmentBuilder;
 
 use crate::files;
 use crate::inputs::{self, InputArgs};
+use crate::term::outln;
 
 /// Arguments of `srmatrix inspect`.
 #[derive(clap::Args)]
@@ -38,64 +39,64 @@ pub fn run(args: Args) -> Result<ExitCode> {
     )?;
     let a = builder.finish(&catalog);
     for (summary, stats) in a.inputs.iter().zip(&stats) {
-        println!("{}", summary.name);
-        println!("  format:             {}", summary.format);
+        outln!("{}", crate::term::escape(&summary.name))?;
+        outln!("  format:             {}", summary.format)?;
         if !stats.header.is_empty() {
-            println!("  columns:            {}", stats.header.len());
+            outln!("  columns:            {}", stats.header.len())?;
         }
-        println!("  rows read:          {}", summary.rows);
-        println!("  mapped to services: {}", summary.mapped_rows);
-        println!("  unmapped:           {}", summary.unmapped_rows);
-        println!("  non-service codes:  {}", summary.non_service_rows);
-        println!("  non-resource rows:  {}", summary.non_resource_rows);
+        outln!("  rows read:          {}", summary.rows)?;
+        outln!("  mapped to services: {}", summary.mapped_rows)?;
+        outln!("  unmapped:           {}", summary.unmapped_rows)?;
+        outln!("  non-service codes:  {}", summary.non_service_rows)?;
+        outln!("  non-resource rows:  {}", summary.non_resource_rows)?;
         for (provider, n) in &summary.other_provider_rows {
-            println!("  other provider:     {n} ({provider})");
+            outln!("  other provider:     {n} ({provider})")?;
         }
-        println!("  blank service:      {}", summary.blank_service_rows);
-        println!("  blank resource id:  {}", summary.blank_resource_ids);
+        outln!("  blank service:      {}", summary.blank_service_rows)?;
+        outln!("  blank resource id:  {}", summary.blank_resource_ids)?;
         if summary.ragged_rows > 0 {
-            println!("  ragged rows:        {}", summary.ragged_rows);
+            outln!("  ragged rows:        {}", summary.ragged_rows)?;
         }
         if !summary.duplicate_columns.is_empty() {
-            println!(
+            outln!(
                 "  duplicate columns:  {}",
                 summary.duplicate_columns.join(", ")
-            );
+            )?;
         }
         if !summary.line_item_types.is_empty() {
-            println!("  rows per line-item type / charge category:");
+            outln!("  rows per line-item type / charge category:")?;
             for (t, n) in &summary.line_item_types {
-                println!("    {t}: {n}");
+                outln!("    {t}: {n}")?;
             }
         }
-        println!(
+        outln!(
             "  accounted for:      {} of {} rows",
             summary.accounted_rows(),
             summary.rows
-        );
+        )?;
     }
-    println!();
-    println!("{} service(s) in use:", a.services.len());
+    outln!()?;
+    outln!("{} service(s) in use:", a.services.len())?;
     for s in &a.services {
-        println!(
+        outln!(
             "  {:<24} {:<14} {} row(s), {} resource(s)",
             s.service.id,
             s.service.category.as_str(),
             s.rows,
             s.resources
-        );
+        )?;
     }
     if !a.non_service.is_empty() {
-        println!("non-service billing codes:");
+        outln!("non-service billing codes:")?;
         for n in &a.non_service {
             let codes: Vec<&str> = n.codes.iter().map(String::as_str).collect();
-            println!("  {:<24} {} row(s): {}", n.group, n.rows, codes.join(", "));
+            outln!("  {:<24} {} row(s): {}", n.group, n.rows, codes.join(", "))?;
         }
     }
     if !a.unmapped.is_empty() {
-        println!("unmapped identifiers:");
+        outln!("unmapped identifiers:")?;
         for u in &a.unmapped {
-            println!("  {:?}: {} row(s)", u.identifier, u.rows);
+            outln!("  {:?}: {} row(s)", u.identifier, u.rows)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
 pub mod catalog;
+pub mod completions;
 pub mod diff;
 pub mod explain;
 pub mod init;
 pub mod inspect;
+pub mod man;
 pub mod policy;
 pub mod report;
 pub mod templates;
@@ -14,6 +16,26 @@ use std::io::Write;
 
 use anyhow::Result;
 use srmatrix_render::neutralise_formula;
+
+/// Bad usage found after the command line was parsed (a `--out` that clashes with an input, the
+/// same input twice): `main` exits with 2, as for a command-line error.
+#[derive(Debug)]
+pub struct UsageError(String);
+
+impl UsageError {
+    /// A usage error with its message.
+    pub fn new(message: impl Into<String>) -> UsageError {
+        UsageError(message.into())
+    }
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// Output format of the listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use crate::files;
+use crate::term::{errln, outln};
 
 /// Arguments of `srmatrix policy`.
 #[derive(clap::Args)]
@@ -42,7 +43,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let catalog = files::load_catalog(catalog.as_deref())?;
     match files::load_policy(&path, &catalog) {
         Ok((p, _)) => {
-            println!(
+            outln!(
                 "{}: ok ({} assignment(s), {} inherited, {} out of scope, {} exception(s){})",
                 path.display(),
                 p.assignments.len(),
@@ -54,12 +55,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
                 } else {
                     ""
                 }
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("{e:#}");
-            eprintln!("policy check failed");
+            errln!("{}", crate::term::escape(&format!("{e:#}")));
+            errln!("policy check failed");
             Ok(ExitCode::from(1))
         }
     }

@@ -8,9 +8,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use srmatrix_model::{AssessOptions, AssessmentBuilder};
 use srmatrix_render::{Format, ReportContext, ReportMeta};
 
+use crate::evidence_set::OutDir;
 use crate::files;
 use crate::inputs::{self, InputArgs};
 use crate::manifest::{self, FileDigest, InputRecord, Manifest};
+use crate::term::noteln;
 
 /// Arguments of `srmatrix report`.
 #[derive(clap::Args)]
@@ -24,7 +26,8 @@ pub struct Args {
     inventory: Vec<PathBuf>,
     #[command(flatten)]
     input: InputArgs,
-    /// Directory the reports are written to (created if missing).
+    /// Directory the reports are written to (created if missing). It holds one evidence set,
+    /// replaced whole: files srmatrix did not write are kept.
     #[arg(long, short = 'o', default_value = "outputs", value_name = "DIR")]
     out: PathBuf,
     /// Formats to write, comma-separated: md, html, csv, json, xlsx, oscal.
@@ -86,19 +89,41 @@ pub fn run(args: Args) -> Result<ExitCode> {
             );
         }
     }
-    let templates = files::load_templates(args.templates.as_deref())?;
+    let (templates, template_files) = files::load_templates_with_files(args.templates.as_deref())?;
     let generated_at = generated_at(args.generated_at.as_deref())?;
     let mut formats = args.format.clone();
     formats.sort();
     formats.dedup();
+    inputs::refuse_duplicates(&args.inventory)?;
+    let policy_path = files::policy_path(args.policy.as_deref());
 
-    let outputs: Vec<PathBuf> = formats
-        .iter()
-        .map(|f| args.out.join(f.file_name()))
+    // The output directory is locked from here to the end of the run; nothing in it is touched
+    // until the new set is swapped in whole (crate::evidence_set).
+    let out_dir = OutDir::open(&args.out)?;
+    let mut names: Vec<String> = Format::file_names(&formats, args.baseline.is_some())
+        .into_iter()
+        .map(String::from)
         .collect();
-    files::refuse_overwriting_inputs(&outputs, &args.inventory)?;
+    names.push(manifest::MANIFEST_FILE.to_owned());
+    names.extend(out_dir.previous_outputs());
+    let mut reads: Vec<(&str, PathBuf)> = args
+        .inventory
+        .iter()
+        .map(|p| ("input", p.clone()))
+        .collect();
+    reads.extend(policy_path.iter().map(|p| ("policy", p.clone())));
+    reads.extend(args.baseline.iter().map(|p| ("baseline", p.clone())));
+    reads.extend(template_files.iter().map(|(p, _)| ("template", p.clone())));
+    if let Some(dir) = &args.catalog {
+        reads.extend(
+            srmatrix_model::CatalogSources::FILE_NAMES
+                .iter()
+                .map(|name| ("catalog file", dir.join(name))),
+        );
+    }
+    files::refuse_clashes(out_dir.target(), &names, &reads)?;
 
-    let policy = match files::policy_path(args.policy.as_deref()) {
+    let policy = match policy_path {
         Some(path) => Some((path.clone(), files::load_policy(&path, &catalog)?)),
         None => None,
     };
@@ -147,20 +172,31 @@ pub fn run(args: Args) -> Result<ExitCode> {
             &as_of,
         ));
     }
-    if let Some(path) = &args.baseline {
-        let baseline = super::diff::read_report(path)?;
-        ctx.compare_with(&baseline)?;
-    }
+    let baseline = match &args.baseline {
+        Some(path) => {
+            let (report, digest) = super::diff::read_report_with_digest(path)?;
+            ctx.compare_with(&report)?;
+            Some(digest)
+        }
+        None => None,
+    };
     // What the manifest and the last line need of the assessment; the rest of it is freed before
     // rendering, which needs only the report context.
     let inputs: Vec<InputRecord> = assessment
         .inputs
         .iter()
-        .map(|i| InputRecord {
-            file: FileDigest {
-                path: i.name.clone(),
-                bytes: i.bytes,
-                sha256: i.sha256.clone(),
+        .zip(&args.inventory)
+        .map(|(i, path)| InputRecord {
+            file: if path.as_os_str() == "-" {
+                FileDigest {
+                    path: "-".to_owned(),
+                    absolute: None,
+                    absolute_hex: None,
+                    bytes: i.bytes,
+                    sha256: i.sha256.clone(),
+                }
+            } else {
+                FileDigest::of_file(path, i.bytes, i.sha256.clone())
             },
             format: i.format.clone(),
             rows: i.rows,
@@ -175,49 +211,64 @@ pub fn run(args: Args) -> Result<ExitCode> {
         assessment.findings.len()
     );
     drop(assessment);
-    // Each document streams into a temporary file in the output directory; they are renamed
-    // into place only once every one of them is written (dropped, they are removed). A failed
-    // run also removes the directories it made for the output.
-    let made = files::missing_dirs(&args.out);
-    let written = match srmatrix_render::render_to(
+
+    // Every document and the manifest go to a staging directory beside the output directory;
+    // the two are swapped only once all of them are written. An error or a signal before then
+    // removes the staging directory and leaves the previous set as it was.
+    let staging = out_dir.stage()?;
+    let written = srmatrix_render::render_to(
         &ctx,
         &formats,
         &templates,
-        &files::ReportDir(&args.out),
-    ) {
-        Ok(written) => written,
-        Err(e) => {
-            files::remove_empty_dirs(&made);
-            return Err(e.into());
-        }
-    };
+        &files::ReportDir(staging.path()),
+    )?;
     let mut outputs = Vec::new();
     for doc in written {
-        let (path, digest) = doc.writer.commit(&args.out, doc.file_name)?;
-        eprintln!("wrote {} ({} bytes)", path.display(), digest.bytes);
+        let (_, digest) = doc.writer.commit(staging.path(), doc.file_name)?;
         outputs.push(digest);
     }
     let record = Manifest {
-        manifest_version: 1,
+        manifest_version: manifest::MANIFEST_VERSION,
         tool: ctx.meta.tool.clone(),
         generated_at: ctx.meta.generated_at.clone(),
-        command_line: std::env::args().collect(),
+        command_line: std::env::args_os()
+            .map(|a| manifest::path_text(&a))
+            .collect(),
         catalog: format!("{} {}", catalog.name, catalog.version),
         catalog_files,
         policy: policy.as_ref().map(|(_, (_, digest))| digest.clone()),
+        templates: template_files.into_iter().map(|(_, d)| d).collect(),
+        baseline,
         inputs,
         outputs,
     };
     let mut json = serde_json::to_vec_pretty(&record)?;
     json.push(b'\n');
-    let path = files::write_atomic(&args.out, manifest::MANIFEST_FILE, &json)?;
-    eprintln!(
+    files::write_atomic(staging.path(), manifest::MANIFEST_FILE, &json)?;
+    staging.commit()?;
+    drop(out_dir);
+
+    // Only now is the set in place; a closed standard error cannot undo it.
+    for out in &record.outputs {
+        noteln!(
+            "wrote {} ({} bytes)",
+            shown(&args.out.join(&out.path)),
+            out.bytes
+        );
+    }
+    noteln!(
         "wrote {} (check it later with: srmatrix verify {})",
-        path.display(),
-        args.out.display()
+        shown(&args.out.join(manifest::MANIFEST_FILE)),
+        shown(&args.out)
     );
-    eprintln!("{summary}");
+    noteln!("{summary}");
     Ok(ExitCode::SUCCESS)
+}
+
+/// A path as shown on the terminal: bytes that are not UTF-8 as `\xNN`, control characters
+/// escaped.
+fn shown(path: &std::path::Path) -> String {
+    crate::term::escape(&manifest::path_text(path.as_os_str())).into_owned()
 }
 
 /// The generated-at timestamp: `--generated-at`, else `SOURCE_DATE_EPOCH`, else now; UTC, seconds.

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use srmatrix_render::Templates;
 
 use crate::files;
+use crate::term::outln;
 
 /// Arguments of `srmatrix templates`.
 #[derive(clap::Args)]
@@ -47,11 +48,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
     }
     for (name, text) in sources {
         let path = files::write_atomic(&dir, name, text.as_bytes())?;
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display())?;
     }
-    println!(
+    outln!(
         "edit them, then: srmatrix report --templates {} ...",
         dir.display()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -45,6 +45,15 @@ pub enum Format {
     Oscal,
 }
 
+/// The CSV documents written beside `report.csv`.
+const CSV_COMPANIONS: [&str; 5] = [
+    "findings.csv",
+    "team-actions.csv",
+    "crosswalk.csv",
+    "crm.csv",
+    "caiq.csv",
+];
+
 impl Format {
     /// Every format, in output order.
     pub const ALL: [Format; 6] = [
@@ -58,6 +67,22 @@ impl Format {
 
     /// The formats written when none is asked for.
     pub const DEFAULT: [Format; 3] = [Format::Markdown, Format::Html, Format::Csv];
+
+    /// Every file a run with `formats` writes, in output order: a format's own file, and for
+    /// CSV its companion documents; `changes.csv` when the report compares with a baseline.
+    pub fn file_names(formats: &[Format], with_changes: bool) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        for &f in formats {
+            names.push(f.file_name());
+            if f == Format::Csv {
+                names.extend(CSV_COMPANIONS);
+                if with_changes {
+                    names.push("changes.csv");
+                }
+            }
+        }
+        names
+    }
 
     /// The file the format is written to.
     pub fn file_name(self) -> &'static str {
@@ -787,6 +812,23 @@ mod tests {
                 "report.oscal.json"
             ]
         );
+    }
+
+    #[test]
+    fn file_names_are_the_files_rendered() {
+        let mut ctx = context().clone();
+        for with_changes in [false, true] {
+            if with_changes {
+                let baseline = serde_json::to_value(&ctx).unwrap();
+                ctx.compare_with(&baseline).unwrap();
+            }
+            let docs = render_to(&ctx, &Format::ALL, &Templates::builtin(), &InMemory).unwrap();
+            let mut rendered: Vec<&str> = docs.iter().map(|d| d.file_name).collect();
+            let mut named = Format::file_names(&Format::ALL, with_changes);
+            rendered.sort_unstable();
+            named.sort_unstable();
+            assert_eq!(rendered, named);
+        }
     }
 
     #[test]
