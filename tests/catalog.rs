@@ -140,7 +140,7 @@ fn frameworks_list_and_control_filter() {
         "hipaa",
     ] {
         assert!(
-            text.lines().any(|l| l.starts_with(&format!("{id},"))),
+            text.lines().any(|l| l.starts_with(&format!("\"{id}\","))),
             "{id} listed"
         );
     }
@@ -276,11 +276,14 @@ fn services_list_shows_both_taxonomies() {
     let text = stdout(&o);
     let header = text.lines().next().unwrap();
     assert!(
-        header.contains("whitepaper_2016,guidance_category,taxonomies_disagree"),
+        header.contains(r#""whitepaper_2016","guidance_category","taxonomies_disagree""#),
         "{header}"
     );
-    let lambda = text.lines().find(|l| l.starts_with("lambda,")).unwrap();
-    assert!(lambda.contains(",serverless,"), "{lambda}");
-    let ec2 = text.lines().find(|l| l.starts_with("ec2,")).unwrap();
-    assert!(ec2.contains(",infrastructure,infrastructure,"), "{ec2}");
+    let lambda = text.lines().find(|l| l.starts_with("\"lambda\",")).unwrap();
+    assert!(lambda.contains(",\"serverless\","), "{lambda}");
+    let ec2 = text.lines().find(|l| l.starts_with("\"ec2\",")).unwrap();
+    assert!(
+        ec2.contains(",\"infrastructure\",\"infrastructure\","),
+        "{ec2}"
+    );
 }

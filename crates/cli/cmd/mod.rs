@@ -48,10 +48,14 @@ pub enum ListFormat {
     Json,
 }
 
-/// Writes rows as CSV to standard output, neutralising formula-like cells.
+/// Writes rows as CSV to standard output, neutralising formula-like cells and quoting every
+/// field that is not a number, so that no cell becomes a formula in a spreadsheet whose list
+/// separator is `;` or a tab either.
 pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let stdout = std::io::stdout();
-    let mut w = csv::Writer::from_writer(stdout.lock());
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::NonNumeric)
+        .from_writer(stdout.lock());
     w.write_record(header)?;
     for row in rows {
         w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))?;
