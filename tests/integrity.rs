@@ -85,6 +85,29 @@ fn wait_until_staged(parent: &Path, child: &mut Child) {
     }
 }
 
+/// Starts a report into `d/out` in `formats` that pauses just before its swap, and returns it
+/// once its whole set is staged.
+fn paused_report(d: &Path, formats: &str, pause_ms: u32) -> Child {
+    let mut child = cmd(
+        d,
+        &[
+            "report",
+            "-i",
+            "inventory.csv",
+            "--out",
+            "out",
+            "-f",
+            formats,
+        ],
+    )
+    .env("SRMATRIX_TEST_PAUSE_BEFORE_SWAP_MS", pause_ms.to_string())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    wait_until_staged(d, &mut child);
+    child
+}
+
 #[test]
 fn a_new_run_replaces_the_whole_set_and_keeps_only_foreign_files() {
     let dir = workspace();
@@ -161,23 +184,7 @@ fn an_interrupted_run_leaves_the_previous_set_byte_identical() {
     );
     let before = snapshot(&d.join("out"));
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
-        let mut child = cmd(
-            d,
-            &[
-                "report",
-                "-i",
-                "inventory.csv",
-                "--out",
-                "out",
-                "-f",
-                "json,xlsx",
-            ],
-        )
-        .env("SRMATRIX_TEST_PAUSE_BEFORE_SWAP_MS", "30000")
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-        wait_until_staged(d, &mut child);
+        let mut child = paused_report(d, "json,xlsx", 30000);
         let killed = Command::new("kill")
             .args([&format!("-{signal}"), &child.id().to_string()])
             .status()
@@ -201,23 +208,7 @@ fn a_killed_run_never_leaves_a_mixed_set_and_the_next_run_recovers() {
         0,
     );
     let before = snapshot(&d.join("out"));
-    let mut child = cmd(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "-f",
-            "json",
-        ],
-    )
-    .env("SRMATRIX_TEST_PAUSE_BEFORE_SWAP_MS", "30000")
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    wait_until_staged(d, &mut child);
+    let mut child = paused_report(d, "json", 30000);
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(snapshot(&d.join("out")), before);
@@ -252,15 +243,7 @@ fn a_killed_run_never_leaves_a_mixed_set_and_the_next_run_recovers() {
 fn two_runs_into_one_directory_take_turns() {
     let dir = workspace();
     let d = dir.path();
-    let mut first = cmd(
-        d,
-        &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
-    )
-    .env("SRMATRIX_TEST_PAUSE_BEFORE_SWAP_MS", "1500")
-    .stderr(Stdio::null())
-    .spawn()
-    .unwrap();
-    wait_until_staged(d, &mut first);
+    let mut first = paused_report(d, "md", 1500);
     let mut second = cmd(
         d,
         &["report", "-i", "inventory.csv", "--out", "out", "-f", "csv"],
