@@ -26,12 +26,17 @@ pub fn load_catalog_with_digests(dir: Option<&Path>) -> Result<(Catalog, Vec<Fil
             bail!("--catalog {}: not a directory", dir.display());
         }
         let mut found = 0;
-        for name in CatalogSources::FILE_NAMES {
+        let names: Vec<String> = sources
+            .file_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        for name in &names {
             let path = dir.join(name);
             if path.is_file() {
                 let text = fs::read_to_string(&path)
                     .with_context(|| format!("reading catalog file {}", path.display()))?;
-                if let Some(slot) = sources.slot_mut(name) {
+                if let Some(slot) = sources.slot_mut(name.as_str()) {
                     slot.origin = path.display().to_string();
                     slot.text = text;
                     found += 1;
@@ -42,20 +47,28 @@ pub fn load_catalog_with_digests(dir: Option<&Path>) -> Result<(Catalog, Vec<Fil
             bail!(
                 "--catalog {}: none of {} is there",
                 dir.display(),
-                CatalogSources::FILE_NAMES.join(", ")
+                names.join(", ")
             );
         }
     }
-    let digests = [
-        &sources.catalog,
-        &sources.services,
-        &sources.controls,
-        &sources.statements,
-        &sources.billing,
-    ]
-    .iter()
-    .map(|f| crate::manifest::digest_of(&f.origin, f.text.as_bytes()))
-    .collect();
+    let digests = sources
+        .files()
+        .iter()
+        .map(|f| {
+            let sha256 = crate::manifest::sha256_hex(f.text.as_bytes());
+            if f.origin.starts_with("builtin:") {
+                FileDigest {
+                    path: f.origin.clone(),
+                    absolute: None,
+                    absolute_hex: None,
+                    bytes: f.text.len() as u64,
+                    sha256,
+                }
+            } else {
+                FileDigest::of_file(Path::new(&f.origin), f.text.len() as u64, sha256)
+            }
+        })
+        .collect();
     Ok((Catalog::load(&sources)?, digests))
 }
 

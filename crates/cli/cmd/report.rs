@@ -116,7 +116,8 @@ pub fn run(args: Args) -> Result<ExitCode> {
     reads.extend(template_files.iter().map(|(p, _)| ("template", p.clone())));
     if let Some(dir) = &args.catalog {
         reads.extend(
-            srmatrix_model::CatalogSources::FILE_NAMES
+            srmatrix_model::CatalogSources::builtin()
+                .file_names()
                 .iter()
                 .map(|name| ("catalog file", dir.join(name))),
         );

@@ -55,6 +55,9 @@ pub struct CatalogSources {
     pub statements: SourceFile,
     /// `billing-codes.csv`.
     pub billing: SourceFile,
+    /// Requirement files, by path relative to the catalog directory
+    /// (`requirements/nist-800-53.csv`).
+    pub requirements: Vec<(String, SourceFile)>,
 }
 
 impl CatalogSources {
@@ -81,7 +84,35 @@ impl CatalogSources {
                 BILLING_FILE,
                 include_str!("../../../catalog/billing-codes.csv"),
             ),
+            requirements: crate::requirements::BUILTIN_FILES
+                .iter()
+                .map(|(name, text)| ((*name).to_owned(), SourceFile::builtin(name, text)))
+                .collect(),
         }
+    }
+
+    /// Every file name a catalog directory may hold, requirement files included (as paths
+    /// relative to the directory).
+    pub fn file_names(&self) -> Vec<&str> {
+        Self::FILE_NAMES
+            .iter()
+            .copied()
+            .chain(self.requirements.iter().map(|(name, _)| name.as_str()))
+            .collect()
+    }
+
+    /// Every file of the catalog, in a stable order.
+    pub fn files(&self) -> Vec<&SourceFile> {
+        [
+            &self.catalog,
+            &self.services,
+            &self.controls,
+            &self.statements,
+            &self.billing,
+        ]
+        .into_iter()
+        .chain(self.requirements.iter().map(|(_, f)| f))
+        .collect()
     }
 
     /// The file slot for a catalog file name, to replace it with a user's file.
@@ -92,7 +123,11 @@ impl CatalogSources {
             CONTROLS_FILE => Some(&mut self.controls),
             STATEMENTS_FILE => Some(&mut self.statements),
             BILLING_FILE => Some(&mut self.billing),
-            _ => None,
+            other => self
+                .requirements
+                .iter_mut()
+                .find(|(name, _)| name == other)
+                .map(|(_, f)| f),
         }
     }
 
@@ -144,6 +179,16 @@ pub struct Framework {
     pub title: String,
     /// Regular expression every requirement id of this framework must match.
     pub id_pattern: String,
+    /// The file listing every requirement of this framework version, relative to the catalog
+    /// directory (`requirements/nist-800-53.csv`); without one, the framework has no register.
+    #[serde(default)]
+    pub requirements: Option<String>,
+    /// Named selections of the requirements (`fedramp-moderate`), selectable with `--framework`.
+    #[serde(default)]
+    pub baseline: Vec<crate::requirements::Baseline>,
+    /// The requirements, in the framework's order (read from `requirements`).
+    #[serde(skip)]
+    pub register: Vec<crate::requirements::Requirement>,
 }
 
 /// An AWS service and every identifier it is known by.
@@ -473,6 +518,26 @@ impl Catalog {
             &frameworks,
             &mut problems,
         );
+        let mut frameworks = frameworks;
+        for (fw, re) in &mut frameworks {
+            let Some(path) = fw.requirements.clone() else {
+                continue;
+            };
+            match src.requirements.iter().find(|(name, _)| *name == path) {
+                Some((_, file)) => {
+                    fw.register = crate::requirements::parse(file, fw, re.as_ref(), &mut problems)?;
+                }
+                None => problems.push(Pos { line: 1, column: 1 }.problem(
+                    &src.catalog,
+                    format!(
+                        "framework `{}`: requirements file `{path}` is not in the catalog",
+                        fw.id
+                    ),
+                )),
+            }
+        }
+        check_citations(&src.controls, &controls, &frameworks, &mut problems);
+        check_baseline_ids(&src.catalog, &frameworks, &mut problems);
         let raw_statements = parse_toml::<RawStatements>(&src.statements)?;
         let statements = build_statements(
             &src.statements,
@@ -499,16 +564,7 @@ impl Catalog {
             fedramp_origination: meta.fedramp_origination,
             services,
             controls,
-            origins: [
-                &src.catalog,
-                &src.services,
-                &src.controls,
-                &src.statements,
-                &src.billing,
-            ]
-            .iter()
-            .map(|s| s.origin.clone())
-            .collect(),
+            origins: src.files().iter().map(|s| s.origin.clone()).collect(),
             statements,
             index,
         })
@@ -975,12 +1031,85 @@ fn frameworks(
     out
 }
 
+/// Every requirement id a control cites must be one of its framework's requirements, when the
+/// framework lists them.
+fn check_citations(
+    file: &SourceFile,
+    controls: &[Control],
+    frameworks: &[(Framework, Option<regex::Regex>)],
+    problems: &mut Vec<Problem>,
+) {
+    for (fw, _) in frameworks {
+        if fw.register.is_empty() {
+            continue;
+        }
+        let known: std::collections::HashSet<&str> =
+            fw.register.iter().map(|r| r.id.as_str()).collect();
+        for c in controls {
+            for rid in c.frameworks.get(&fw.id).into_iter().flatten() {
+                if !known.contains(rid.as_str()) {
+                    let at = file
+                        .text
+                        .find(&format!("id = \"{}\"", c.id))
+                        .map_or(Pos { line: 1, column: 1 }, |o| Pos::of(&file.text, o));
+                    problems.push(at.problem(
+                        file,
+                        format!(
+                            "control `{}`: `{rid}` is not a requirement of {} ({})",
+                            c.id,
+                            fw.title,
+                            fw.requirements.as_deref().unwrap_or_default()
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Baseline ids are selectable like framework ids: each must be unique among both.
+fn check_baseline_ids(
+    file: &SourceFile,
+    frameworks: &[(Framework, Option<regex::Regex>)],
+    problems: &mut Vec<Problem>,
+) {
+    let mut seen: HashMap<&str, &str> = frameworks
+        .iter()
+        .map(|(f, _)| (f.id.as_str(), f.id.as_str()))
+        .collect();
+    for (fw, _) in frameworks {
+        for b in &fw.baseline {
+            if let Some(other) = seen.insert(b.id.as_str(), fw.id.as_str()) {
+                problems.push(Pos { line: 1, column: 1 }.problem(
+                    file,
+                    format!(
+                        "baseline `{}` of `{}`: the id is already used by `{other}`",
+                        b.id, fw.id
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 fn split_list(cell: &str) -> Vec<String> {
     cell.split(';')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// The rows of a catalog CSV file, each deserialised with its line; a row that does not fit `T` is
+/// a problem, a malformed file an error.
+pub(crate) fn csv_rows_at<T: for<'de> Deserialize<'de>>(
+    file: &SourceFile,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<(u64, T)>, CatalogError> {
+    Ok(csv_rows(file, problems)?
+        .into_iter()
+        .map(|(at, row)| (at.line, row))
+        .collect())
 }
 
 /// The rows of a catalog CSV file, each deserialised with its position; a row that does not fit

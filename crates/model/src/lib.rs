@@ -6,6 +6,8 @@
 //! - [`catalog`]: services with every identifier they are known by, controls with their
 //!   responsibility split per category, and service-specific statements, loaded from the catalog
 //!   files and validated ([`Catalog::load`]).
+//! - [`requirements`]: every requirement of a framework version, in its order, and the
+//!   baselines that select some of them: the rows of the framework registers.
 //! - [`assess`]: inventory records in, an [`Assessment`] out: the services in use with their
 //!   accounts, regions and teams, each with its resolved responsibilities, the identifiers that
 //!   could not be mapped, and findings.
@@ -14,6 +16,7 @@ pub mod assess;
 pub mod catalog;
 pub mod error;
 pub mod policy;
+pub mod requirements;
 pub mod vocab;
 
 pub use assess::{
