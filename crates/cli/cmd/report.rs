@@ -54,8 +54,9 @@ pub struct Args {
     /// Directory whose templates (report.md, report.html) replace the built-in ones by name.
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
-    /// Scope the report to the requirements of these frameworks (repeatable or comma-separated;
-    /// `srmatrix catalog frameworks` lists the ids).
+    /// Scope the report to these frameworks or baselines, each with its register (repeatable or
+    /// comma-separated: nist-800-53, fedramp-moderate, iso-27001, ...; `srmatrix catalog
+    /// frameworks` lists the ids).
     #[arg(long, value_delimiter = ',', value_name = "ID")]
     framework: Vec<String>,
     /// Taxonomy that groups the services of the matrix: srm (the Shared Responsibility Model
@@ -81,10 +82,16 @@ pub struct Args {
 pub fn run(args: Args) -> Result<ExitCode> {
     let (catalog, catalog_files) = files::load_catalog_with_digests(args.catalog.as_deref())?;
     for f in &args.framework {
-        if !catalog.frameworks.iter().any(|x| &x.id == f) {
-            let ids: Vec<&str> = catalog.frameworks.iter().map(|x| x.id.as_str()).collect();
+        if catalog.selection(f).is_none() {
+            let ids: Vec<&str> = catalog
+                .frameworks
+                .iter()
+                .flat_map(|x| {
+                    std::iter::once(x.id.as_str()).chain(x.baseline.iter().map(|b| b.id.as_str()))
+                })
+                .collect();
             bail!(
-                "--framework {f}: not in the catalog (frameworks: {})",
+                "--framework {f}: not in the catalog (frameworks and baselines: {})",
                 ids.join(", ")
             );
         }

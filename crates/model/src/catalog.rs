@@ -642,6 +642,21 @@ impl Catalog {
             .map_or(owner.as_str(), String::as_str)
     }
 
+    /// What `--framework ID` selects: a framework by its id, or one of its baselines by the
+    /// baseline's id.
+    pub fn selection(
+        &self,
+        id: &str,
+    ) -> Option<(&Framework, Option<&crate::requirements::Baseline>)> {
+        self.frameworks.iter().find_map(|f| {
+            if f.id == id {
+                Some((f, None))
+            } else {
+                f.baseline.iter().find(|b| b.id == id).map(|b| (f, Some(b)))
+            }
+        })
+    }
+
     /// The service with this canonical id.
     pub fn service_index(&self, id: &str) -> Option<usize> {
         self.services

@@ -397,6 +397,9 @@ pub struct ReportContext {
     pub team_actions: Vec<TeamActions>,
     /// Framework requirements with the controls behind them and who owns them.
     pub crosswalk: Vec<CrosswalkFramework>,
+    /// One register per framework (or baseline) selected, or per framework that lists its
+    /// requirements: every requirement, in order, with how this estate meets it.
+    pub registers: Vec<crate::register::Register>,
     /// Summary charts: services by category, matrix cells by owner, customer actions per team,
     /// findings by severity.
     pub charts: Vec<Chart>,
@@ -541,7 +544,17 @@ impl ReportContext {
     /// With frameworks in `meta.frameworks`, only the controls that map to one of them are shown,
     /// with their references to those frameworks only.
     pub fn new(assessment: &Assessment<'_>, catalog: &Catalog, meta: ReportMeta) -> ReportContext {
-        let scope = meta.frameworks.clone();
+        // A baseline (`fedramp-moderate`) scopes the report to its framework's controls.
+        let mut scope: Vec<String> = meta
+            .frameworks
+            .iter()
+            .map(|id| {
+                catalog
+                    .selection(id)
+                    .map_or(id.clone(), |(f, _)| f.id.clone())
+            })
+            .collect();
+        scope.dedup();
         let in_scope = |c: &Control| {
             scope.is_empty()
                 || scope
@@ -897,6 +910,7 @@ impl ReportContext {
         }
         let team_actions = team_actions(&services, &controls);
         let crosswalk = crosswalk(catalog, &controls);
+        let registers = crate::register::registers(catalog, &meta.frameworks, &services);
         let charts = vec![
             chart(
                 "Services in use by category",
@@ -952,6 +966,7 @@ impl ReportContext {
             charts,
             team_actions,
             crosswalk,
+            registers,
             title,
             meta,
             catalog: CatalogInfo {

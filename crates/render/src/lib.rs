@@ -13,6 +13,7 @@ mod digest;
 mod html;
 mod ooxml;
 pub mod oscal;
+pub mod register;
 mod tera_value;
 mod text;
 pub mod views;

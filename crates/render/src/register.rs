@@ -1,0 +1,359 @@
+//! Framework registers: one row per requirement of a framework version (or of a baseline), in the
+//! framework's order, saying how this estate meets it.
+//!
+//! A requirement is met through the SRM controls that cite it: over the services in use, the
+//! owners of those controls give its status (inherited from AWS, shared, customer). A requirement
+//! no control cites is the customer's with the reason when it concerns the customer organisation
+//! alone (`customer_only` in the requirement file), is met through its sub-requirements when it
+//! has some, and is otherwise "not addressed by the SRM catalog": the customer determines it. No
+//! requirement is left out.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+use srmatrix_model::requirements::{Baseline, Requirement};
+use srmatrix_model::{Catalog, Owner};
+
+use crate::context::{ResponsibilityView, ServiceView};
+
+/// How a requirement is met in this estate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Every control behind it is AWS's for every service in use.
+    Inherited,
+    /// AWS and the customer each do part (or it depends on the service).
+    Shared,
+    /// The customer does it for every service in use.
+    Customer,
+    /// It concerns the customer organisation alone; no cloud service changes that.
+    CustomerOrganisational,
+    /// Met through its sub-requirements (the rows that name it as parent).
+    SubRequirements,
+    /// No control of the catalog covers it: the customer determines how it is met.
+    NotAddressed,
+}
+
+impl Status {
+    /// The status as shown in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Inherited => "Inherited from AWS",
+            Status::Shared => "Shared",
+            Status::Customer => "Customer",
+            Status::CustomerOrganisational => "Customer (organisational)",
+            Status::SubRequirements => "See sub-requirements",
+            Status::NotAddressed => "Not addressed by the SRM catalog (customer determines)",
+        }
+    }
+
+    /// Every status, in report order.
+    pub const ALL: [Status; 6] = [
+        Status::Inherited,
+        Status::Shared,
+        Status::Customer,
+        Status::CustomerOrganisational,
+        Status::SubRequirements,
+        Status::NotAddressed,
+    ];
+}
+
+/// One row of a register.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegisterRow {
+    /// Requirement id.
+    pub id: String,
+    /// Requirement title.
+    pub title: String,
+    /// Family or domain id.
+    pub family: String,
+    /// Family or domain title.
+    pub family_title: String,
+    /// Kind of requirement (`control`, `enhancement`, `standard`, ...).
+    pub level: String,
+    /// The requirement it belongs to, if any.
+    pub parent: String,
+    /// The framework's qualifier (HIPAA required/addressable, CIS level, SOC 2 category).
+    pub qualifier: String,
+    /// How it is met.
+    pub status: Status,
+    /// The status as shown.
+    pub status_label: &'static str,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// The SRM controls behind it.
+    pub controls: Vec<String>,
+    /// Services in use for which AWS does it.
+    pub services_aws: Vec<String>,
+    /// Services in use for which it is shared.
+    pub services_shared: Vec<String>,
+    /// Services in use for which the customer does it.
+    pub services_customer: Vec<String>,
+    /// What AWS does, each distinct statement once.
+    pub aws: Vec<Arc<str>>,
+    /// What the customer does, each distinct statement once.
+    pub customer: Vec<Arc<str>>,
+    /// The owner teams that carry the customer side.
+    pub teams: Vec<String>,
+    /// Evidence to keep, each name once.
+    pub evidence: Vec<String>,
+    /// What the organisation policy changes: assignments, third-party inheritance, controls out
+    /// of scope, accepted exceptions.
+    pub policy: Vec<String>,
+    /// FedRAMP CRM "Can Be Inherited from CSP": Yes, Partial or No.
+    pub fedramp_inheritable: String,
+    /// FedRAMP control origination.
+    pub fedramp_origination: String,
+    /// CSA CCM SSRM control ownership.
+    pub ccm_ownership: String,
+}
+
+/// The register of a framework or of one of its baselines.
+#[derive(Debug, Clone, Serialize)]
+pub struct Register {
+    /// The id selected: a framework (`iso-27001`) or a baseline (`fedramp-moderate`).
+    pub id: String,
+    /// The framework's id.
+    pub framework: String,
+    /// Title: the framework's, or the baseline's.
+    pub title: String,
+    /// Rows per status, in [`Status::ALL`] order.
+    pub by_status: Vec<StatusCount>,
+    /// One row per requirement, in the framework's order.
+    pub rows: Vec<RegisterRow>,
+}
+
+/// How many rows of a register have a status.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusCount {
+    /// The status.
+    pub status: Status,
+    /// As shown.
+    pub label: &'static str,
+    /// Rows.
+    pub count: usize,
+}
+
+/// The registers of the frameworks and baselines `selected` (framework or baseline ids, as
+/// validated by the caller); with none selected, every framework that lists its requirements.
+pub fn registers(
+    catalog: &Catalog,
+    selected: &[String],
+    services: &[ServiceView],
+) -> Vec<Register> {
+    let mut wanted: Vec<(&srmatrix_model::catalog::Framework, Option<&Baseline>)> = Vec::new();
+    if selected.is_empty() {
+        wanted.extend(
+            catalog
+                .frameworks
+                .iter()
+                .filter(|f| !f.register.is_empty())
+                .map(|f| (f, None)),
+        );
+    } else {
+        for id in selected {
+            if let Some(sel) = catalog.selection(id)
+                && !sel.0.register.is_empty()
+            {
+                wanted.push(sel);
+            }
+        }
+    }
+    wanted
+        .into_iter()
+        .map(|(fw, baseline)| {
+            let rows: Vec<RegisterRow> = fw
+                .register
+                .iter()
+                .filter(|r| baseline.is_none_or(|b| r.baselines.contains(&b.id)))
+                .map(|r| row(catalog, &fw.id, r, services))
+                .collect();
+            let by_status = Status::ALL
+                .iter()
+                .map(|&status| StatusCount {
+                    status,
+                    label: status.label(),
+                    count: rows.iter().filter(|r| r.status == status).count(),
+                })
+                .collect();
+            Register {
+                id: baseline.map_or(fw.id.clone(), |b| b.id.clone()),
+                framework: fw.id.clone(),
+                title: baseline.map_or(fw.title.clone(), |b| b.title.clone()),
+                by_status,
+                rows,
+            }
+        })
+        .collect()
+}
+
+fn row(
+    catalog: &Catalog,
+    framework: &str,
+    req: &Requirement,
+    services: &[ServiceView],
+) -> RegisterRow {
+    let controls: Vec<String> = catalog
+        .controls
+        .iter()
+        .filter(|c| {
+            c.frameworks
+                .get(framework)
+                .is_some_and(|ids| ids.contains(&req.id))
+        })
+        .map(|c| c.id.clone())
+        .collect();
+    let mut by_owner: [BTreeSet<String>; 3] = Default::default();
+    let mut aws: Vec<Arc<str>> = Vec::new();
+    let mut customer: Vec<Arc<str>> = Vec::new();
+    let mut teams = BTreeSet::new();
+    let mut evidence = BTreeSet::new();
+    let mut policy = BTreeSet::new();
+    let mut third_party_only = true;
+    let mut any = false;
+    for s in services {
+        for r in s
+            .responsibilities
+            .iter()
+            .filter(|r| controls.contains(&r.control))
+        {
+            if let Some(why) = &r.out_of_scope {
+                policy.insert(format!("{} out of scope: {why}", r.control));
+                continue;
+            }
+            any = true;
+            let slot = match r.owner {
+                Owner::Aws => 0,
+                Owner::Shared => 1,
+                Owner::Customer => 2,
+            };
+            by_owner[slot].insert(s.id.clone());
+            push_once(&mut aws, &r.aws);
+            if r.owner != Owner::Aws {
+                push_once(&mut customer, &r.customer);
+                teams.extend(r.customer_teams.iter().cloned());
+                evidence.extend(r.evidence.iter().cloned());
+            }
+            note_policy(r, &mut policy);
+            if r.inherited_from.is_none() || r.owner == Owner::Aws {
+                third_party_only = false;
+            }
+        }
+    }
+    let [services_aws, services_shared, services_customer] =
+        by_owner.map(|s| s.into_iter().collect::<Vec<_>>());
+    let (status, reason) = if !controls.is_empty() && any {
+        let status = match (
+            services_aws.is_empty(),
+            services_shared.is_empty(),
+            services_customer.is_empty(),
+        ) {
+            (false, true, true) => Status::Inherited,
+            (true, true, false) => Status::Customer,
+            _ => Status::Shared,
+        };
+        let reason = match status {
+            Status::Inherited => {
+                "AWS performs every control behind it for every service in use".to_owned()
+            }
+            Status::Customer => {
+                "The customer performs every control behind it for every service in use".to_owned()
+            }
+            _ => "AWS and the customer each do part, or who does it depends on the service"
+                .to_owned(),
+        };
+        (status, reason)
+    } else if let Some(why) = &req.customer_only {
+        (Status::CustomerOrganisational, why.clone())
+    } else if req.has_children {
+        (
+            Status::SubRequirements,
+            "Met through its sub-requirements (the rows that follow)".to_owned(),
+        )
+    } else if !controls.is_empty() {
+        (
+            Status::NotAddressed,
+            "The controls behind it apply to no service in use (or are out of scope by policy)"
+                .to_owned(),
+        )
+    } else {
+        (
+            Status::NotAddressed,
+            "No control of the SRM catalog maps to it: the customer determines how it is met"
+                .to_owned(),
+        )
+    };
+    let owner = match status {
+        Status::Inherited => Some(Owner::Aws),
+        Status::Shared => Some(Owner::Shared),
+        Status::Customer | Status::CustomerOrganisational | Status::NotAddressed => {
+            Some(Owner::Customer)
+        }
+        Status::SubRequirements => None,
+    };
+    let third_party = any && third_party_only && status != Status::Inherited;
+    let term = |terms: &BTreeMap<String, String>, owner: Owner| -> String {
+        if third_party && let Some(t) = terms.get("third-party") {
+            return t.clone();
+        }
+        terms
+            .get(owner.as_str())
+            .cloned()
+            .unwrap_or_else(|| owner.as_str().to_owned())
+    };
+    let (fedramp_inheritable, fedramp_origination, ccm_ownership) = match owner {
+        Some(o) => (
+            catalog.fedramp_inheritable(o).to_owned(),
+            term(&catalog.fedramp_origination, o),
+            term(&catalog.ccm_ssrm_ownership, o),
+        ),
+        None => Default::default(),
+    };
+    RegisterRow {
+        id: req.id.clone(),
+        title: req.title.clone(),
+        family: req.family.clone(),
+        family_title: req.family_title.clone(),
+        level: req.level.clone(),
+        parent: req.parent.clone().unwrap_or_default(),
+        qualifier: req.qualifier.clone(),
+        status,
+        status_label: status.label(),
+        reason,
+        controls,
+        services_aws,
+        services_shared,
+        services_customer,
+        aws,
+        customer,
+        teams: teams.into_iter().collect(),
+        evidence: evidence.into_iter().collect(),
+        policy: policy.into_iter().collect(),
+        fedramp_inheritable,
+        fedramp_origination,
+        ccm_ownership,
+    }
+}
+
+fn push_once(list: &mut Vec<Arc<str>>, text: &Arc<str>) {
+    if !text.trim().is_empty() && !list.iter().any(|t| t == text) {
+        list.push(text.clone());
+    }
+}
+
+fn note_policy(r: &ResponsibilityView, policy: &mut BTreeSet<String>) {
+    if let Some(team) = &r.assigned_team {
+        policy.insert(format!("{} assigned to {team}", r.control));
+    }
+    if let Some(party) = &r.inherited_from {
+        policy.insert(format!("{} performed by {party} (third party)", r.control));
+    }
+    for e in &r.exceptions {
+        let state = if e.expired { "expired" } else { "until" };
+        policy.insert(format!(
+            "{} exception accepted by {} ({state} {}): {}",
+            r.control, e.approver, e.expires, e.justification
+        ));
+    }
+}
