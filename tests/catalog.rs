@@ -287,3 +287,141 @@ fn services_list_shows_both_taxonomies() {
         "{ec2}"
     );
 }
+
+/// Every register has exactly the framework's requirements, each once: the publisher's counts.
+#[test]
+fn registers_hold_every_requirement_of_each_framework_once() {
+    let catalog = Catalog::builtin().unwrap();
+    let count = |selection: &str| {
+        let (fw, baseline) = catalog.selection(selection).unwrap();
+        let rows: Vec<&str> = fw
+            .register
+            .iter()
+            .filter(|r| baseline.is_none_or(|b| r.baselines.contains(&b.id)))
+            .map(|r| r.id.as_str())
+            .collect();
+        let distinct: BTreeSet<&str> = rows.iter().copied().collect();
+        assert_eq!(
+            distinct.len(),
+            rows.len(),
+            "{selection}: an id listed twice"
+        );
+        rows.len()
+    };
+    for (selection, want) in [
+        // The NIST and FedRAMP OSCAL profiles in ../shared/data.
+        ("nist-800-53-low", 149),
+        ("nist-800-53-moderate", 287),
+        ("nist-800-53-high", 370),
+        ("fedramp-low", 156),
+        ("fedramp-moderate", 323),
+        ("fedramp-high", 410),
+        ("fedramp-li-saas", 156),
+        // ISO/IEC 27001:2022 Annex A: 37 + 8 + 14 + 34 controls.
+        ("iso-27001", 93),
+        // CSA CCM v4.0: 197 controls in 17 domains.
+        ("csa-ccm", 197),
+        // TSC 2017: 33 common criteria, A1 3, C1 2, PI1 5, P 18.
+        ("soc2", 61),
+        // 45 CFR 164.308-164.316: 22 standards, 46 implementation specifications.
+        ("hipaa", 68),
+        // CIS AWS Foundations v5.0.0: 63 recommendations under 5 sections and 4 sub-sections.
+        ("cis-aws", 72),
+        // PCI DSS v4.0.1: 15 principal requirements (12 and appendices A1-A3), 71 sections, 280
+        // requirements.
+        ("pci-dss", 366),
+    ] {
+        assert_eq!(count(selection), want, "{selection}");
+    }
+    let ccm = &catalog.selection("csa-ccm").unwrap().0.register;
+    let domains: BTreeSet<&str> = ccm.iter().map(|r| r.family.as_str()).collect();
+    assert_eq!(domains.len(), 17);
+    let cis = &catalog.selection("cis-aws").unwrap().0.register;
+    assert_eq!(cis.iter().filter(|r| r.level == "requirement").count(), 63);
+    let hipaa = &catalog.selection("hipaa").unwrap().0.register;
+    assert_eq!(
+        hipaa
+            .iter()
+            .filter(|r| r.qualifier == "required" || r.qualifier == "addressable")
+            .count(),
+        46
+    );
+    // Every FedRAMP id of the shared profiles is in the NIST register (ids as NIST prints them).
+    let nist = &catalog.selection("nist-800-53").unwrap().0.register;
+    let text = std::fs::read_to_string(repo(
+        "../shared/data/fedramp/FedRAMP_rev5_HIGH-baseline_profile-min.json",
+    ))
+    .unwrap();
+    let profile: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let ids: Vec<String> = profile["profile"]["imports"][0]["include-controls"][0]["with-ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            let id = v.as_str().unwrap().to_ascii_uppercase();
+            match id.split_once('.') {
+                Some((base, enh)) => format!("{base}({enh})"),
+                None => id,
+            }
+        })
+        .collect();
+    assert_eq!(ids.len(), 410);
+    for id in ids {
+        assert!(
+            nist.iter()
+                .any(|r| r.id == id && r.baselines.iter().any(|b| b == "fedramp-high")),
+            "{id}"
+        );
+    }
+}
+
+#[test]
+fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--framework",
+        "fedramp-moderate",
+        "-f",
+        "json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let registers = report["registers"].as_array().unwrap();
+    assert_eq!(registers.len(), 1);
+    assert_eq!(registers[0]["id"], "fedramp-moderate");
+    let rows = registers[0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 323);
+    let ids: BTreeSet<&str> = rows.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 323);
+    for r in rows {
+        let controls = r["controls"].as_array().unwrap();
+        let reason = r["reason"].as_str().unwrap();
+        assert!(
+            !controls.is_empty() || !reason.is_empty(),
+            "{}: traces to no control and says no reason",
+            r["id"]
+        );
+        let status = r["status"].as_str().unwrap();
+        if ["inherited", "shared", "customer"].contains(&status) {
+            assert!(!controls.is_empty(), "{}", r["id"]);
+        }
+        let inheritable = r["fedramp_inheritable"].as_str().unwrap();
+        match status {
+            "inherited" => assert_eq!(inheritable, "Yes"),
+            "shared" => assert_eq!(inheritable, "Partial"),
+            "sub-requirements" => assert_eq!(inheritable, ""),
+            _ => assert_eq!(inheritable, "No", "{}", r["id"]),
+        }
+    }
+    // AC-2 is cited by the catalog's IAM controls: it is met, not left to the customer to decide.
+    let ac2 = rows.iter().find(|r| r["id"] == "AC-2").unwrap();
+    assert!(!ac2["controls"].as_array().unwrap().is_empty());
+    assert_ne!(ac2["status"], "not-addressed");
+}

@@ -48,7 +48,10 @@ fn manifest_records_every_input_and_output_with_its_hash() {
             .iter()
             .any(|a| a == "--format")
     );
-    assert_eq!(m["catalog_files"].as_array().unwrap().len(), 5);
+    assert_eq!(
+        m["catalog_files"].as_array().unwrap().len(),
+        5 + srmatrix_model::requirements::BUILTIN_FILES.len()
+    );
     let outputs = m["outputs"].as_array().unwrap();
     let mut names: Vec<&str> = outputs
         .iter()

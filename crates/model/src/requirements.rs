@@ -16,7 +16,36 @@ use crate::error::{CatalogError, Problem};
 
 /// The requirement files shipped in the binary (the repository's `catalog/requirements/`), by
 /// their path relative to a catalog directory.
-pub const BUILTIN_FILES: [(&str, &str); 0] = [];
+pub const BUILTIN_FILES: [(&str, &str); 7] = [
+    (
+        "requirements/nist-800-53.csv",
+        include_str!("../../../catalog/requirements/nist-800-53.csv"),
+    ),
+    (
+        "requirements/iso-27001.csv",
+        include_str!("../../../catalog/requirements/iso-27001.csv"),
+    ),
+    (
+        "requirements/soc2.csv",
+        include_str!("../../../catalog/requirements/soc2.csv"),
+    ),
+    (
+        "requirements/pci-dss.csv",
+        include_str!("../../../catalog/requirements/pci-dss.csv"),
+    ),
+    (
+        "requirements/cis-aws.csv",
+        include_str!("../../../catalog/requirements/cis-aws.csv"),
+    ),
+    (
+        "requirements/csa-ccm.csv",
+        include_str!("../../../catalog/requirements/csa-ccm.csv"),
+    ),
+    (
+        "requirements/hipaa.csv",
+        include_str!("../../../catalog/requirements/hipaa.csv"),
+    ),
+];
 
 /// One requirement of a framework version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
