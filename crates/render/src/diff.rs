@@ -439,14 +439,15 @@ pub fn to_csv(c: &Changes) -> Result<Vec<u8>, crate::RenderError> {
         file: "changes.csv",
         message: e.to_string(),
     };
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut w = crate::csv_writer_builder().from_writer(Vec::new());
     w.write_record(["change", "subject", "detail", "before", "after"])
         .map_err(err)?;
     for r in &rows {
-        w.write_record(r.iter().map(|c| crate::neutralise_formula(c).into_owned()))
-            .map_err(err)?;
+        w.write_record(
+            r.iter()
+                .map(|c| crate::neutralise_csv_field(c).into_owned()),
+        )
+        .map_err(err)?;
     }
     w.into_inner().map_err(|e| crate::RenderError::Csv {
         file: "changes.csv",
@@ -521,7 +522,7 @@ mod tests {
         );
         let csv = String::from_utf8(to_csv(&c).unwrap()).unwrap();
         assert!(
-            csv.contains("ownership-changed,s3,SRM-ENC-01,Customer,Shared"),
+            csv.contains(r#""ownership-changed","s3","SRM-ENC-01","Customer","Shared""#),
             "{csv}"
         );
         assert!(diff(&new, &new).is_empty());
