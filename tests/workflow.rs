@@ -58,7 +58,7 @@ fn baseline_adds_changes_to_every_format() {
     );
     assert!(md.contains("**Services adopted**"));
     assert!(
-        md.contains("| `s3` | SRM-CFG-04 | Customer | Shared |"),
+        md.contains("| s3 | SRM-CFG-04 | Customer | Shared |"),
         "ownership change shown"
     );
     let html = fs::read_to_string(dir.path().join("q3/report.html")).unwrap();
