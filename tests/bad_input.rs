@@ -231,6 +231,79 @@ fn hostile_values_are_escaped_in_every_format() {
     assert!(csv_text.contains("'@team"), "formula neutralised");
 }
 
+/// Every CSV document, `changes.csv` included, of a report whose values hide formulas behind a
+/// `;`, a tab or a line break: split on `,`, `;` or tab as a spreadsheet of that list separator
+/// would, no cell starts with a formula trigger.
+#[test]
+fn csv_outputs_have_no_formula_cell_under_any_list_separator() {
+    let dir = tempfile::tempdir().unwrap();
+    let payloads = [
+        "x;=cmd|' /C calc'!A0;y",
+        "x\t=cmd|' /C calc'!A0",
+        "x\n@SUM(1)",
+        "x;\"-2\"",
+        "ends;",
+    ];
+    let quote = |v: &str| format!("\"{}\"", v.replace('"', "\"\""));
+    let mut q2 = String::from("service,account_id,owner_team,environment\n");
+    let mut q3 = q2.clone();
+    for (i, p) in payloads.iter().enumerate() {
+        let p = quote(p);
+        q2.push_str(&format!("s3,{p},before{i},{p}\n"));
+        q3.push_str(&format!("{p},{p},{p},{p}\nlambda,{p},{p},{p}\n"));
+    }
+    fs::write(dir.path().join("q2.csv"), q2).unwrap();
+    fs::write(dir.path().join("q3.csv"), q3).unwrap();
+    let o = srmatrix_in(
+        dir.path(),
+        &["report", "-i", "q2.csv", "--out", "q2", "--format", "json"],
+    );
+    assert_exit(&o, 0);
+    let o = srmatrix_in(
+        dir.path(),
+        &[
+            "report",
+            "-i",
+            "q3.csv",
+            "--out",
+            "q3",
+            "--baseline",
+            "q2/report.json",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_exit(&o, 0);
+    let mut problems = Vec::new();
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir.path().join("q3")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            names.push(path.file_name().unwrap().to_string_lossy().into_owned());
+            problems.extend(crate::hostile::formula_cells(&path));
+        }
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "caiq.csv",
+            "changes.csv",
+            "crm.csv",
+            "crosswalk.csv",
+            "findings.csv",
+            "report.csv",
+            "team-actions.csv"
+        ]
+    );
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let changes = fs::read_to_string(dir.path().join("q3/changes.csv")).unwrap();
+    assert!(
+        changes.contains("x;'=cmd|' /C calc'!A0;y"),
+        "the payload is in changes.csv, neutralised: {changes}"
+    );
+}
+
 #[test]
 fn limits_give_errors_naming_line_and_column() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,8 @@
 //! the rows `report.json` says it should, and that a screenshot and a PDF come out.
 //!
 //! Every check is also run against deliberately broken copies of the page, so each one is shown
-//! to be able to fail. Without Chromium the browser test is skipped with a message, unless `CI` is
+//! to be able to fail. A second page, of teams named with separators and markup, shows that the
+//! team filter takes each name whole. Without Chromium the browser test is skipped with a message, unless `CI` is
 //! set: then it fails. `.ci/run` installs Chromium.
 
 use std::collections::BTreeSet;
@@ -373,6 +374,85 @@ fn report_in_headless_chromium() {
         "browser test: {:.1} s in all",
         started.elapsed().as_secs_f64()
     );
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Team names that are separators or markup: the filter must take each as a whole name.
+const TEAMS: [&str; 5] = ["a", "b", "a|b", "a,b", "q\"&<x>' =%"];
+
+/// Percent-encodes every byte but ASCII letters and digits, as a URL fragment value.
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The matrix filter of a report whose team names hold the characters a list encoding could
+/// split on (`|`, `,`) and markup (`"`, `&`, `<`, `'`, `=`, `%`): filtering on team `a` shows the
+/// services of team `a` only, not those of team `a|b`, and each name selects exactly its own
+/// services, as `report.json` says; no console error or CSP violation.
+#[test]
+fn team_filter_takes_each_team_name_as_data() {
+    if !tool_available(CHROMIUM, "chromium") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = String::from("service,account_id,region,resource_id,owner_team\n");
+    for (team, service) in TEAMS.iter().zip(["ec2", "lambda", "s3", "rds", "sqs"]) {
+        let team = format!("\"{}\"", team.replace('"', "\"\""));
+        csv.push_str(&format!(
+            "{service},111111111111,eu-west-1,r-{service},{team}\n"
+        ));
+    }
+    let inventory = tmp.path().join("teams.csv");
+    fs::write(&inventory, csv).unwrap();
+    let out = tmp.path().join("out");
+    let o = srmatrix(&[
+        "report",
+        "--inventory",
+        inventory.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "html,json",
+        "--generated-at",
+        "2026-10-01T00:00:00Z",
+    ]);
+    assert_exit(&o, 0);
+    let json: Value = serde_json::from_slice(&fs::read(out.join("report.json")).unwrap()).unwrap();
+    let rows = expected_rows(&json);
+    let report = out.join("report.html");
+    let jobs = TEAMS
+        .iter()
+        .enumerate()
+        .map(|(i, team)| Job {
+            name: format!("team-{i}"),
+            url: format!("{}#team={}", file_url(&report), percent_encode(team)),
+            extra: Vec::new(),
+        })
+        .collect();
+    let runs = run_all(tmp.path(), jobs);
+    let mut failures = Vec::new();
+    for (i, team) in TEAMS.iter().enumerate() {
+        let r = runs.iter().find(|r| r.name == format!("team-{i}")).unwrap();
+        if let Some(e) = &r.error {
+            failures.push(e.clone());
+            continue;
+        }
+        let problems = console_problems(&r.stderr);
+        if !problems.is_empty() {
+            failures.push(format!("team {team:?}: console: {problems:#?}"));
+        }
+        if let Err(e) = Dom::parse(&r.stdout).check(&rows, team, "", "") {
+            failures.push(format!("team {team:?}: {e}"));
+        }
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 

@@ -224,7 +224,12 @@ fn formula_like(cell: &str) -> bool {
     cell.starts_with(FORMULA_TRIGGERS)
 }
 
-/// Every cell of every CSV output, parsed with the csv crate.
+/// The list separators a spreadsheet may split a CSV file on: the comma it is written with, the
+/// `;` of locales whose decimal mark is a comma, and the tab of a tab-separated import.
+pub const SPREADSHEET_SEPARATORS: [u8; 3] = [b',', b';', b'\t'];
+
+/// Every cell of every CSV output, parsed with the csv crate as a spreadsheet of each list
+/// separator would split it.
 fn check_csv(out: &Path) -> Vec<String> {
     let mut problems = Vec::new();
     let mut files = 0;
@@ -234,27 +239,39 @@ fn check_csv(out: &Path) -> Vec<String> {
             continue;
         }
         files += 1;
+        problems.extend(formula_cells(&path));
+    }
+    if files < 2 {
+        problems.push(format!("only {files} CSV file(s) written"));
+    }
+    problems
+}
+
+/// The cells of one CSV file that start with a formula trigger when it is split on `,`, `;` or
+/// tab, each named by separator, record and field.
+pub fn formula_cells(path: &Path) -> Vec<String> {
+    let bytes = fs::read(path).unwrap();
+    let mut problems = Vec::new();
+    for sep in SPREADSHEET_SEPARATORS {
         let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(sep)
             .has_headers(false)
             .flexible(true)
-            .from_path(&path)
-            .unwrap();
+            .from_reader(&bytes[..]);
         for (i, rec) in rdr.records().enumerate() {
             let rec = rec.unwrap();
             for (j, cell) in rec.iter().enumerate() {
                 if formula_like(cell) {
                     problems.push(format!(
-                        "{}: record {}, field {}: formula cell {cell:?}",
+                        "{} split on {:?}: record {}, field {}: formula cell {cell:.60?}",
                         path.display(),
+                        sep as char,
                         i + 1,
                         j + 1
                     ));
                 }
             }
         }
-    }
-    if files < 2 {
-        problems.push(format!("only {files} CSV file(s) written"));
     }
     problems
 }

@@ -39,13 +39,13 @@ fn policy_check_names_the_line_of_each_problem() {
     let o = srmatrix_in(dir.path(), &["policy", "check", "--policy", "p.toml"]);
     assert_exit(&o, 1);
     let err = stderr(&o);
-    assert!(err.contains("p.toml:3:1: unknown domain `nope`"), "{err}");
+    assert!(err.contains("p.toml:4:10: unknown domain `nope`"), "{err}");
     assert!(
-        err.contains("p.toml:7:1: `expires` = `soon` is not a date"),
+        err.contains("p.toml:12:11: `expires` = `soon` is not a date"),
         "{err}"
     );
     assert!(
-        err.contains("p.toml:7:1: `justification` is empty"),
+        err.contains("p.toml:10:17: `justification` is empty"),
         "{err}"
     );
     let o = srmatrix_in(
@@ -62,6 +62,53 @@ fn policy_check_names_the_line_of_each_problem() {
     );
     assert_exit(&o, 1);
     assert!(!dir.path().join("out").exists());
+}
+
+/// `policy check` and `report` take an unquoted TOML date for `expires`; a scope that includes
+/// and excludes one account, and a control assigned twice, are errors naming both places.
+#[test]
+fn policy_takes_toml_dates_and_refuses_contradictions() {
+    let dir = workdir();
+    let good = "[[exception]]\ncontrol = \"SRM-ENC-01\"\nservice = \"s3\"\njustification = \"legacy\"\napprover = \"CISO\"\nexpires = 2099-12-31\n";
+    let bad = format!(
+        "{good}\n[[assign]]\ncontrol = \"SRM-IR-02\"\nteam = \"SecOps\"\n\n[[assign]]\ncontrol = \"SRM-IR-02\"\nteam = \"Platform\"\n\n[scope]\ninclude_accounts = [\"410381759246\"]\nexclude_accounts = [\"410381759246\"]\n"
+    );
+    fs::write(dir.path().join("bad.toml"), bad).unwrap();
+    let o = srmatrix_in(dir.path(), &["policy", "check", "--policy", "bad.toml"]);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(
+        err.contains("bad.toml:13:11: control `SRM-IR-02` is assigned again here (to `Platform`) and already at line 9, column 11"),
+        "{err}"
+    );
+    assert!(
+        err.contains("bad.toml:18:21: account `410381759246` is excluded here and included at line 17, column 21"),
+        "{err}"
+    );
+    assert!(!err.contains("expires"), "the TOML date is accepted: {err}");
+    fs::write(dir.path().join("good.toml"), good).unwrap();
+    let o = srmatrix_in(dir.path(), &["policy", "check", "--policy", "good.toml"]);
+    assert_exit(&o, 0);
+    let o = srmatrix_in(
+        dir.path(),
+        &[
+            "report",
+            "-i",
+            "inventory.csv",
+            "--out",
+            "out",
+            "--policy",
+            "good.toml",
+            "--format",
+            "md",
+        ],
+    );
+    assert_exit(&o, 0);
+    let md = fs::read_to_string(dir.path().join("out/report.md")).unwrap();
+    assert!(
+        md.contains("| legacy | CISO | 2099-12-31 | active |"),
+        "the date as written"
+    );
 }
 
 const POLICY: &str = r#"

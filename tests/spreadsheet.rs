@@ -2,7 +2,8 @@
 //! `libreoffice-calc-nogui`, `/usr/bin/soffice`) opens `report.xlsx` of the bundled example, and
 //! of an inventory whose team names are spreadsheet markup, and saves every sheet as CSV; every
 //! cell must read in LibreOffice as calamine reads it (text exactly, numbers as numbers), and the
-//! sheets must be the report's ten.
+//! sheets must be the report's ten. Its CSV documents, opened with `;` and with tab as the list
+//! separator, must have no formula cell.
 //!
 //! srmatrix writes the workbook's XML itself (`crates/render/src/ooxml.rs`), so this is the check
 //! that an office suite, not only a library, takes it as written. Without LibreOffice the test is
@@ -92,17 +93,38 @@ fn render(out: &Path, inventory: &str) {
 /// LibreOffice profile; returns the sheet names and their files.
 fn convert(workbook: &Path, profile: &Path) -> Vec<(String, std::path::PathBuf)> {
     let out = workbook.parent().unwrap().join("csv");
-    let mut child = Command::new(SOFFICE)
-        .args([
-            "--headless",
-            "--norestore",
-            &format!("-env:UserInstallation=file://{}", profile.display()),
+    soffice(
+        &[
             "--convert-to",
             CSV_FILTER,
             "--outdir",
             out.to_str().unwrap(),
             workbook.to_str().unwrap(),
+        ],
+        profile,
+    );
+    let mut sheets: Vec<(String, std::path::PathBuf)> = fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| {
+            let name = p.file_stem()?.to_str()?.strip_prefix("report-")?.to_owned();
+            Some((name, p))
+        })
+        .collect();
+    sheets.sort();
+    sheets
+}
+
+/// Runs headless LibreOffice with `args` and a fresh `profile`; fails the test if it fails or
+/// takes longer than [`TIMEOUT`].
+fn soffice(args: &[&str], profile: &Path) {
+    let mut child = Command::new(SOFFICE)
+        .args([
+            "--headless",
+            "--norestore",
+            &format!("-env:UserInstallation=file://{}", profile.display()),
         ])
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -115,10 +137,7 @@ fn convert(workbook: &Path, profile: &Path) -> Vec<(String, std::path::PathBuf)>
         }
         if started.elapsed() > TIMEOUT {
             child.kill().ok();
-            panic!(
-                "LibreOffice took more than {TIMEOUT:?} to convert {}",
-                workbook.display()
-            );
+            panic!("LibreOffice took more than {TIMEOUT:?}: {args:?}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -129,16 +148,80 @@ fn convert(workbook: &Path, profile: &Path) -> Vec<(String, std::path::PathBuf)>
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-    let mut sheets: Vec<(String, std::path::PathBuf)> = fs::read_dir(&out)
+}
+
+/// The CSV documents of a report whose values hide formulas behind a `;`, a tab or a line break,
+/// opened in LibreOffice Calc with `;` and with tab as the separator (the way a spreadsheet of a
+/// `;` locale, or a tab-separated import, splits them) and saved as workbooks: no cell of any of
+/// them is a formula. LibreOffice splits the unquoted `a,x;=1+1;y` into `a,x`, `=1+1` (a formula,
+/// shown as 2) and `y`.
+#[test]
+fn csv_reports_in_libreoffice_with_semicolon_and_tab_separators() {
+    if !tool_available(SOFFICE, "libreoffice-calc-nogui") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let inventory = tmp.path().join("hostile.csv");
+    let mut csv = String::from("service,account_id,region,resource_id,owner_team\n");
+    for (i, v) in ["x;=1+1;y", "x\t=2+2", "x\n=3+3", "x;\"@SUM(4)\";y"]
+        .iter()
+        .enumerate()
+    {
+        let v = format!("\"{}\"", v.replace('"', "\"\""));
+        csv.push_str(&format!("{v},{v},{v},i-{i},{v}\ns3,{v},{v},b-{i},{v}\n"));
+    }
+    fs::write(&inventory, csv).unwrap();
+    let out = tmp.path().join("out");
+    let o = srmatrix(&[
+        "report",
+        "--inventory",
+        inventory.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "csv",
+        "--quiet",
+    ]);
+    assert_exit(&o, 0);
+    let mut files: Vec<String> = fs::read_dir(&out)
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter_map(|p| {
-            let name = p.file_stem()?.to_str()?.strip_prefix("report-")?.to_owned();
-            Some((name, p))
-        })
+        .map(|e| e.unwrap().path().to_str().unwrap().to_owned())
+        .filter(|p| p.ends_with(".csv"))
         .collect();
-    sheets.sort();
-    sheets
+    files.sort();
+    assert_eq!(files.len(), 6, "{files:?}");
+    let mut formulas = Vec::new();
+    for (name, separator) in [("semicolon", 59), ("tab", 9)] {
+        let dir = tmp.path().join(name);
+        let infilter = format!("--infilter=CSV:{separator},34,76,1");
+        let mut args = vec![
+            infilter.as_str(),
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            dir.to_str().unwrap(),
+        ];
+        args.extend(files.iter().map(String::as_str));
+        soffice(&args, &tmp.path().join("profile"));
+        for file in &files {
+            let stem = Path::new(file).file_stem().unwrap().to_str().unwrap();
+            let book = dir.join(format!("{stem}.xlsx"));
+            let mut wb = Xlsx::new(Cursor::new(fs::read(&book).unwrap())).unwrap();
+            for sheet in wb.sheet_names() {
+                let f = wb.worksheet_formula(&sheet).unwrap();
+                for (r, c, formula) in f.used_cells() {
+                    if !formula.is_empty() {
+                        formulas.push(format!(
+                            "{name}: {stem}.csv R{}C{}: ={formula}",
+                            r + 1,
+                            c + 1
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(formulas.is_empty(), "{}", formulas.join("\n"));
 }
 
 fn read_csv(path: &Path) -> Vec<Vec<String>> {

@@ -12,6 +12,7 @@ mod cli;
 mod evidence;
 mod formats;
 mod fuzz_regressions;
+mod gfm;
 mod golden;
 mod hostile;
 mod integrity;

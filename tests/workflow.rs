@@ -58,17 +58,17 @@ fn baseline_adds_changes_to_every_format() {
     );
     assert!(md.contains("**Services adopted**"));
     assert!(
-        md.contains("| `s3` | SRM-CFG-04 | Customer | Shared |"),
+        md.contains("| s3 | SRM-CFG-04 | Customer | Shared |"),
         "ownership change shown"
     );
     let html = fs::read_to_string(dir.path().join("q3/report.html")).unwrap();
     assert!(html.contains("<section id=\"changes\">"));
     let csv = fs::read_to_string(dir.path().join("q3/changes.csv")).unwrap();
     assert!(
-        csv.contains("ownership-changed,s3,SRM-CFG-04,Customer,Shared"),
+        csv.contains(r#""ownership-changed","s3","SRM-CFG-04","Customer","Shared""#),
         "{csv}"
     );
-    assert!(csv.lines().any(|l| l.starts_with("service-adopted,")));
+    assert!(csv.lines().any(|l| l.starts_with("\"service-adopted\",")));
     let json: serde_json::Value =
         serde_json::from_slice(&fs::read(dir.path().join("q3/report.json")).unwrap()).unwrap();
     assert_eq!(json["changes"]["since"], "2026-Q2");
@@ -109,7 +109,7 @@ fn diff_command_in_markdown_and_csv() {
         ],
     );
     assert_exit(&o, 0);
-    assert!(stdout(&o).starts_with("change,subject,detail,before,after"));
+    assert!(stdout(&o).starts_with(r#""change","subject","detail","before","after""#));
     let o = srmatrix_in(dir.path(), &["diff", "q3/report.json", "q3/report.json"]);
     assert!(stdout(&o).contains("No change."));
 }

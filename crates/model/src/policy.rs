@@ -163,6 +163,9 @@ pub struct Policy {
     pub scope: Scope,
 }
 
+/// A value of the policy file with its byte range, for problems that point at the value itself.
+type At<T> = Spanned<T>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPolicy {
@@ -172,62 +175,86 @@ struct RawPolicy {
     tags: PolicyTags,
     sensitive_classifications: Option<Vec<String>>,
     #[serde(default)]
-    assign: Vec<Spanned<RawAssign>>,
+    assign: Vec<At<RawAssign>>,
     #[serde(default)]
-    inherit: Vec<Spanned<RawInherit>>,
+    inherit: Vec<At<RawInherit>>,
     #[serde(default)]
-    out_of_scope: Vec<Spanned<RawOutOfScope>>,
+    out_of_scope: Vec<At<RawOutOfScope>>,
     #[serde(default)]
-    exception: Vec<Spanned<RawException>>,
+    exception: Vec<At<RawException>>,
     #[serde(default)]
-    scope: Scope,
+    scope: RawScope,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAssign {
-    control: Option<String>,
-    domain: Option<String>,
-    team: String,
+    control: Option<At<String>>,
+    domain: Option<At<String>>,
+    team: At<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawInherit {
-    control: Option<String>,
-    domain: Option<String>,
+    control: Option<At<String>>,
+    domain: Option<At<String>>,
     #[serde(default)]
-    services: Vec<String>,
-    from: String,
+    services: Vec<At<String>>,
+    from: At<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawOutOfScope {
-    control: Option<String>,
-    domain: Option<String>,
+    control: Option<At<String>>,
+    domain: Option<At<String>>,
     #[serde(default)]
-    services: Vec<String>,
-    justification: String,
+    services: Vec<At<String>>,
+    justification: At<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawException {
-    control: String,
-    service: String,
+    control: At<String>,
+    service: At<String>,
     account: Option<String>,
-    justification: String,
-    approver: String,
-    expires: String,
+    justification: At<String>,
+    approver: At<String>,
+    /// A quoted `"YYYY-MM-DD"` or a TOML date `YYYY-MM-DD`.
+    expires: At<toml::Value>,
 }
 
-fn line_of(text: &str, offset: usize) -> u64 {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count() as u64
-        + 1
+/// [`Scope`] as written, every entry with its place.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScope {
+    #[serde(default)]
+    include_accounts: Vec<At<String>>,
+    #[serde(default)]
+    exclude_accounts: Vec<At<String>>,
+    #[serde(default)]
+    include_regions: Vec<At<String>>,
+    #[serde(default)]
+    exclude_regions: Vec<At<String>>,
+    #[serde(default)]
+    include_environments: Vec<At<String>>,
+    #[serde(default)]
+    exclude_environments: Vec<At<String>>,
+}
+
+/// The 1-based line and column (in characters) of a byte offset of `text`.
+fn line_col(text: &str, offset: usize) -> (u64, u64) {
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
+    let line = before.bytes().filter(|&b| b == b'\n').count() as u64 + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() as u64 + 1;
+    (line, column)
 }
 
 /// Whether `s` is a calendar date `YYYY-MM-DD`.
@@ -240,14 +267,86 @@ fn is_date(s: &str) -> bool {
     matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
 }
 
+/// The scope as a [`Scope`], with a problem for every account, region or environment that is
+/// both included and excluded (a contradiction: the exclusion would win without a word), at the
+/// exclusion and naming the inclusion.
+fn scope(
+    raw: &RawScope,
+    problems: &mut Vec<Problem>,
+    problem: &dyn Fn(usize, String) -> Problem,
+    place: &dyn Fn(usize) -> String,
+) -> Scope {
+    for (what, include, exclude) in [
+        ("account", &raw.include_accounts, &raw.exclude_accounts),
+        ("region", &raw.include_regions, &raw.exclude_regions),
+        (
+            "environment",
+            &raw.include_environments,
+            &raw.exclude_environments,
+        ),
+    ] {
+        for x in exclude {
+            let same = |i: &&At<String>| i.get_ref().eq_ignore_ascii_case(x.get_ref());
+            if let Some(i) = include.iter().find(same) {
+                problems.push(problem(
+                    x.span().start,
+                    format!(
+                        "{what} `{}` is excluded here and included at {}: keep one of them",
+                        x.get_ref(),
+                        place(i.span().start)
+                    ),
+                ));
+            }
+        }
+    }
+    let values = |list: &[At<String>]| list.iter().map(|x| x.get_ref().clone()).collect();
+    Scope {
+        include_accounts: values(&raw.include_accounts),
+        exclude_accounts: values(&raw.exclude_accounts),
+        include_regions: values(&raw.include_regions),
+        exclude_regions: values(&raw.exclude_regions),
+        include_environments: values(&raw.include_environments),
+        exclude_environments: values(&raw.exclude_environments),
+    }
+}
+
+/// The date of an exception's `expires`: a quoted `"YYYY-MM-DD"` or an unquoted TOML date
+/// `YYYY-MM-DD` (TOML's local date), both as `YYYY-MM-DD`; what is wrong otherwise.
+fn expiry_date(v: &toml::Value) -> Result<String, String> {
+    match v {
+        toml::Value::String(s) if is_date(s) => Ok(s.clone()),
+        toml::Value::Datetime(d) => match (d.date, d.time, d.offset) {
+            (Some(date), None, None) => Ok(format!(
+                "{:04}-{:02}-{:02}",
+                date.year, date.month, date.day
+            )),
+            _ => Err(format!(
+                "`expires` = {d} is a date and time; give the date only, YYYY-MM-DD"
+            )),
+        },
+        toml::Value::String(s) => Err(format!("`expires` = `{s}` is not a date YYYY-MM-DD")),
+        other => Err(format!("`expires` = {other} is not a date YYYY-MM-DD")),
+    }
+}
+
 impl Policy {
-    /// Parses and validates a policy against the catalog; every problem names its line.
+    /// Parses and validates a policy against the catalog. Every problem names the line and column
+    /// of the value it is about (the `[[table]]` header when a key is missing); a contradiction
+    /// (an account, region or environment both included and excluded, a control or domain
+    /// assigned twice) names both places.
     pub fn load(file: &SourceFile, catalog: &Catalog) -> Result<Policy, CatalogError> {
-        let problem = |offset: usize, message: String| Problem {
-            file: file.origin.clone(),
-            line: line_of(&file.text, offset),
-            column: 1,
-            message,
+        let problem = |offset: usize, message: String| {
+            let (line, column) = line_col(&file.text, offset);
+            Problem {
+                file: file.origin.clone(),
+                line,
+                column,
+                message,
+            }
+        };
+        let place = |offset: usize| {
+            let (line, column) = line_col(&file.text, offset);
+            format!("line {line}, column {column}")
         };
         let raw: RawPolicy = toml::from_str(&file.text).map_err(|e| CatalogError::Invalid {
             problems: vec![problem(
@@ -257,23 +356,34 @@ impl Policy {
         })?;
         let mut problems = Vec::new();
         let selector = |at: usize,
-                        control: Option<String>,
-                        domain: Option<String>,
+                        control: Option<At<String>>,
+                        domain: Option<At<String>>,
                         problems: &mut Vec<Problem>| {
             match (control, domain) {
                 (Some(c), None) => {
+                    let start = c.span().start;
+                    let c = c.into_inner();
                     if catalog.control_index(&c).is_none() {
-                        problems.push(problem(at, format!("unknown control `{c}`")));
+                        problems.push(problem(start, format!("unknown control `{c}`")));
                     }
-                    Some(Selector::Control(c))
+                    Some((Selector::Control(c), start))
                 }
                 (None, Some(d)) => {
+                    let start = d.span().start;
+                    let d = d.into_inner();
                     if !catalog.domains.iter().any(|x| x.id == d) {
-                        problems.push(problem(at, format!("unknown domain `{d}`")));
+                        problems.push(problem(start, format!("unknown domain `{d}`")));
                     }
-                    Some(Selector::Domain(d))
+                    Some((Selector::Domain(d), start))
                 }
-                _ => {
+                (Some(_), Some(d)) => {
+                    problems.push(problem(
+                        d.span().start,
+                        "give exactly one of `control` or `domain`, not both".into(),
+                    ));
+                    None
+                }
+                (None, None) => {
                     problems.push(problem(
                         at,
                         "give exactly one of `control` or `domain`".into(),
@@ -282,100 +392,125 @@ impl Policy {
                 }
             }
         };
-        let check_services = |at: usize, services: &[String], problems: &mut Vec<Problem>| {
+        let check_services = |services: &[At<String>], problems: &mut Vec<Problem>| {
             for s in services {
-                if catalog.service_index(s).is_none() {
+                if catalog.service_index(s.get_ref()).is_none() {
                     problems.push(problem(
-                        at,
-                        format!("unknown service `{s}` (use the catalog's service ids)"),
+                        s.span().start,
+                        format!(
+                            "unknown service `{}` (use the catalog's service ids)",
+                            s.get_ref()
+                        ),
                     ));
                 }
             }
         };
+        let text = |v: At<String>, name: &str, problems: &mut Vec<Problem>| {
+            let trimmed = v.get_ref().trim().to_owned();
+            if trimmed.is_empty() {
+                problems.push(problem(v.span().start, format!("`{name}` is empty")));
+            }
+            trimmed
+        };
+        let scope = scope(&raw.scope, &mut problems, &problem, &place);
         let mut policy = Policy {
             organisation: raw.organisation,
             period: raw.period,
             tags: raw.tags,
             sensitive_classifications: raw.sensitive_classifications,
-            scope: raw.scope,
+            scope,
             ..Policy::default()
         };
+        // Where each control or domain was first assigned, to name both places of a second.
+        let mut assigned: BTreeMap<(bool, String), usize> = BTreeMap::new();
         for a in raw.assign {
             let at = a.span().start;
             let a = a.into_inner();
-            if a.team.trim().is_empty() {
-                problems.push(problem(at, "`team` is empty".into()));
-            }
-            if let Some(selector) = selector(at, a.control, a.domain, &mut problems) {
-                policy.assignments.push(Assignment {
-                    selector,
-                    team: a.team.trim().to_owned(),
-                });
+            let team = text(a.team, "team", &mut problems);
+            if let Some((selector, start)) = selector(at, a.control, a.domain, &mut problems) {
+                let key = match &selector {
+                    Selector::Control(c) => (true, c.clone()),
+                    Selector::Domain(d) => (false, d.clone()),
+                };
+                if let Some(&first) = assigned.get(&key) {
+                    let what = if key.0 { "control" } else { "domain" };
+                    problems.push(problem(
+                        start,
+                        format!(
+                            "{what} `{}` is assigned again here (to `{team}`) and already at {}: assign it once",
+                            key.1,
+                            place(first)
+                        ),
+                    ));
+                } else {
+                    assigned.insert(key, start);
+                }
+                policy.assignments.push(Assignment { selector, team });
             }
         }
         for i in raw.inherit {
             let at = i.span().start;
             let i = i.into_inner();
-            check_services(at, &i.services, &mut problems);
-            if i.from.trim().is_empty() {
-                problems.push(problem(at, "`from` is empty: name the third party".into()));
+            check_services(&i.services, &mut problems);
+            let from = i.from;
+            if from.get_ref().trim().is_empty() {
+                problems.push(problem(
+                    from.span().start,
+                    "`from` is empty: name the third party".into(),
+                ));
             }
-            if let Some(selector) = selector(at, i.control, i.domain, &mut problems) {
+            if let Some((selector, _)) = selector(at, i.control, i.domain, &mut problems) {
                 policy.inherited.push(Inheritance {
                     selector,
-                    services: i.services,
-                    from: i.from.trim().to_owned(),
+                    services: i.services.into_iter().map(Spanned::into_inner).collect(),
+                    from: from.into_inner().trim().to_owned(),
                 });
             }
         }
         for o in raw.out_of_scope {
             let at = o.span().start;
             let o = o.into_inner();
-            check_services(at, &o.services, &mut problems);
-            if o.justification.trim().is_empty() {
-                problems.push(problem(at, "`justification` is empty".into()));
-            }
-            if let Some(selector) = selector(at, o.control, o.domain, &mut problems) {
+            check_services(&o.services, &mut problems);
+            let justification = text(o.justification, "justification", &mut problems);
+            if let Some((selector, _)) = selector(at, o.control, o.domain, &mut problems) {
                 policy.out_of_scope.push(OutOfScope {
                     selector,
-                    services: o.services,
-                    justification: o.justification.trim().to_owned(),
+                    services: o.services.into_iter().map(Spanned::into_inner).collect(),
+                    justification,
                 });
             }
         }
         for e in raw.exception {
-            let at = e.span().start;
             let e = e.into_inner();
-            if catalog.control_index(&e.control).is_none() {
-                problems.push(problem(at, format!("unknown control `{}`", e.control)));
-            }
-            check_services(at, std::slice::from_ref(&e.service), &mut problems);
-            if !is_date(&e.expires) {
+            if catalog.control_index(e.control.get_ref()).is_none() {
                 problems.push(problem(
-                    at,
-                    format!("`expires` = `{}` is not a date YYYY-MM-DD", e.expires),
+                    e.control.span().start,
+                    format!("unknown control `{}`", e.control.get_ref()),
                 ));
             }
-            for (name, v) in [
-                ("justification", &e.justification),
-                ("approver", &e.approver),
-            ] {
-                if v.trim().is_empty() {
-                    problems.push(problem(at, format!("`{name}` is empty")));
+            check_services(std::slice::from_ref(&e.service), &mut problems);
+            let expires = match expiry_date(e.expires.get_ref()) {
+                Ok(d) => d,
+                Err(message) => {
+                    problems.push(problem(e.expires.span().start, message));
+                    String::new()
                 }
-            }
+            };
+            let justification = text(e.justification, "justification", &mut problems);
+            let approver = text(e.approver, "approver", &mut problems);
             policy.exceptions.push(Exception {
-                control: e.control,
-                service: e.service,
+                control: e.control.into_inner(),
+                service: e.service.into_inner(),
                 account: e.account.filter(|a| !a.trim().is_empty()),
-                justification: e.justification.trim().to_owned(),
-                approver: e.approver.trim().to_owned(),
-                expires: e.expires,
+                justification,
+                approver,
+                expires,
             });
         }
         if problems.is_empty() {
             Ok(policy)
         } else {
+            problems.sort_by_key(|p| (p.line, p.column));
             Err(CatalogError::Invalid { problems })
         }
     }
@@ -513,31 +648,154 @@ mod tests {
         );
     }
 
-    #[test]
-    fn errors_name_the_line() {
-        let text = "organisation = \"X\"\n\n[[assign]]\ncontrol = \"SRM-NOPE-01\"\nteam = \"Sec\"\n\n[[exception]]\ncontrol = \"SRM-ENC-01\"\nservice = \"nope\"\njustification = \"j\"\napprover = \"a\"\nexpires = \"2026-13-01\"\n";
-        let err = load(text).unwrap_err().to_string();
-        assert!(
-            err.contains("srmatrix.toml:3:1: unknown control `SRM-NOPE-01`"),
-            "{err}"
-        );
-        assert!(
-            err.contains("srmatrix.toml:7:1: unknown service `nope`"),
-            "{err}"
-        );
-        assert!(
-            err.contains("`expires` = `2026-13-01` is not a date"),
-            "{err}"
-        );
-        let err = load("[[assign]]\ncontrol = \"SRM-IAM-01\"\ndomain = \"iam\"\nteam = \"x\"\n")
+    /// The problems of `text`, one `file:line:column: message` a line.
+    fn problems(text: &str) -> Vec<String> {
+        load(text)
             .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("exactly one of `control` or `domain`"),
-            "{err}"
+            .problems()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn errors_point_at_the_offending_value() {
+        let text = "organisation = \"X\"\n\
+                    \n\
+                    [[assign]]\n\
+                    control = \"SRM-NOPE-01\"\n\
+                    team = \"Sec\"\n\
+                    \n\
+                    [[inherit]]\n\
+                    control = \"SRM-LOG-03\"\n\
+                    services = [\"s3\", \"nope\"]\n\
+                    from = \" \"\n\
+                    \n\
+                    [[exception]]\n\
+                    control = \"SRM-ENC-01\"\n\
+                    service = \"nope\"\n\
+                    justification = \"j\"\n\
+                    approver = \"\"\n\
+                    expires = \"2026-13-01\"\n\
+                    \n\
+                    [[out_of_scope]]\n\
+                    domain = \"nope\"\n\
+                    justification = \"\"\n\
+                    \n\
+                    [[assign]]\n\
+                    team = \"x\"\n";
+        assert_eq!(
+            problems(text),
+            [
+                "srmatrix.toml:4:11: unknown control `SRM-NOPE-01`",
+                "srmatrix.toml:9:19: unknown service `nope` (use the catalog's service ids)",
+                "srmatrix.toml:10:8: `from` is empty: name the third party",
+                "srmatrix.toml:14:11: unknown service `nope` (use the catalog's service ids)",
+                "srmatrix.toml:16:12: `approver` is empty",
+                "srmatrix.toml:17:11: `expires` = `2026-13-01` is not a date YYYY-MM-DD",
+                "srmatrix.toml:20:10: unknown domain `nope`",
+                "srmatrix.toml:21:17: `justification` is empty",
+                "srmatrix.toml:23:1: give exactly one of `control` or `domain`",
+            ]
         );
-        let err = load("colour = \"blue\"\n").unwrap_err().to_string();
-        assert!(err.contains("srmatrix.toml:1:1:"), "{err}");
+        assert_eq!(
+            problems("[[assign]]\ncontrol = \"SRM-IAM-01\"\ndomain = \"iam\"\nteam = \"x\"\n"),
+            ["srmatrix.toml:3:10: give exactly one of `control` or `domain`, not both"]
+        );
+        // Syntax and type errors deep in a table: the value itself.
+        assert_eq!(
+            problems("organisation = \"X\"\n[scope]\nexclude_regions = []\ninclude_accounts = [\"1\", 2]\n")
+                .iter()
+                .map(|p| p.split(": ").next().unwrap_or_default().to_owned())
+                .collect::<Vec<_>>(),
+            ["srmatrix.toml:4:26"]
+        );
+        assert!(
+            problems("[tags]\n\nteam = \"Team\"\n")[0].starts_with("srmatrix.toml:3:8: "),
+            "{:?}",
+            problems("[tags]\n\nteam = \"Team\"\n")
+        );
+        assert!(problems("colour = \"blue\"\n")[0].starts_with("srmatrix.toml:1:1: "));
+        assert!(
+            problems(
+                "[[exception]]\ncontrol = \"SRM-ENC-01\"\nservice = \"s3\"\n\njustification = 5\n"
+            )[0]
+            .starts_with("srmatrix.toml:5:17: "),
+            "{:?}",
+            problems(
+                "[[exception]]\ncontrol = \"SRM-ENC-01\"\nservice = \"s3\"\n\njustification = 5\n"
+            )
+        );
+    }
+
+    /// An exception whose `expires` is the given TOML value text.
+    fn exception_expiring(expires: &str) -> String {
+        format!(
+            "[[exception]]\ncontrol = \"SRM-ENC-01\"\nservice = \"s3\"\njustification = \"j\"\napprover = \"a\"\nexpires = {expires}\n"
+        )
+    }
+
+    #[test]
+    fn an_unquoted_toml_date_expires_like_the_quoted_string() {
+        let quoted = load(&exception_expiring("\"2026-12-31\"")).unwrap();
+        let unquoted = load(&exception_expiring("2026-12-31")).unwrap();
+        assert_eq!(unquoted.exceptions[0].expires, "2026-12-31");
+        assert_eq!(
+            format!("{:?}", unquoted.exceptions),
+            format!("{:?}", quoted.exceptions)
+        );
+        let d = unquoted.decide("s3", "SRM-ENC-01", "encryption", "2027-01-01");
+        assert!(d.exceptions[0].expired);
+        assert_eq!(
+            problems(&exception_expiring("2026-12-31T10:00:00Z")),
+            [
+                "srmatrix.toml:6:11: `expires` = 2026-12-31T10:00:00Z is a date and time; give the date only, YYYY-MM-DD"
+            ]
+        );
+        assert_eq!(
+            problems(&exception_expiring("20261231")),
+            ["srmatrix.toml:6:11: `expires` = 20261231 is not a date YYYY-MM-DD"]
+        );
+    }
+
+    #[test]
+    fn a_scope_value_both_included_and_excluded_is_an_error_naming_both_lines() {
+        let text = "[scope]\n\
+                    include_accounts = [\"111111111111\", \"222222222222\"]\n\
+                    exclude_regions = [\"us-east-1\"]\n\
+                    exclude_accounts = [\"333333333333\",\n  \"222222222222\"]\n\
+                    include_environments = [\"Prod\"]\n\
+                    exclude_environments = [\"prod\"]\n";
+        assert_eq!(
+            problems(text),
+            [
+                "srmatrix.toml:5:3: account `222222222222` is excluded here and included at line 2, column 37: keep one of them",
+                "srmatrix.toml:7:25: environment `prod` is excluded here and included at line 6, column 25: keep one of them",
+            ]
+        );
+        assert!(load("[scope]\ninclude_accounts = [\"1\"]\nexclude_accounts = [\"2\"]\n").is_ok());
+    }
+
+    #[test]
+    fn a_control_assigned_twice_is_an_error_naming_both_lines() {
+        let text = "[[assign]]\ncontrol = \"SRM-IAM-02\"\nteam = \"Identity\"\n\n\
+                    [[assign]]\ndomain = \"iam\"\nteam = \"Platform Security\"\n\n\
+                    [[assign]]\ncontrol = \"SRM-IAM-02\"\nteam = \"Platform Security\"\n\n\
+                    [[assign]]\ncontrol = \"SRM-IAM-02\"\nteam = \"Identity\"\n\n\
+                    [[assign]]\ndomain = \"iam\"\nteam = \"Identity\"\n";
+        assert_eq!(
+            problems(text),
+            [
+                "srmatrix.toml:10:11: control `SRM-IAM-02` is assigned again here (to `Platform Security`) and already at line 2, column 11: assign it once",
+                "srmatrix.toml:14:11: control `SRM-IAM-02` is assigned again here (to `Identity`) and already at line 2, column 11: assign it once",
+                "srmatrix.toml:18:10: domain `iam` is assigned again here (to `Identity`) and already at line 6, column 10: assign it once",
+            ]
+        );
+        // A control and its domain: the control entry wins, by design (the starter does this).
+        assert!(
+            load("[[assign]]\ndomain = \"iam\"\nteam = \"A\"\n\n[[assign]]\ncontrol = \"SRM-IAM-02\"\nteam = \"B\"\n")
+                .is_ok()
+        );
     }
 
     #[test]

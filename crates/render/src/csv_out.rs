@@ -32,18 +32,64 @@ pub const REPORT_CSV_HEADER: [&str; 22] = [
     "source",
 ];
 
+/// The characters that make a spreadsheet read a cell as a formula (OWASP CSV injection): `=`,
+/// `+`, `-`, `@`, a tab and a carriage return.
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Characters that begin a new cell in some spreadsheet's reading of a comma-separated file even
+/// inside a quoted field: the list separator of `;` locales, the tab of a tab-separated import,
+/// and line breaks. A spreadsheet that splits on `;` or tab honours a double quote only at the
+/// start of one of *its* cells, so `"a","x;=cmd"` opens in a `;` locale as the cells `a,"x` and
+/// `=cmd"`. The comma is not one: the file's own fields start with their quote, so a comma inside
+/// a field never starts a cell.
+const CELL_BREAKS: [char; 4] = [';', '\t', '\r', '\n'];
+
 /// Makes a cell safe to open in a spreadsheet, following OWASP's CSV injection guidance: a cell
 /// that begins with `=`, `+`, `-`, `@`, a tab or a carriage return is prefixed with `'` so that it
 /// is read as text, never as a formula.
 pub fn neutralise_formula(cell: &str) -> Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    if cell.starts_with(FORMULA_TRIGGERS) {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
     }
 }
 
-/// A CSV document being written: formula-safe cells, CRLF line ends (RFC 4180).
+/// Makes a CSV field safe in a spreadsheet of any list separator: [`neutralise_formula`] at its
+/// start, and a `'` after every `;`, tab, carriage return or line feed that a formula trigger
+/// follows (double quotes between them skipped: a spreadsheet drops them while unquoting) or that
+/// ends the field (the cell a `;` locale would start there begins with the field's closing quote
+/// and the record's line break). Write the field with [`csv_writer_builder`]'s quoting.
+pub fn neutralise_csv_field(cell: &str) -> Cow<'_, str> {
+    let start = neutralise_formula(cell);
+    if !start.contains(CELL_BREAKS) {
+        return start;
+    }
+    let mut out = String::with_capacity(start.len() + 4);
+    for (i, c) in start.char_indices() {
+        out.push(c);
+        if CELL_BREAKS.contains(&c) {
+            let next = start[i + c.len_utf8()..].trim_start_matches('"');
+            if next.is_empty() || next.starts_with(FORMULA_TRIGGERS) {
+                out.push('\'');
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The CSV writer settings of every CSV document: every field that is not a number is quoted
+/// (`QuoteStyle::NonNumeric`, so that a spreadsheet of any list separator reads a text field as
+/// one cell when it starts one), and CRLF line ends (RFC 4180). Fields go through
+/// [`neutralise_csv_field`] first.
+pub fn csv_writer_builder() -> csv::WriterBuilder {
+    let mut b = csv::WriterBuilder::new();
+    b.terminator(csv::Terminator::CRLF)
+        .quote_style(csv::QuoteStyle::NonNumeric);
+    b
+}
+
+/// A CSV document being written: formula-safe, quoted cells, CRLF line ends (RFC 4180).
 struct Sheet<W: Write> {
     file: &'static str,
     w: csv::Writer<W>,
@@ -60,10 +106,7 @@ impl<W: Write> Sheet<W> {
             .map_err(|source| RenderError::Write { file, source })?;
         let mut sheet = Sheet {
             file,
-            w: csv::WriterBuilder::new()
-                .terminator(csv::Terminator::CRLF)
-                .buffer_capacity(1 << 16)
-                .from_writer(w),
+            w: csv_writer_builder().buffer_capacity(1 << 16).from_writer(w),
         };
         sheet.row(header)?;
         Ok(sheet)
@@ -89,7 +132,7 @@ impl<W: Write> Sheet<W> {
         for c in cells {
             if let Err(e) = self
                 .w
-                .write_field(neutralise_formula(c.as_ref()).as_bytes())
+                .write_field(neutralise_csv_field(c.as_ref()).as_bytes())
             {
                 return Err(self.error(e));
             }
@@ -318,5 +361,95 @@ mod tests {
         assert_eq!(neutralise_formula("AWS"), "AWS");
         assert_eq!(neutralise_formula("a=b"), "a=b");
         assert_eq!(neutralise_formula(""), "");
+    }
+
+    /// Writes records as every CSV document is written.
+    fn write(records: &[Vec<String>]) -> Vec<u8> {
+        let mut w = csv_writer_builder().flexible(true).from_writer(Vec::new());
+        for r in records {
+            w.write_record(r.iter().map(|c| neutralise_csv_field(c).into_owned()))
+                .unwrap();
+        }
+        w.into_inner().unwrap()
+    }
+
+    /// The cells of `bytes` read with `delimiter` that a spreadsheet would run as a formula.
+    fn formula_cells(bytes: &[u8], delimiter: u8) -> Vec<String> {
+        let mut rdr = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        rdr.records()
+            .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+            .filter(|c| c.starts_with(FORMULA_TRIGGERS))
+            .collect()
+    }
+
+    #[test]
+    fn text_fields_are_quoted_and_numbers_are_not() {
+        let out = write(&[vec!["a".into(), "12".into(), "".into(), "3.5".into()]]);
+        assert_eq!(String::from_utf8(out).unwrap(), "\"a\",12,\"\",3.5\r\n");
+    }
+
+    #[test]
+    fn a_semicolon_or_tab_locale_sees_no_formula() {
+        let hostile = [
+            "x;=cmd|' /C calc'!A0;y",
+            "x\t=cmd|' /C calc'!A0",
+            "x;\"=cmd\"",
+            "line\n@SUM(1)",
+            "ends;",
+            "-2;+1",
+        ];
+        let record: Vec<String> = std::iter::once("first".to_owned())
+            .chain(hostile.iter().map(|&h| h.to_owned()))
+            .collect();
+        let out = write(&[record.clone(), record]);
+        for d in [b',', b';', b'\t'] {
+            assert_eq!(
+                formula_cells(&out, d),
+                Vec::<String>::new(),
+                "{:?}",
+                d as char
+            );
+        }
+        assert_eq!(neutralise_csv_field("x;=cmd;y"), "x;'=cmd;y");
+        assert_eq!(neutralise_csv_field("\t=1"), "'\t'=1");
+        assert_eq!(neutralise_csv_field("a;\"-1"), "a;'\"-1");
+        assert_eq!(neutralise_csv_field("a; b;c"), "a; b;c");
+        assert_eq!(neutralise_csv_field("ends;"), "ends;'");
+    }
+
+    proptest::proptest! {
+        /// Whatever the fields, no cell of the written file starts with a formula trigger when a
+        /// spreadsheet splits it on `,`, `;` or tab; read with `,` (the file's own separator) every
+        /// field comes back as neutralised, nothing else changed.
+        #[test]
+        fn no_formula_cell_under_any_separator(
+            records in proptest::collection::vec(
+                proptest::collection::vec("[=+@;,\"' a1\t\r\n-]{0,6}", 1..5),
+                1..4,
+            )
+        ) {
+            let out = write(&records);
+            for d in [b',', b';', b'\t'] {
+                let cells = formula_cells(&out, d);
+                proptest::prop_assert!(cells.is_empty(), "{:?}: {:?}", d as char, cells);
+            }
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(&out[..]);
+            let back: Vec<Vec<String>> = rdr
+                .records()
+                .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+                .collect();
+            let want: Vec<Vec<String>> = records
+                .iter()
+                .map(|r| r.iter().map(|c| neutralise_csv_field(c).into_owned()).collect())
+                .collect();
+            proptest::prop_assert_eq!(back, want);
+        }
     }
 }

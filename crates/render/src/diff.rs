@@ -256,15 +256,14 @@ pub fn diff(old: &Value, new: &Value) -> Changes {
     }
 }
 
-/// The changes as Markdown (for `srmatrix diff`).
+/// The changes as Markdown (for `srmatrix diff`). Every value comes from the two reports' JSON,
+/// so every value goes through [`escape_markdown`](crate::escape_markdown) and is text (no code
+/// span, where an escape would not apply).
 pub fn to_markdown(c: &Changes) -> String {
+    use crate::text::escape_markdown as esc;
     use std::fmt::Write as _;
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "## Changes since {}\n",
-        crate::text::escape_markdown(&c.since)
-    );
+    let _ = writeln!(out, "## Changes since {}\n", esc(&c.since));
     if c.is_empty() {
         out.push_str("No change.\n");
         return out;
@@ -275,11 +274,7 @@ pub fn to_markdown(c: &Changes) -> String {
                 out,
                 "- **{title}** ({}): {}",
                 items.len(),
-                items
-                    .iter()
-                    .map(|i| format!("`{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                items.iter().map(|i| esc(i)).collect::<Vec<_>>().join(", ")
             );
         }
     };
@@ -288,7 +283,7 @@ pub fn to_markdown(c: &Changes) -> String {
     list(&mut out, "Teams added", &c.teams_added);
     list(&mut out, "Teams removed", &c.teams_removed);
     if let Some((from, to)) = &c.catalog_change {
-        let _ = writeln!(out, "- **Catalog** {from} → {to}");
+        let _ = writeln!(out, "- **Catalog** {} → {}", esc(from), esc(to));
     }
     if !c.exception_changes.is_empty() {
         let _ = writeln!(
@@ -298,8 +293,13 @@ pub fn to_markdown(c: &Changes) -> String {
         for e in &c.exception_changes {
             let _ = writeln!(
                 out,
-                "| {} | {} | `{}` | {} | {} | {} |",
-                e.change, e.control, e.service, e.account, e.before, e.after
+                "| {} | {} | {} | {} | {} | {} |",
+                esc(&e.change),
+                esc(&e.control),
+                esc(&e.service),
+                esc(&e.account),
+                esc(&e.before),
+                esc(&e.after)
             );
         }
     }
@@ -311,8 +311,11 @@ pub fn to_markdown(c: &Changes) -> String {
         for o in &c.ownership_changes {
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | {} |",
-                o.service, o.control, o.from, o.to
+                "| {} | {} | {} | {} |",
+                esc(&o.service),
+                esc(&o.control),
+                esc(&o.from),
+                esc(&o.to)
             );
         }
     }
@@ -328,10 +331,10 @@ pub fn to_markdown(c: &Changes) -> String {
             for f in items {
                 let _ = writeln!(
                     out,
-                    "| {} | `{}` | {} | {} |",
-                    f.severity,
-                    f.code,
-                    crate::text::escape_markdown(&f.subject),
+                    "| {} | {} | {} | {} |",
+                    esc(&f.severity),
+                    esc(&f.code),
+                    esc(&f.subject),
                     f.count
                 );
             }
@@ -439,14 +442,15 @@ pub fn to_csv(c: &Changes) -> Result<Vec<u8>, crate::RenderError> {
         file: "changes.csv",
         message: e.to_string(),
     };
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
+    let mut w = crate::csv_writer_builder().from_writer(Vec::new());
     w.write_record(["change", "subject", "detail", "before", "after"])
         .map_err(err)?;
     for r in &rows {
-        w.write_record(r.iter().map(|c| crate::neutralise_formula(c).into_owned()))
-            .map_err(err)?;
+        w.write_record(
+            r.iter()
+                .map(|c| crate::neutralise_csv_field(c).into_owned()),
+        )
+        .map_err(err)?;
     }
     w.into_inner().map_err(|e| crate::RenderError::Csv {
         file: "changes.csv",
@@ -516,12 +520,12 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| `s3` | SRM-ENC-01 | Customer | Shared |"),
+            md.contains("| s3 | SRM-ENC-01 | Customer | Shared |"),
             "{md}"
         );
         let csv = String::from_utf8(to_csv(&c).unwrap()).unwrap();
         assert!(
-            csv.contains("ownership-changed,s3,SRM-ENC-01,Customer,Shared"),
+            csv.contains(r#""ownership-changed","s3","SRM-ENC-01","Customer","Shared""#),
             "{csv}"
         );
         assert!(diff(&new, &new).is_empty());

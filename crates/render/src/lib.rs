@@ -25,7 +25,10 @@ use std::io::{self, BufWriter, Write};
 use std::str::FromStr;
 
 pub use context::{ReportContext, ReportMeta};
-pub use csv_out::{neutralise_formula, write_csv_documents, write_report_csv};
+pub use csv_out::{
+    csv_writer_builder, neutralise_csv_field, neutralise_formula, write_csv_documents,
+    write_report_csv,
+};
 pub use text::{escape_markdown, markdown_to_html};
 
 /// A document format.
