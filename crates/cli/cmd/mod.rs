@@ -15,7 +15,7 @@ pub mod verify;
 use std::io::Write;
 
 use anyhow::Result;
-use srmatrix_render::neutralise_formula;
+use srmatrix_render::{csv_writer_builder, neutralise_csv_field};
 
 /// Bad usage found after the command line was parsed (a `--out` that clashes with an input, the
 /// same input twice): `main` exits with 2, as for a command-line error.
@@ -48,17 +48,15 @@ pub enum ListFormat {
     Json,
 }
 
-/// Writes rows as CSV to standard output, neutralising formula-like cells and quoting every
-/// field that is not a number, so that no cell becomes a formula in a spreadsheet whose list
-/// separator is `;` or a tab either.
+/// Writes rows as CSV to standard output like the report CSVs: every field that is not a number
+/// quoted and neutralised, so that no cell becomes a formula in a spreadsheet whose list
+/// separator is `,`, `;` or a tab.
 pub fn write_csv(header: &[&str], rows: &[Vec<String>]) -> Result<()> {
     let stdout = std::io::stdout();
-    let mut w = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::NonNumeric)
-        .from_writer(stdout.lock());
+    let mut w = csv_writer_builder().from_writer(stdout.lock());
     w.write_record(header)?;
     for row in rows {
-        w.write_record(row.iter().map(|c| neutralise_formula(c).into_owned()))?;
+        w.write_record(row.iter().map(|c| neutralise_csv_field(c).into_owned()))?;
     }
     w.flush()?;
     Ok(())
