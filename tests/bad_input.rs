@@ -287,11 +287,13 @@ fn csv_outputs_have_no_formula_cell_under_any_list_separator() {
     assert_eq!(
         names,
         [
-            "caiq.csv",
+            "ccm-ssrm.csv",
             "changes.csv",
+            "cis.csv",
             "crm.csv",
             "crosswalk.csv",
             "findings.csv",
+            "registers.csv",
             "report.csv",
             "team-actions.csv"
         ]

@@ -386,11 +386,33 @@ fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
         "--framework",
         "fedramp-moderate",
         "-f",
-        "json",
+        "json,csv",
         "--out",
         out.to_str().unwrap(),
     ]);
     assert_exit(&o, 0);
+    let read = |name: &str| -> Vec<csv::StringRecord> {
+        csv::Reader::from_path(out.join(name))
+            .unwrap()
+            .records()
+            .map(Result::unwrap)
+            .collect()
+    };
+    // FedRAMP's CRM and CIS shapes: each of the baseline's controls once.
+    let crm = read("crm.csv");
+    assert_eq!(crm.len(), 323);
+    let crm_ids: BTreeSet<&str> = crm.iter().map(|r| &r[0]).collect();
+    assert_eq!(crm_ids.len(), 323);
+    assert!(crm.iter().all(|r| ["Yes", "Partial", "No", ""].contains(&&r[2])));
+    let cis = read("cis.csv");
+    assert_eq!(cis.len(), 323);
+    for r in &cis {
+        let marks = r.iter().skip(4).filter(|c| *c == "X").count();
+        let addressed = !r[3].is_empty();
+        assert_eq!(marks, usize::from(addressed), "{r:?}");
+    }
+    assert_eq!(read("registers.csv").len(), 323);
+    assert!(!out.join("ccm-ssrm.csv").exists(), "no CCM register was asked for");
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let registers = report["registers"].as_array().unwrap();
@@ -420,6 +442,43 @@ fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
             _ => assert_eq!(inheritable, "No", "{}", r["id"]),
         }
     }
+    // CSA CCM's SSRM shape and ISO's register, and no FedRAMP shape.
+    let out2 = dir.path().join("out2");
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--framework",
+        "csa-ccm,iso-27001",
+        "-f",
+        "csv",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let ssrm: Vec<csv::StringRecord> = csv::Reader::from_path(out2.join("ccm-ssrm.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ssrm.len(), 197);
+    let owners: BTreeSet<&str> = ssrm.iter().map(|r| &r[3]).collect();
+    assert!(
+        owners.iter().all(|o| [
+            "CSP-owned",
+            "CSC-owned",
+            "Shared CSP and CSC",
+            "Third-party outsourced"
+        ]
+        .contains(o)),
+        "{owners:?}"
+    );
+    let registers = csv::Reader::from_path(out2.join("registers.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(registers, 197 + 93);
+    assert!(!out2.join("crm.csv").exists() && !out2.join("cis.csv").exists());
     // AC-2 is cited by the catalog's IAM controls: it is met, not left to the customer to decide.
     let ac2 = rows.iter().find(|r| r["id"] == "AC-2").unwrap();
     assert!(!ac2["controls"].as_array().unwrap().is_empty());

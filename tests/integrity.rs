@@ -264,11 +264,13 @@ fn two_runs_into_one_directory_take_turns() {
     assert_eq!(
         names(&d.join("out")),
         [
-            "caiq.csv",
+            "ccm-ssrm.csv",
+            "cis.csv",
             "crm.csv",
             "crosswalk.csv",
             "findings.csv",
             "manifest.json",
+            "registers.csv",
             "report.csv",
             "team-actions.csv"
         ],

@@ -107,10 +107,14 @@ pub fn run(args: Args) -> Result<ExitCode> {
     // The output directory is locked from here to the end of the run; nothing in it is touched
     // until the new set is swapped in whole (crate::evidence_set).
     let out_dir = OutDir::open(&args.out)?;
-    let mut names: Vec<String> = Format::file_names(&formats, args.baseline.is_some())
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut names: Vec<String> = Format::file_names(
+        &formats,
+        args.baseline.is_some(),
+        &srmatrix_render::register::documents(&catalog, &args.framework),
+    )
+    .into_iter()
+    .map(String::from)
+    .collect();
     names.push(manifest::MANIFEST_FILE.to_owned());
     names.extend(out_dir.previous_outputs());
     let mut reads: Vec<(&str, PathBuf)> = args

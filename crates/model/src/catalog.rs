@@ -186,6 +186,11 @@ pub struct Framework {
     /// Named selections of the requirements (`fedramp-moderate`), selectable with `--framework`.
     #[serde(default)]
     pub baseline: Vec<crate::requirements::Baseline>,
+    /// The documents its registers are also written as (from
+    /// [`crate::requirements::DOCUMENT_SHAPES`]): `fedramp-crm` and `fedramp-cis` (FedRAMP's CIS/CRM
+    /// workbook shape), `ccm-ssrm` (CSA CCM's shared security responsibility model).
+    #[serde(default)]
+    pub documents: Vec<String>,
     /// The requirements, in the framework's order (read from `requirements`).
     #[serde(skip)]
     pub register: Vec<crate::requirements::Requirement>,
@@ -456,6 +461,8 @@ pub struct Catalog {
     pub fedramp_inheritable: BTreeMap<String, String>,
     /// FedRAMP control origination for each owner.
     pub fedramp_origination: BTreeMap<String, String>,
+    /// FedRAMP's control origination values, in the order of the CIS worksheet's columns.
+    pub fedramp_origination_values: Vec<String>,
     /// Services, sorted by id.
     pub services: Vec<Service>,
     /// Controls, sorted by domain order, then id.
@@ -562,6 +569,7 @@ impl Catalog {
             ccm_ssrm_ownership: meta.ccm_ssrm_ownership,
             fedramp_inheritable: meta.fedramp_inheritable,
             fedramp_origination: meta.fedramp_origination,
+            fedramp_origination_values: meta.fedramp_origination_values,
             services,
             controls,
             origins: src.files().iter().map(|s| s.origin.clone()).collect(),
@@ -728,6 +736,8 @@ struct RawCatalog {
     fedramp_inheritable: BTreeMap<String, String>,
     #[serde(default)]
     fedramp_origination: BTreeMap<String, String>,
+    #[serde(default)]
+    fedramp_origination_values: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -1032,6 +1042,18 @@ fn frameworks(
         let fw = f.get_ref().clone();
         if out.iter().any(|(o, _)| o.id == fw.id) {
             problems.push(at.problem(file, format!("framework `{}` is defined twice", fw.id)));
+        }
+        for d in &fw.documents {
+            if !crate::requirements::DOCUMENT_SHAPES.contains(&d.as_str()) {
+                problems.push(at.problem(
+                    file,
+                    format!(
+                        "framework `{}`: unknown document `{d}` (known: {})",
+                        fw.id,
+                        crate::requirements::DOCUMENT_SHAPES.join(", ")
+                    ),
+                ));
+            }
         }
         let re = match regex::Regex::new(&fw.id_pattern) {
             Ok(re) => Some(re),

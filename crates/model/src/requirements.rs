@@ -47,6 +47,10 @@ pub const BUILTIN_FILES: [(&str, &str); 7] = [
     ),
 ];
 
+/// The documents a register can be shaped into, besides the register itself: a framework lists
+/// those its auditors expect (`documents` in `catalog.toml`).
+pub const DOCUMENT_SHAPES: [&str; 3] = ["fedramp-crm", "fedramp-cis", "ccm-ssrm"];
+
 /// One requirement of a framework version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Requirement {
@@ -208,6 +212,7 @@ mod tests {
             title: "NIST".into(),
             id_pattern: r"^[A-Z]{2}-[0-9]{1,2}(\([0-9]{1,2}\))?$".into(),
             requirements: Some("requirements/nist-800-53.csv".into()),
+            documents: Vec::new(),
             baseline: vec![Baseline {
                 id: "fedramp-low".into(),
                 title: "FedRAMP Low".into(),

@@ -42,6 +42,8 @@ pub struct CatalogInfo {
     pub version: String,
     /// Where each catalog file came from.
     pub origins: Vec<String>,
+    /// FedRAMP's control origination values, the columns of the CIS worksheet.
+    pub fedramp_origination_values: Vec<String>,
     /// Number of services in the catalog.
     pub services: usize,
     /// Number of controls.
@@ -973,6 +975,7 @@ impl ReportContext {
                 name: catalog.name.clone(),
                 version: catalog.version.clone(),
                 origins: catalog.origins.clone(),
+                fedramp_origination_values: catalog.fedramp_origination_values.clone(),
                 services: catalog.services.len(),
                 controls: catalog.controls.len(),
             },

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use crate::context::ReportContext;
+use crate::register::{Status, paragraphs, register_with, responsibilities_text};
 use crate::{Output, RenderError, Written};
 
 /// The header of `report.csv`.
@@ -156,7 +157,9 @@ impl<W: Write> Sheet<W> {
 }
 
 /// Writes every CSV document: `report.csv`, `findings.csv`, `team-actions.csv`,
-/// `crosswalk.csv`, `crm.csv` (FedRAMP CRM-shaped) and `caiq.csv` (CAIQ-shaped).
+/// `crosswalk.csv`, `registers.csv` (every requirement of each register), and the document
+/// shapes of the registers: `crm.csv` and `cis.csv` (FedRAMP CIS/CRM), `ccm-ssrm.csv` (CSA CCM
+/// SSRM); `changes.csv` with a baseline.
 pub fn write_csv_documents<O: Output>(
     ctx: &ReportContext,
     output: &O,
@@ -240,54 +243,8 @@ pub fn write_csv_documents<O: Output>(
     }
     out.push(c.finish()?);
 
-    let mut crm = Sheet::new(
-        output,
-        "crm.csv",
-        &[
-            "control_id",
-            "service_id",
-            "can_be_inherited_from_csp",
-            "control_origination",
-            "specific_inheritance_and_customer_responsibilities",
-            "frameworks",
-        ],
-    )?;
-    let mut caiq = Sheet::new(
-        output,
-        "caiq.csv",
-        &[
-            "ccm_control_id",
-            "srm_control_id",
-            "service_id",
-            "ssrm_control_ownership",
-            "csp_implementation_description",
-            "csc_responsibilities",
-        ],
-    )?;
-    for s in &ctx.services {
-        for r in &s.responsibilities {
-            crm.row(&[
-                r.control.as_str(),
-                &s.id,
-                &r.fedramp_inheritable,
-                &r.fedramp_origination,
-                &format!("AWS: {} Customer: {}", r.aws, r.customer),
-                &r.frameworks,
-            ])?;
-            for ccm in &r.ccm_ids {
-                caiq.row(&[
-                    ccm.as_str(),
-                    &r.control,
-                    &s.id,
-                    &r.ccm_ownership,
-                    &r.aws,
-                    &r.customer,
-                ])?;
-            }
-        }
-    }
-    out.push(crm.finish()?);
-    out.push(caiq.finish()?);
+    out.push(write_registers(ctx, output)?);
+    out.extend(write_register_documents(ctx, output)?);
     if let Some(c) = &ctx.changes {
         let file = "changes.csv";
         let bytes = crate::diff::to_csv(c)?;
@@ -346,6 +303,160 @@ pub fn write_report_csv<O: Output>(
         }
     }
     w.finish()
+}
+
+/// `registers.csv`: one row per requirement of every register, in each framework's order.
+fn write_registers<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Written<O::Writer>, RenderError> {
+    let mut w = Sheet::new(
+        output,
+        "registers.csv",
+        &[
+            "register",
+            "framework",
+            "id",
+            "title",
+            "family",
+            "family_title",
+            "level",
+            "parent",
+            "qualifier",
+            "status",
+            "reason",
+            "srm_controls",
+            "services_aws",
+            "services_shared",
+            "services_customer",
+            "customer_responsibility",
+            "aws_responsibility",
+            "owner_teams",
+            "evidence",
+            "policy",
+        ],
+    )?;
+    for reg in &ctx.registers {
+        for r in &reg.rows {
+            w.row(&[
+                reg.id.as_str(),
+                &reg.framework,
+                &r.id,
+                &r.title,
+                &r.family,
+                &r.family_title,
+                &r.level,
+                &r.parent,
+                &r.qualifier,
+                r.status_label,
+                &r.reason,
+                &r.controls.join("; "),
+                &r.services_aws.join("; "),
+                &r.services_shared.join("; "),
+                &r.services_customer.join("; "),
+                &paragraphs(&r.customer),
+                &paragraphs(&r.aws),
+                &r.teams.join("; "),
+                &r.evidence.join(" | "),
+                &r.policy.join(" | "),
+            ])?;
+        }
+    }
+    w.finish()
+}
+
+/// `crm.csv`, `cis.csv` and `ccm-ssrm.csv`, for the registers that have those shapes.
+fn write_register_documents<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Vec<Written<O::Writer>>, RenderError> {
+    let mut out = Vec::new();
+    if let Some(reg) = register_with(ctx, "fedramp-crm") {
+        let mut w = Sheet::new(
+            output,
+            "crm.csv",
+            &[
+                "Control ID",
+                "Control Name",
+                "Can Be Inherited from CSP",
+                "Specific Inheritance and Customer Agency/CSP Responsibilities",
+            ],
+        )?;
+        for r in &reg.rows {
+            w.row(&[
+                r.id.as_str(),
+                &r.title,
+                &r.fedramp_inheritable,
+                &responsibilities_text(r),
+            ])?;
+        }
+        out.push(w.finish()?);
+    }
+    if let Some(reg) = register_with(ctx, "fedramp-cis") {
+        let values = &ctx.catalog.fedramp_origination_values;
+        let mut header = vec![
+            "Control ID",
+            "Control Name",
+            "Status",
+            "Control Origination",
+        ];
+        header.extend(values.iter().map(String::as_str));
+        let mut w = Sheet::new(output, "cis.csv", &header)?;
+        for r in &reg.rows {
+            let mut row = vec![
+                r.id.clone(),
+                r.title.clone(),
+                r.status_label.to_owned(),
+                r.fedramp_origination.clone(),
+            ];
+            row.extend(values.iter().map(|v| {
+                if !r.fedramp_origination.is_empty()
+                    && r.fedramp_origination.starts_with(v.as_str())
+                {
+                    "X".to_owned()
+                } else {
+                    String::new()
+                }
+            }));
+            w.row(&row)?;
+        }
+        out.push(w.finish()?);
+    }
+    if let Some(reg) = register_with(ctx, "ccm-ssrm") {
+        let mut w = Sheet::new(
+            output,
+            "ccm-ssrm.csv",
+            &[
+                "Control ID",
+                "Control Title",
+                "Domain",
+                "SSRM Control Ownership",
+                "CSP Implementation Description",
+                "CSC Responsibilities",
+                "Status",
+                "SRM Controls",
+            ],
+        )?;
+        for r in &reg.rows {
+            let csc = match r.status {
+                Status::Inherited => String::new(),
+                Status::Shared | Status::Customer => paragraphs(&r.customer),
+                _ => r.reason.clone(),
+            };
+            w.row(&[
+                r.id.as_str(),
+                &r.title,
+                &r.family_title,
+                &r.ccm_ownership,
+                &paragraphs(&r.aws),
+                &csc,
+                r.status_label,
+                &r.controls.join("; "),
+            ])?;
+        }
+        out.push(w.finish()?);
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

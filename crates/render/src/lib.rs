@@ -39,7 +39,8 @@ pub enum Format {
     /// Self-contained HTML page, `report.html`.
     Html,
     /// One row per service × control, `report.csv`, with `findings.csv`, `team-actions.csv`,
-    /// `crosswalk.csv`, `crm.csv` and `caiq.csv`.
+    /// `crosswalk.csv`, `registers.csv` and the registers' shapes (`crm.csv`, `cis.csv`,
+    /// `ccm-ssrm.csv`).
     Csv,
     /// The whole report context, `report.json` (see `docs/report-json.md`).
     Json,
@@ -50,12 +51,18 @@ pub enum Format {
 }
 
 /// The CSV documents written beside `report.csv`.
-const CSV_COMPANIONS: [&str; 5] = [
+const CSV_COMPANIONS: [&str; 4] = [
     "findings.csv",
     "team-actions.csv",
     "crosswalk.csv",
-    "crm.csv",
-    "caiq.csv",
+    "registers.csv",
+];
+
+/// The CSV file of each document shape a register can be written as.
+pub const DOCUMENT_FILES: [(&str, &str); 3] = [
+    ("fedramp-crm", "crm.csv"),
+    ("fedramp-cis", "cis.csv"),
+    ("ccm-ssrm", "ccm-ssrm.csv"),
 ];
 
 impl Format {
@@ -73,13 +80,25 @@ impl Format {
     pub const DEFAULT: [Format; 3] = [Format::Markdown, Format::Html, Format::Csv];
 
     /// Every file a run with `formats` writes, in output order: a format's own file, and for
-    /// CSV its companion documents; `changes.csv` when the report compares with a baseline.
-    pub fn file_names(formats: &[Format], with_changes: bool) -> Vec<&'static str> {
+    /// CSV its companion documents: `changes.csv` when the report compares with a baseline, and
+    /// one file per document shape of its registers (`documents`, from
+    /// [`register::documents`]).
+    pub fn file_names(
+        formats: &[Format],
+        with_changes: bool,
+        documents: &[&str],
+    ) -> Vec<&'static str> {
         let mut names = Vec::new();
         for &f in formats {
             names.push(f.file_name());
             if f == Format::Csv {
                 names.extend(CSV_COMPANIONS);
+                names.extend(
+                    DOCUMENT_FILES
+                        .iter()
+                        .filter(|(shape, _)| documents.contains(shape))
+                        .map(|(_, file)| *file),
+                );
                 if with_changes {
                     names.push("changes.csv");
                 }
@@ -828,7 +847,10 @@ mod tests {
             }
             let docs = render_to(&ctx, &Format::ALL, &Templates::builtin(), &InMemory).unwrap();
             let mut rendered: Vec<&str> = docs.iter().map(|d| d.file_name).collect();
-            let mut named = Format::file_names(&Format::ALL, with_changes);
+            let catalog = Catalog::builtin().unwrap();
+            let documents = register::documents(&catalog, &ctx.meta.frameworks);
+            assert_eq!(documents, ["fedramp-crm", "fedramp-cis", "ccm-ssrm"]);
+            let mut named = Format::file_names(&Format::ALL, with_changes, &documents);
             rendered.sort_unstable();
             named.sort_unstable();
             assert_eq!(rendered, named);

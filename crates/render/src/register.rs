@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde::Serialize;
-use srmatrix_model::requirements::{Baseline, Requirement};
+use srmatrix_model::catalog::Framework;
+use srmatrix_model::requirements::{Baseline, DOCUMENT_SHAPES, Requirement};
 use srmatrix_model::{Catalog, Owner};
 
 use crate::context::{ResponsibilityView, ServiceView};
@@ -116,6 +117,8 @@ pub struct Register {
     pub id: String,
     /// The framework's id.
     pub framework: String,
+    /// The document shapes it is also written as (`fedramp-crm`, `fedramp-cis`, `ccm-ssrm`).
+    pub documents: Vec<String>,
     /// Title: the framework's, or the baseline's.
     pub title: String,
     /// Rows per status, in [`Status::ALL`] order.
@@ -135,32 +138,55 @@ pub struct StatusCount {
     pub count: usize,
 }
 
-/// The registers of the frameworks and baselines `selected` (framework or baseline ids, as
-/// validated by the caller); with none selected, every framework that lists its requirements.
-pub fn registers(
-    catalog: &Catalog,
-    selected: &[String],
-    services: &[ServiceView],
-) -> Vec<Register> {
-    let mut wanted: Vec<(&srmatrix_model::catalog::Framework, Option<&Baseline>)> = Vec::new();
-    if selected.is_empty() {
-        wanted.extend(
-            catalog
-                .frameworks
+/// The frameworks and baselines a run has registers for: those of `selection` (framework or
+/// baseline ids) that list their requirements; with none selected, every framework that does.
+pub fn selected<'c>(
+    catalog: &'c Catalog,
+    selection: &[String],
+) -> Vec<(&'c Framework, Option<&'c Baseline>)> {
+    if selection.is_empty() {
+        return catalog
+            .frameworks
+            .iter()
+            .filter(|f| !f.register.is_empty())
+            .map(|f| (f, None))
+            .collect();
+    }
+    let mut out: Vec<(&Framework, Option<&Baseline>)> = Vec::new();
+    for id in selection {
+        if let Some(sel) = catalog.selection(id)
+            && !sel.0.register.is_empty()
+            && !out
                 .iter()
-                .filter(|f| !f.register.is_empty())
-                .map(|f| (f, None)),
-        );
-    } else {
-        for id in selected {
-            if let Some(sel) = catalog.selection(id)
-                && !sel.0.register.is_empty()
-            {
-                wanted.push(sel);
-            }
+                .any(|(f, b)| f.id == sel.0.id && b.map(|b| &b.id) == sel.1.map(|b| &b.id))
+        {
+            out.push(sel);
         }
     }
-    wanted
+    out
+}
+
+/// The document shapes (`fedramp-crm`, `fedramp-cis`, `ccm-ssrm`) the registers of `selection`
+/// are also written as, in [`DOCUMENT_SHAPES`] order.
+pub fn documents(catalog: &Catalog, selection: &[String]) -> Vec<&'static str> {
+    let chosen = selected(catalog, selection);
+    DOCUMENT_SHAPES
+        .into_iter()
+        .filter(|d| {
+            chosen
+                .iter()
+                .any(|(f, _)| f.documents.iter().any(|x| x == d))
+        })
+        .collect()
+}
+
+/// The registers of the frameworks and baselines of `selection` (see [`selected`]).
+pub fn registers(
+    catalog: &Catalog,
+    selection: &[String],
+    services: &[ServiceView],
+) -> Vec<Register> {
+    selected(catalog, selection)
         .into_iter()
         .map(|(fw, baseline)| {
             let rows: Vec<RegisterRow> = fw
@@ -180,6 +206,7 @@ pub fn registers(
             Register {
                 id: baseline.map_or(fw.id.clone(), |b| b.id.clone()),
                 framework: fw.id.clone(),
+                documents: fw.documents.clone(),
                 title: baseline.map_or(fw.title.clone(), |b| b.title.clone()),
                 by_status,
                 rows,
@@ -302,7 +329,7 @@ fn row(
             .cloned()
             .unwrap_or_else(|| owner.as_str().to_owned())
     };
-    let (fedramp_inheritable, fedramp_origination, ccm_ownership) = match owner {
+    let (fedramp_inheritable, mut fedramp_origination, ccm_ownership) = match owner {
         Some(o) => (
             catalog.fedramp_inheritable(o).to_owned(),
             term(&catalog.fedramp_origination, o),
@@ -310,6 +337,10 @@ fn row(
         ),
         None => Default::default(),
     };
+    if status == Status::NotAddressed {
+        // Nothing can be inherited; where it originates is the customer's to determine.
+        fedramp_origination.clear();
+    }
     RegisterRow {
         id: req.id.clone(),
         title: req.title.clone(),
@@ -356,4 +387,37 @@ fn note_policy(r: &ResponsibilityView, policy: &mut BTreeSet<String>) {
             r.control, e.approver, e.expires, e.justification
         ));
     }
+}
+
+/// The FedRAMP CRM's "Specific Inheritance and Customer Agency/CSP Responsibilities" of a row:
+/// what AWS does and what the customer does, or why it is the customer's alone.
+pub fn responsibilities_text(r: &RegisterRow) -> String {
+    match r.status {
+        Status::Inherited => format!("Inherited from AWS. AWS: {}", paragraphs(&r.aws)),
+        Status::Shared => format!(
+            "AWS: {}\n\nCustomer: {}",
+            paragraphs(&r.aws),
+            paragraphs(&r.customer)
+        ),
+        Status::Customer => format!("Customer: {}", paragraphs(&r.customer)),
+        Status::CustomerOrganisational | Status::SubRequirements | Status::NotAddressed => {
+            r.reason.clone()
+        }
+    }
+}
+
+/// The first register written in `shape`, if any.
+pub fn register_with<'c>(ctx: &'c crate::ReportContext, shape: &str) -> Option<&'c Register> {
+    ctx.registers
+        .iter()
+        .find(|r| r.documents.iter().any(|d| d == shape))
+}
+
+/// Statements as paragraphs of one cell.
+pub fn paragraphs(texts: &[Arc<str>]) -> String {
+    texts
+        .iter()
+        .map(|t| t.as_ref())
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }

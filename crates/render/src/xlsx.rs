@@ -18,6 +18,7 @@ use crate::context::ReportContext;
 use crate::ooxml::{
     MAX_COLS, MAX_ROWS, Properties, Sheet, Style, Validation, ValidationText, Workbook,
 };
+use crate::register::{Register, Status, paragraphs, register_with, responsibilities_text};
 use crate::views::NO_OWNER_TEAM;
 use crate::{InMemory, RenderError, Sink, Written, neutralise_formula};
 
@@ -25,17 +26,23 @@ use crate::{InMemory, RenderError, Sink, Written, neutralise_formula};
 pub const XLSX_FILE: &str = "report.xlsx";
 
 /// The worksheets of the workbook, in order.
-pub const SHEETS: [&str; 10] = [
+pub const SHEETS: [&str; 9] = [
     "Summary",
     "Matrix",
     "Responsibilities",
     "Team actions",
     "Findings",
     "Crosswalk",
-    "CRM",
-    "CAIQ",
+    "Registers",
     "Inputs",
     "Evidence tracker",
+];
+
+/// The sheets of the register document shapes, after "Registers", when a register has them.
+pub const DOCUMENT_SHEETS: [(&str, &str); 3] = [
+    ("fedramp-crm", "FedRAMP CRM"),
+    ("fedramp-cis", "FedRAMP CIS"),
+    ("ccm-ssrm", "CCM SSRM"),
 ];
 
 /// The choices of the Status column of the evidence tracker.
@@ -86,10 +93,11 @@ pub(crate) fn write_workbook_to<W: Write + Send>(
         company: ctx.meta.organisation.clone(),
         created: creation_datetime(&ctx.meta.generated_at)?,
     };
-    let mut names: Vec<&str> = SHEETS.to_vec();
-    if ctx.changes.is_some() {
-        names.push(CHANGES_SHEET);
-    }
+    let documents: Vec<(&str, &Register)> = DOCUMENT_SHEETS
+        .iter()
+        .filter_map(|(shape, name)| register_with(ctx, shape).map(|r| (*name, r)))
+        .collect();
+    let names = sheet_names(ctx);
     let mut wb = Workbook::new(&mut sink, &names, &props, COMPRESSION_LEVEL)?;
     sheet(&mut wb, |ws| summary(ws, ctx))?;
     sheet(&mut wb, |ws| matrix(ws, ctx))?;
@@ -97,8 +105,14 @@ pub(crate) fn write_workbook_to<W: Write + Send>(
     sheet(&mut wb, |ws| team_actions(ws, ctx))?;
     sheet(&mut wb, |ws| findings(ws, ctx))?;
     sheet(&mut wb, |ws| crosswalk(ws, ctx))?;
-    sheet(&mut wb, |ws| crm(ws, ctx))?;
-    sheet(&mut wb, |ws| caiq(ws, ctx))?;
+    sheet(&mut wb, |ws| registers(ws, ctx))?;
+    for (name, reg) in &documents {
+        match *name {
+            "FedRAMP CRM" => sheet(&mut wb, |ws| crm(ws, reg))?,
+            "FedRAMP CIS" => sheet(&mut wb, |ws| cis(ws, ctx, reg))?,
+            _ => sheet(&mut wb, |ws| ccm_ssrm(ws, reg))?,
+        }
+    }
     sheet(&mut wb, |ws| inputs(ws, ctx))?;
     sheet(&mut wb, |ws| evidence_tracker(ws, ctx))?;
     if let Some(c) = &ctx.changes {
@@ -106,6 +120,23 @@ pub(crate) fn write_workbook_to<W: Write + Send>(
     }
     wb.finish()?;
     sink.finish()
+}
+
+/// The worksheets of the workbook of `ctx`, in order: [`SHEETS`], with the register document
+/// sheets after "Registers" and "Changes" last when they apply.
+pub fn sheet_names(ctx: &ReportContext) -> Vec<&'static str> {
+    let mut names: Vec<&str> = SHEETS[..7].to_vec();
+    names.extend(
+        DOCUMENT_SHEETS
+            .iter()
+            .filter(|(shape, _)| register_with(ctx, shape).is_some())
+            .map(|(_, name)| *name),
+    );
+    names.extend(&SHEETS[7..]);
+    if ctx.changes.is_some() {
+        names.push(CHANGES_SHEET);
+    }
+    names
 }
 
 /// Writes the next worksheet of `wb` with `cells` and ends it.
@@ -310,7 +341,7 @@ enum Kind {
 }
 
 /// A column of a table: header, width in characters, kind.
-type Col = (&'static str, f64, Kind);
+type Col<'a> = (&'a str, f64, Kind);
 
 /// A cell value.
 enum V<'a> {
@@ -329,7 +360,7 @@ enum V<'a> {
 /// A table being written: a frozen, formatted header row and data rows below it.
 struct Table<'t, 'w, W: Write> {
     ws: &'t mut Sheet<'w, W>,
-    cols: &'t [Col],
+    cols: &'t [Col<'t>],
     row: u32,
 }
 
@@ -338,7 +369,7 @@ impl<'t, 'w, W: Write> Table<'t, 'w, W> {
     fn new(
         ws: &'t mut Sheet<'w, W>,
         sheet: &str,
-        cols: &'t [Col],
+        cols: &'t [Col<'t>],
         rows: u64,
     ) -> Result<Table<'t, 'w, W>, RenderError> {
         check_rows(sheet, rows.saturating_add(1))?;
@@ -736,69 +767,151 @@ fn crosswalk<W: Write>(ws: &mut Sheet<'_, W>, ctx: &ReportContext) -> Result<(),
     t.autofilter()
 }
 
-fn crm<W: Write>(ws: &mut Sheet<'_, W>, ctx: &ReportContext) -> Result<(), RenderError> {
-    const COLS: [Col; 6] = [
-        ("Control ID", 13.0, Kind::Text),
-        ("Service", 18.0, Kind::Text),
-        ("Can Be Inherited from CSP", 14.0, Kind::Text),
-        ("Control Origination", 26.0, Kind::Wrap),
-        (
-            "Specific Inheritance and Customer Agency/CSP Responsibilities",
-            80.0,
-            Kind::Wrap,
-        ),
-        ("Frameworks", 40.0, Kind::Wrap),
+/// The choices of a register's Review status column, for the reviewer's own verdict.
+pub const REVIEW_STATUSES: [&str; 6] = [
+    "Not reviewed",
+    "Met",
+    "Partially met",
+    "Not met",
+    "Not applicable",
+    "Inherited (verified)",
+];
+
+fn registers<W: Write>(ws: &mut Sheet<'_, W>, ctx: &ReportContext) -> Result<(), RenderError> {
+    const COLS: [Col; 15] = [
+        ("Register", 16.0, Kind::Text),
+        ("Requirement", 14.0, Kind::Text),
+        ("Title", 36.0, Kind::Wrap),
+        ("Family", 24.0, Kind::Wrap),
+        ("Status", 22.0, Kind::Wrap),
+        ("Why", 40.0, Kind::Wrap),
+        ("SRM controls", 16.0, Kind::Wrap),
+        ("Services: AWS", 20.0, Kind::Wrap),
+        ("Services: shared", 20.0, Kind::Wrap),
+        ("Services: customer", 20.0, Kind::Wrap),
+        ("Customer responsibility", 60.0, Kind::Wrap),
+        ("Owner teams", 18.0, Kind::Wrap),
+        ("Evidence", 50.0, Kind::Wrap),
+        ("Policy", 30.0, Kind::Wrap),
+        ("Review status", 16.0, Kind::Text),
     ];
-    let rows = ctx
-        .services
-        .iter()
-        .map(|s| s.responsibilities.len() as u64)
-        .sum();
+    let rows = ctx.registers.iter().map(|r| r.rows.len() as u64).sum();
     let mut t = Table::new(ws, SHEETS[6], &COLS, rows)?;
-    for s in &ctx.services {
-        for r in &s.responsibilities {
+    for reg in &ctx.registers {
+        for r in &reg.rows {
             t.row(&[
-                V::T(&r.control),
-                V::T(&s.id),
-                V::T(&r.fedramp_inheritable),
-                V::T(&r.fedramp_origination),
-                V::S(format!("AWS: {}\nCustomer: {}", r.aws, r.customer)),
-                V::T(&r.frameworks),
+                V::T(&reg.id),
+                V::T(&r.id),
+                V::T(&r.title),
+                V::S(format!("{} {}", r.family, r.family_title)),
+                V::T(r.status_label),
+                V::T(&r.reason),
+                V::S(join(&r.controls, "; ")),
+                V::S(join(&r.services_aws, "; ")),
+                V::S(join(&r.services_shared, "; ")),
+                V::S(join(&r.services_customer, "; ")),
+                V::S(paragraphs(&r.customer)),
+                V::S(join(&r.teams, "; ")),
+                V::S(join(&r.evidence, "\n")),
+                V::S(join(&r.policy, "\n")),
+                V::T(""),
             ])?;
         }
+    }
+    if t.row > 1 {
+        let choices = REVIEW_STATUSES.join(", ");
+        t.ws.validation(
+            1,
+            t.row - 1,
+            14,
+            &Validation::List(&REVIEW_STATUSES),
+            &ValidationText {
+                prompt_title: "Review status",
+                prompt: "Your verdict on this requirement.",
+                error_title: "Unknown review status",
+                error: &format!("Review status must be one of: {choices}."),
+            },
+        )?;
     }
     t.autofilter()
 }
 
-fn caiq<W: Write>(ws: &mut Sheet<'_, W>, ctx: &ReportContext) -> Result<(), RenderError> {
-    const COLS: [Col; 6] = [
-        ("CCM Control ID", 14.0, Kind::Text),
-        ("SRM Control", 13.0, Kind::Text),
-        ("Service", 18.0, Kind::Text),
+fn crm<W: Write>(ws: &mut Sheet<'_, W>, reg: &Register) -> Result<(), RenderError> {
+    const COLS: [Col; 4] = [
+        ("Control ID", 13.0, Kind::Text),
+        ("Control Name", 36.0, Kind::Wrap),
+        ("Can Be Inherited from CSP", 14.0, Kind::Text),
+        (
+            "Specific Inheritance and Customer Agency/CSP Responsibilities",
+            90.0,
+            Kind::Wrap,
+        ),
+    ];
+    let mut t = Table::new(ws, "FedRAMP CRM", &COLS, reg.rows.len() as u64)?;
+    for r in &reg.rows {
+        t.row(&[
+            V::T(&r.id),
+            V::T(&r.title),
+            V::T(&r.fedramp_inheritable),
+            V::S(responsibilities_text(r)),
+        ])?;
+    }
+    t.autofilter()
+}
+
+fn cis<W: Write>(
+    ws: &mut Sheet<'_, W>,
+    ctx: &ReportContext,
+    reg: &Register,
+) -> Result<(), RenderError> {
+    let values = &ctx.catalog.fedramp_origination_values;
+    let mut cols: Vec<Col> = vec![
+        ("Control ID", 13.0, Kind::Text),
+        ("Control Name", 36.0, Kind::Wrap),
+        ("Status", 22.0, Kind::Wrap),
+    ];
+    cols.extend(values.iter().map(|v| (v.as_str(), 16.0, Kind::Wrap)));
+    let mut t = Table::new(ws, "FedRAMP CIS", &cols, reg.rows.len() as u64)?;
+    for r in &reg.rows {
+        let mut cells = vec![V::T(&r.id), V::T(&r.title), V::T(r.status_label)];
+        for v in values {
+            let marked =
+                !r.fedramp_origination.is_empty() && r.fedramp_origination.starts_with(v.as_str());
+            cells.push(V::T(if marked { "X" } else { "" }));
+        }
+        t.row(&cells)?;
+    }
+    t.autofilter()
+}
+
+fn ccm_ssrm<W: Write>(ws: &mut Sheet<'_, W>, reg: &Register) -> Result<(), RenderError> {
+    const COLS: [Col; 8] = [
+        ("Control ID", 11.0, Kind::Text),
+        ("Control Title", 36.0, Kind::Wrap),
+        ("Domain", 24.0, Kind::Wrap),
         ("SSRM Control Ownership", 18.0, Kind::Wrap),
         ("CSP Implementation Description", 60.0, Kind::Wrap),
         ("CSC Responsibilities", 60.0, Kind::Wrap),
+        ("Status", 22.0, Kind::Wrap),
+        ("SRM Controls", 16.0, Kind::Wrap),
     ];
-    let rows = ctx
-        .services
-        .iter()
-        .flat_map(|s| &s.responsibilities)
-        .map(|r| r.ccm_ids.len() as u64)
-        .sum();
-    let mut t = Table::new(ws, SHEETS[7], &COLS, rows)?;
-    for s in &ctx.services {
-        for r in &s.responsibilities {
-            for ccm in &r.ccm_ids {
-                t.row(&[
-                    V::T(ccm),
-                    V::T(&r.control),
-                    V::T(&s.id),
-                    V::T(&r.ccm_ownership),
-                    V::T(&r.aws),
-                    V::T(&r.customer),
-                ])?;
-            }
-        }
+    let mut t = Table::new(ws, "CCM SSRM", &COLS, reg.rows.len() as u64)?;
+    for r in &reg.rows {
+        let csc = match r.status {
+            Status::Inherited => String::new(),
+            Status::Shared | Status::Customer => paragraphs(&r.customer),
+            _ => r.reason.clone(),
+        };
+        t.row(&[
+            V::T(&r.id),
+            V::T(&r.title),
+            V::T(&r.family_title),
+            V::T(&r.ccm_ownership),
+            V::S(paragraphs(&r.aws)),
+            V::S(csc),
+            V::T(r.status_label),
+            V::S(join(&r.controls, "; ")),
+        ])?;
     }
     t.autofilter()
 }
@@ -820,7 +933,7 @@ fn inputs<W: Write>(ws: &mut Sheet<'_, W>, ctx: &ReportContext) -> Result<(), Re
         ("Ragged", 11.0, Kind::Number),
         ("Resources", 11.0, Kind::Number),
     ];
-    let mut t = Table::new(ws, SHEETS[8], &COLS, ctx.inputs.len() as u64)?;
+    let mut t = Table::new(ws, SHEETS[7], &COLS, ctx.inputs.len() as u64)?;
     for i in &ctx.inputs {
         t.row(&[
             V::T(&i.name),
@@ -870,7 +983,7 @@ fn evidence_tracker<W: Write>(
         .flat_map(|s| &s.responsibilities)
         .filter(|r| r.owner.customer_acts())
         .count() as u64;
-    let mut t = Table::new(ws, SHEETS[9], &COLS, rows)?;
+    let mut t = Table::new(ws, SHEETS[8], &COLS, rows)?;
     for s in &ctx.services {
         let mut teams = s.teams.iter().map(|t| t.team.clone()).collect::<Vec<_>>();
         if s.unowned_resources > 0 {
@@ -1056,8 +1169,9 @@ mod tests {
 
     #[test]
     fn sheets_are_named_and_ordered() {
-        let (_, wb) = workbook();
-        assert_eq!(wb.sheet_names(), SHEETS);
+        let (ctx, wb) = workbook();
+        assert_eq!(wb.sheet_names(), sheet_names(ctx));
+        assert!(sheet_names(ctx).iter().all(|s| s.chars().count() <= 31));
         assert!(SHEETS.iter().all(|s| s.chars().count() <= 31));
     }
 
@@ -1261,7 +1375,8 @@ mod tests {
         let t = wb.worksheet_range("Evidence tracker").unwrap();
         assert!((1..rows(&t)).any(|i| cell(&t, i, 4) == quoted));
         // No cell of any sheet is a formula.
-        for name in SHEETS {
+        for name in wb.sheet_names() {
+            let name = name.as_str();
             let formulas = wb.worksheet_formula(name).unwrap();
             assert!(
                 formulas.used_cells().all(|(_, _, f)| f.is_empty()),
