@@ -137,6 +137,7 @@ fn meta(catalog: &Catalog) -> ReportMeta {
         taxonomy: catalog.report_taxonomy,
         prepared_by: String::new(),
         reviewed_by: String::new(),
+        detail: Default::default(),
     }
 }
 

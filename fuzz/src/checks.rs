@@ -69,6 +69,8 @@ pub fn small_context() -> &'static ReportContext {
             taxonomy: Taxonomy::Srm,
             prepared_by: String::new(),
             reviewed_by: String::new(),
+            // Every section of the templates is exercised.
+            detail: srmatrix_render::context::Detail::Full,
         };
         ReportContext::new(&a, catalog, meta)
     })

@@ -158,6 +158,7 @@ fn render(c: &mut Criterion) {
         taxonomy: catalog.report_taxonomy,
         prepared_by: String::new(),
         reviewed_by: String::new(),
+        detail: Default::default(),
     };
     let ctx = ReportContext::new(&assessment, &catalog, meta());
     let templates = Templates::builtin();

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use srmatrix_model::{AssessOptions, AssessmentBuilder};
+use srmatrix_render::context::Detail;
 use srmatrix_render::{Format, ReportContext, ReportMeta};
 
 use crate::evidence_set::OutDir;
@@ -67,6 +68,12 @@ pub struct Args {
     /// section (and changes.csv, an XLSX sheet).
     #[arg(long, value_name = "REPORT.json")]
     baseline: Option<PathBuf>,
+    /// How much report.md and report.html show: summary (scope, summary, findings grouped by
+    /// code, the matrix, the registers of --framework, controls, teams and services in brief) or
+    /// full (also the category defaults, every service's statements, each team's full action list
+    /// and the crosswalk). The CSV files, the workbook and report.json always hold everything.
+    #[arg(long, default_value = "summary", value_name = "LEVEL", value_parser = parse_detail)]
+    detail: Detail,
     /// Name printed as "prepared by" in the sign-off block (empty: a line to sign).
     #[arg(long, default_value = "", value_name = "NAME")]
     prepared_by: String,
@@ -174,6 +181,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         taxonomy: args.taxonomy.unwrap_or(catalog.report_taxonomy),
         prepared_by: args.prepared_by.trim().to_owned(),
         reviewed_by: args.reviewed_by.trim().to_owned(),
+        detail: args.detail,
     };
     let as_of = options.as_of.clone();
     let mut ctx = ReportContext::new(&assessment, &catalog, meta);
@@ -281,6 +289,10 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// escaped.
 fn shown(path: &std::path::Path) -> String {
     crate::term::escape(&manifest::path_text(path.as_os_str())).into_owned()
+}
+
+fn parse_detail(s: &str) -> Result<Detail, String> {
+    s.parse()
 }
 
 /// The generated-at timestamp: `--generated-at`, else `SOURCE_DATE_EPOCH`, else now; UTC, seconds.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use srmatrix_model::assess::{
     Assessment, Finding, InputSummary, NonServiceCharges, UnmappedService, UnownedResources,
 };
-use srmatrix_model::{Catalog, Category, Control, GuidanceCategory, Owner, Taxonomy};
+use srmatrix_model::{Catalog, Category, Control, GuidanceCategory, Owner, Severity, Taxonomy};
 
 use crate::views::{CrosswalkFramework, TeamActions, crosswalk, team_actions};
 
@@ -31,6 +31,91 @@ pub struct ReportMeta {
     pub prepared_by: String,
     /// Who reviewed it.
     pub reviewed_by: String,
+    /// How much the Markdown and HTML reports show.
+    pub detail: Detail,
+}
+
+/// How much the Markdown and HTML reports show; the CSV files, the workbook and `report.json`
+/// always hold everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Detail {
+    /// What a reviewer reads in one sitting: scope, summary, findings grouped by code, the
+    /// matrix, the registers of the selected frameworks, controls, teams and services in brief.
+    #[default]
+    Summary,
+    /// Everything: the category defaults, every service's own statements, each team's full
+    /// action list and the framework crosswalk as well.
+    Full,
+}
+
+impl std::str::FromStr for Detail {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Detail, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "summary" => Ok(Detail::Summary),
+            "full" => Ok(Detail::Full),
+            other => Err(format!("unknown detail `{other}` (summary or full)")),
+        }
+    }
+}
+
+/// Findings of one code, severity and action, with their subjects: the same finding for 54
+/// services reads as one.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingGroup {
+    /// Severity.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: &'static str,
+    /// Rows or resources concerned, over every subject.
+    pub count: u64,
+    /// The subjects with their counts: `s3 (12)`.
+    pub subjects: Vec<String>,
+    /// The finding: the message itself for one subject; for several, how many and the first's
+    /// message as an example.
+    pub message: String,
+    /// What to do, once.
+    pub action: String,
+}
+
+/// Groups findings (already in severity order) by code, severity and action, in order of first
+/// appearance.
+pub fn group_findings(findings: &[Finding]) -> Vec<FindingGroup> {
+    let mut groups: Vec<(FindingGroup, usize)> = Vec::new();
+    for f in findings {
+        let subject = format!("{} ({})", f.subject, f.count);
+        match groups.iter_mut().find(|(g, _)| {
+            g.code == f.code && g.severity == f.severity && g.action == f.action
+        }) {
+            Some((g, n)) => {
+                g.count = g.count.saturating_add(f.count);
+                g.subjects.push(subject);
+                *n += 1;
+            }
+            None => groups.push((
+                FindingGroup {
+                    severity: f.severity,
+                    code: f.code,
+                    count: f.count,
+                    subjects: vec![subject],
+                    message: f.message.clone(),
+                    action: f.action.clone(),
+                },
+                1,
+            )),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(mut g, n)| {
+            if n > 1 {
+                g.message = format!("{n} subjects. For example: {}", g.message);
+            }
+            g
+        })
+        .collect()
 }
 
 /// Catalog facts shown in a report.
@@ -395,6 +480,8 @@ pub struct ReportContext {
     pub unowned: Vec<UnownedResources>,
     /// Findings.
     pub findings: Vec<Finding>,
+    /// The findings grouped by code, severity and action (see [`group_findings`]).
+    pub finding_groups: Vec<FindingGroup>,
     /// Each owner team's customer-side responsibilities; resources with no owner team last.
     pub team_actions: Vec<TeamActions>,
     /// Framework requirements with the controls behind them and who owns them.
@@ -1000,6 +1087,7 @@ impl ReportContext {
             unmapped: assessment.unmapped.clone(),
             non_service: assessment.non_service.clone(),
             unowned: assessment.unowned.clone(),
+            finding_groups: group_findings(&assessment.findings),
             findings: assessment.findings.clone(),
         }
     }

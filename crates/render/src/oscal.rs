@@ -735,6 +735,7 @@ mod tests {
             taxonomy: Taxonomy::Srm,
             prepared_by: String::new(),
             reviewed_by: String::new(),
+            detail: Default::default(),
         }
     }
 
