@@ -200,6 +200,14 @@ pub fn read_all(
                 "{name}:{line}:1: more distinct groups (service × account × region × team × environment × classification) than --max-groups allows; raise it, or pre-aggregate the input (docs/inventory-formats.md)"
             );
         }
+        // One input's own counts are checked by the importer, which names the row; this is the
+        // total over the inputs read so far.
+        if let Some(name) = builder.resources_overflow() {
+            anyhow::bail!(
+                "{name}: the resources of this input and the inputs before it add up to more than {} (resource_count); the report's totals cannot be added up",
+                u64::MAX
+            );
+        }
         let (sha256, bytes) = digest.finish();
         builder.input_digest(input, &sha256, bytes);
         all.push(stats);

@@ -149,6 +149,22 @@ pub enum ImportError {
         /// What is wrong.
         message: String,
     },
+    /// A row's `resource_count` takes the input's total number of resources past what a
+    /// 64-bit count holds: the totals of the report could not be added up.
+    #[error(
+        "{input}:{line}:{column}: resource_count `{count}` takes the input's total past {max} resources; the counts cannot be added up (check this column)",
+        max = u64::MAX
+    )]
+    ResourceOverflow {
+        /// Input name.
+        input: String,
+        /// Line of the row.
+        line: u64,
+        /// Column of `resource_count`.
+        column: u64,
+        /// The row's count.
+        count: u64,
+    },
     /// No format fits the header.
     #[error(
         "{input}:1:1: cannot tell the format from the header (found: {found}); name it with --input-format"

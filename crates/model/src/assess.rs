@@ -5,6 +5,15 @@
 //! for groups it has seen before. [`AssessmentBuilder::finish`] resolves each distinct identifier
 //! once against the catalog and produces the [`Assessment`]: memory grows with distinct groups,
 //! never with rows.
+//!
+//! Arithmetic: row counts go up by one per row read, so no count of rows, nor any sum of them
+//! (over groups, forks or inputs, each row counted once), can reach `u64::MAX` in a run. Resource
+//! counts come from the input (`resource_count`) and can: each input keeps a checked bound of its
+//! resources (a row's count, or one for a row whose resources are counted as distinct ids), and
+//! every resource total of the assessment, per group, service, team or input, is a part of the sum
+//! of those bounds. When that sum overflows, [`AssessmentBuilder::resources_overflow`] names the
+//! input where it did, and the totals (added with saturation, never wrapped) must not be
+//! reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -484,7 +493,7 @@ struct Tally {
 
 impl Tally {
     fn resources(&self) -> u64 {
-        self.resources + self.distinct.len() as u64
+        self.resources.saturating_add(self.distinct.len() as u64)
     }
 }
 
@@ -505,7 +514,8 @@ fn count_resources(
     group: u64,
 ) {
     match rec.resource_count {
-        Some(n) => *resources += n,
+        // Bounded by the input's checked bound; saturates only when that overflowed.
+        Some(n) => *resources = resources.saturating_add(n),
         None => {
             let id = rec.resource_id.trim();
             if id.is_empty() {
@@ -532,6 +542,20 @@ struct InputTally {
     duplicate_columns: Vec<String>,
     sha256: String,
     bytes: u64,
+    /// At least the resources of the rows assessed: see [`AssessmentBuilder::resources_overflow`].
+    resources_bound: u64,
+    /// Whether `resources_bound` overflowed.
+    bound_overflowed: bool,
+}
+
+impl InputTally {
+    /// Adds `n` to the resources bound, noting an overflow.
+    fn bound_resources(&mut self, n: u64) {
+        match self.resources_bound.checked_add(n) {
+            Some(b) => self.resources_bound = b,
+            None => self.bound_overflowed = true,
+        }
+    }
 }
 
 /// Adds one to a count keyed by a borrowed string, allocating only for a new key.
@@ -633,6 +657,22 @@ impl AssessmentBuilder {
         })
     }
 
+    /// The first input, in input order, at which the resources read so far (over this input and
+    /// the ones before it) add up to more than `u64::MAX`; the assessment's resource totals are
+    /// then meaningless and must not be reported. Whether and where this happens depends only on
+    /// the rows added, never on how they were shared between forks. (The importer names the row
+    /// when one input's own `resource_count`s overflow; this also catches totals over inputs.)
+    pub fn resources_overflow(&self) -> Option<&str> {
+        let mut total: u64 = 0;
+        for t in &self.inputs {
+            match total.checked_add(t.resources_bound) {
+                Some(sum) if !t.bound_overflowed => total = sum,
+                _ => return Some(&t.name),
+            }
+        }
+        None
+    }
+
     /// Starts a new input; its id is given to [`AssessmentBuilder::add`].
     pub fn start_input(&mut self, name: &str, format: &str) -> usize {
         self.inputs.push(InputTally {
@@ -700,6 +740,8 @@ impl AssessmentBuilder {
             mine.blank_service_rows += theirs.blank_service_rows;
             mine.non_resource_rows += theirs.non_resource_rows;
             mine.out_of_scope_rows += theirs.out_of_scope_rows;
+            mine.bound_overflowed |= theirs.bound_overflowed;
+            mine.bound_resources(theirs.resources_bound);
             for (k, n) in theirs.other_provider_rows {
                 *mine.other_provider_rows.entry(k).or_default() += n;
             }
@@ -713,14 +755,14 @@ impl AssessmentBuilder {
                 ..Tally::default()
             });
             g.rows += t.rows;
-            g.resources += t.resources;
+            g.resources = g.resources.saturating_add(t.resources);
             g.blank_resource_ids += t.blank_resource_ids;
             g.distinct.extend(t.distinct);
             g.first_line = g.first_line.min(t.first_line);
         }
         for (key, t) in other.unowned {
             let u = self.unowned.entry(key).or_default();
-            u.resources += t.resources;
+            u.resources = u.resources.saturating_add(t.resources);
             u.distinct.extend(t.distinct);
             u.examples.extend(t.examples);
             u.examples.sort();
@@ -805,6 +847,7 @@ impl AssessmentBuilder {
             }
             return;
         }
+        tally.bound_resources(rec.resource_count.unwrap_or(1));
         let (account, name) = (rec.account_id.trim(), rec.account_name.trim());
         if !name.is_empty() && !account.is_empty() {
             let at = (input, rec.line);
@@ -998,12 +1041,13 @@ impl AssessmentBuilder {
                 }
             }
             if !class.is_empty() && options.is_sensitive(class) {
-                u.sensitive_resources += tally.resources();
+                u.sensitive_resources = u.sensitive_resources.saturating_add(tally.resources());
             }
             if team.is_empty() {
-                u.unowned_resources += tally.resources();
+                u.unowned_resources = u.unowned_resources.saturating_add(tally.resources());
             } else {
-                *u.teams.entry(team.to_owned()).or_default() += tally.resources();
+                let n = u.teams.entry(team.to_owned()).or_default();
+                *n = n.saturating_add(tally.resources());
             }
         }
 
@@ -1020,29 +1064,31 @@ impl AssessmentBuilder {
             };
             let input: usize = input.parse().unwrap_or_default();
             let per_input = input_ids.entry((input, service)).or_default();
-            per_input.0 += tally.resources;
+            per_input.0 = per_input.0.saturating_add(tally.resources);
             per_input.1.extend(tally.distinct.iter());
             let slot = match resolved.get(service).copied().flatten() {
                 Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
                 Some(Identified::Billing(_)) => continue,
                 None => unmapped_ids.entry(service.to_owned()).or_default(),
             };
-            slot.0 += tally.resources;
+            slot.0 = slot.0.saturating_add(tally.resources);
             slot.1.extend(tally.distinct.iter());
         }
         for ((input, _), (explicit, ids)) in input_ids {
             if let Some(summary) = inputs.get_mut(input) {
-                summary.resources += explicit + ids.len() as u64;
+                summary.resources = summary
+                    .resources
+                    .saturating_add(explicit.saturating_add(ids.len() as u64));
             }
         }
         for (i, (explicit, ids)) in service_ids {
             if let Some(u) = uses.get_mut(&i) {
-                u.resources = explicit + ids.len() as u64;
+                u.resources = explicit.saturating_add(ids.len() as u64);
             }
         }
         for (ident, (explicit, ids)) in unmapped_ids {
             if let Some(u) = unmapped.get_mut(&ident) {
-                u.resources = explicit + ids.len() as u64;
+                u.resources = explicit.saturating_add(ids.len() as u64);
             }
         }
 
@@ -1064,7 +1110,7 @@ impl AssessmentBuilder {
                     service,
                     account_id: account.to_owned(),
                     region: region.to_owned(),
-                    resources: t.resources + t.distinct.len() as u64,
+                    resources: t.resources.saturating_add(t.distinct.len() as u64),
                     examples: t.examples,
                 })
             })
@@ -1076,7 +1122,7 @@ impl AssessmentBuilder {
         // Two raw spellings of one service may land in the same service × account × region.
         unowned.dedup_by(|b, a| {
             if (&a.service, &a.account_id, &a.region) == (&b.service, &b.account_id, &b.region) {
-                a.resources += b.resources;
+                a.resources = a.resources.saturating_add(b.resources);
                 a.examples.append(&mut b.examples);
                 a.examples.sort();
                 a.examples.dedup();
@@ -1525,6 +1571,68 @@ mod tests {
         );
         b.add(i, &rec(5, "s3", "3", "t", "z"));
         assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 5)));
+    }
+
+    #[test]
+    fn resource_counts_past_u64_are_an_overflow_never_a_wrapped_total() {
+        let cat = catalog();
+        let counted = |line, service, n| InventoryRecord {
+            resource_count: Some(n),
+            ..rec(line, service, "1", "", "")
+        };
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &counted(2, "s3", u64::MAX - 1));
+        b.add(i, &counted(3, "ec2", 1));
+        assert_eq!(b.resources_overflow(), None, "exactly u64::MAX is a count");
+        b.add(i, &counted(4, "Contoso Thing", 1));
+        assert_eq!(b.resources_overflow(), Some("a.csv"));
+        // Summing up never wraps (nor panics in a debug build).
+        let a = b.finish(&cat);
+        assert!(a.inputs[0].resources >= u64::MAX - 1);
+        // The same rows over forks, each under the limit alone, and in one group: found when
+        // the forks are merged.
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let (mut f1, mut f2) = (b.fork(), b.fork());
+        f1.add(i, &counted(2, "s3", u64::MAX));
+        f2.add(i, &counted(3, "s3", 1));
+        assert_eq!(
+            (f1.resources_overflow(), f2.resources_overflow()),
+            (None, None)
+        );
+        b.merge(f2);
+        b.merge(f1);
+        assert_eq!(b.resources_overflow(), Some("a.csv"));
+        let a = b.finish(&cat);
+        assert_eq!(
+            a.services[0].resources,
+            u64::MAX,
+            "saturated, not wrapped to 0"
+        );
+        // Over two inputs, each fine alone: the second is named.
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let j = b.start_input("b.csv", "native");
+        b.add(i, &counted(2, "s3", 1 << 63));
+        b.add(j, &counted(2, "s3", 1 << 62));
+        assert_eq!(b.resources_overflow(), None);
+        b.add(j, &counted(3, "ec2", 1 << 62));
+        assert_eq!(b.resources_overflow(), Some("b.csv"));
+        let a = b.finish(&cat);
+        assert_eq!(a.services.len(), 2);
+        // Rows without a count add one each to the bound (their distinct ids).
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &counted(2, "s3", u64::MAX));
+        b.add(
+            i,
+            &InventoryRecord {
+                resource_count: None,
+                ..rec(3, "s3", "1", "", "x")
+            },
+        );
+        assert_eq!(b.resources_overflow(), Some("a.csv"));
     }
 
     /// Rows spread over forks in chunks, read in any order, then merged: the same assessment as
