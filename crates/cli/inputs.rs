@@ -195,6 +195,11 @@ pub fn read_all(
             stats.ragged_rows,
             &stats.duplicate_columns,
         );
+        builder.input_malformed_tags(
+            input,
+            stats.malformed_tag_rows,
+            stats.first_malformed_tags_line,
+        );
         if let Some((name, line)) = builder.limit_exceeded() {
             anyhow::bail!(
                 "{name}:{line}:1: more distinct groups (service × account × region × team × environment × classification) than --max-groups allows; raise it, or pre-aggregate the input (docs/inventory-formats.md)"

@@ -56,6 +56,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if summary.ragged_rows > 0 {
             println!("  ragged rows:        {}", summary.ragged_rows);
         }
+        if stats.malformed_tag_rows > 0 {
+            println!("  malformed tags:     {} row(s)", stats.malformed_tag_rows);
+        }
         if !summary.duplicate_columns.is_empty() {
             println!(
                 "  duplicate columns:  {}",

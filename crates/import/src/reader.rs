@@ -65,6 +65,11 @@ pub struct ImportStats {
     pub ragged_rows: u64,
     /// Header names that appear more than once (the first occurrence is used).
     pub duplicate_columns: Vec<String>,
+    /// Rows whose JSON tags cell (CUR 2.0 `resource_tags`, FOCUS `Tags`, AWS Config and
+    /// Resource Explorer `tags`) is not a JSON object or list: read without its tags.
+    pub malformed_tag_rows: u64,
+    /// The first line of such a row.
+    pub first_malformed_tags_line: Option<u64>,
     /// The header, as read (empty for a headerless ARN list).
     pub header: Vec<String>,
 }
@@ -240,8 +245,7 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
     let mut counts = Counts::default();
     let mut first_error: Option<(u64, ImportError)> = None;
     for (part, error) in results {
-        counts.rows += part.rows;
-        counts.ragged_rows += part.ragged_rows;
+        counts.add(part);
         if let Some((index, e)) = error
             && first_error.as_ref().is_none_or(|(i, _)| index < *i)
         {
@@ -368,6 +372,24 @@ struct Context<'a> {
 struct Counts {
     rows: u64,
     ragged_rows: u64,
+    malformed_tag_rows: u64,
+    first_malformed_tags_line: Option<u64>,
+}
+
+impl Counts {
+    /// Adds another parser's counts.
+    fn add(&mut self, other: Counts) {
+        self.rows += other.rows;
+        self.ragged_rows += other.ragged_rows;
+        self.malformed_tag_rows += other.malformed_tag_rows;
+        self.first_malformed_tags_line = match (
+            self.first_malformed_tags_line,
+            other.first_malformed_tags_line,
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
 }
 
 /// Reads the header from the first chunk, detects the format and resolves the plan. Returns the
@@ -461,6 +483,8 @@ impl Context<'_> {
             format: self.format,
             rows: counts.rows,
             ragged_rows: counts.ragged_rows,
+            malformed_tag_rows: counts.malformed_tag_rows,
+            first_malformed_tags_line: counts.first_malformed_tags_line,
             duplicate_columns: self.plan.duplicate_columns.clone(),
             header: self.header.clone(),
         }
@@ -540,9 +564,12 @@ struct JsonTags {
     parsed: bool,
     /// The current row's tags: an index into `store`, or `None` for `uncached`.
     current: Option<usize>,
-    store: Vec<Vec<(String, String)>>,
+    /// Parsed tag sets, each with whether its cell was malformed.
+    store: Vec<(Vec<(String, String)>, bool)>,
     index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
     uncached: Vec<(String, String)>,
+    /// Whether the current row's cell is malformed (not a JSON object or list).
+    malformed: bool,
 }
 
 /// Distinct JSON tag cells remembered per parsing thread.
@@ -554,12 +581,14 @@ impl JsonTags {
         self.parsed = true;
         if let Some(&i) = self.index.get(text) {
             self.current = Some(i);
+            self.malformed = self.store.get(i).is_some_and(|e| e.1);
             return;
         }
         let mut tags = Vec::new();
-        parse_json_tags(text, &mut tags);
+        let malformed = !parse_json_tags(text, &mut tags);
+        self.malformed = malformed;
         if self.store.len() < JSON_CACHE_ENTRIES {
-            self.store.push(tags);
+            self.store.push((tags, malformed));
             self.index.insert(text.to_owned(), self.store.len() - 1);
             self.current = Some(self.store.len() - 1);
         } else {
@@ -572,7 +601,7 @@ impl JsonTags {
     fn tags(&self) -> &[(String, String)] {
         self.current
             .and_then(|i| self.store.get(i))
-            .unwrap_or(&self.uncached)
+            .map_or(&self.uncached, |e| &e.0)
     }
 }
 
@@ -719,6 +748,18 @@ impl Worker {
                 RowKind::Resource
             };
             self.json.parsed = false;
+            if plan.tags_json.is_some() {
+                // Every row's JSON tags are checked, not only those whose tags are looked up,
+                // so that a malformed cell is counted whichever columns the row fills.
+                let cell = row.get(plan.tags_json);
+                if !cell.is_empty() {
+                    self.json.load(cell);
+                    if self.json.malformed {
+                        counts.malformed_tag_rows += 1;
+                        counts.first_malformed_tags_line.get_or_insert(line);
+                    }
+                }
+            }
             let [team, environment, classification] = &mut self.out;
             for (explicit, sources, slot) in [
                 (&plan.owner_team, &ctx.wanted.team, &mut *team),
@@ -884,13 +925,15 @@ fn tag_value<'a>(
 }
 
 /// Reads JSON tags: `{"Team": "x"}` (FOCUS, CUR 2.0, where CUR 2.0 keys carry a `user_` prefix)
-/// or `[{"key": "Team", "value": "x"}]` (AWS Config). Keys are folded; anything else is ignored.
-fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) {
+/// or `[{"key": "Team", "value": "x"}]` (AWS Config). Keys are folded; list items without a key
+/// and a value are skipped. Returns whether the cell is well-formed: empty, `null`, an object or
+/// a list; anything else (not JSON, or another JSON value) gives no tags and `false`.
+fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) -> bool {
     if text.is_empty() {
-        return;
+        return true;
     }
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
+        return false;
     };
     let as_text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
@@ -918,8 +961,10 @@ fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) {
                 }
             }
         }
-        _ => {}
+        serde_json::Value::Null => {}
+        _ => return false,
     }
+    true
 }
 
 fn utf8_fields(input: &str, line: u64, rec: Fields<'_>) -> Result<Vec<String>, ImportError> {
@@ -1039,6 +1084,69 @@ mod tests {
             "NULL is empty"
         );
         assert_eq!(rows[2].kind, "NonResource");
+    }
+
+    #[test]
+    fn malformed_json_tags_are_counted_with_their_first_line() {
+        // CUR 2.0, FOCUS and AWS Config: a cut cell, a JSON string, a number; `{}`, `[]`, `null`
+        // and an empty cell are well-formed. Rows are still read, with their service.
+        let cases: [(&[u8], Format); 3] = [
+            (
+                b"line_item_product_code,line_item_usage_account_id,resource_tags\n\
+                  AmazonS3,1,\"{\"\"user_team\"\":\"\"web\"\"}\"\n\
+                  AmazonS3,1,\"{\"\"user_team\"\":\"\"we\"\n\
+                  AmazonEC2,1,{}\n\
+                  AmazonEC2,1,\"{\"\"user_team\"\":\"\"we\"\n\
+                  AmazonEC2,1,\n",
+                Format::Cur2,
+            ),
+            (
+                b"ProviderName,ServiceName,SubAccountId,ChargeCategory,Tags\n\
+                  AWS,Amazon S3,1,Usage,NULL\n\
+                  AWS,Amazon S3,1,Usage,\"\"\"web\"\"\"\n\
+                  AWS,Amazon S3,1,Usage,null\n\
+                  AWS,Amazon S3,1,Tax,team=web\n\
+                  AWS,Amazon S3,1,Usage,[]\n",
+                Format::Focus,
+            ),
+            (
+                b"resourceId,resourceType,accountId,tags\n\
+                  i-1,AWS::EC2::Instance,1,[]\n\
+                  i-2,AWS::EC2::Instance,1,[]\n\
+                  i-3,AWS::EC2::Instance,1,42\n\
+                  i-4,AWS::EC2::Instance,1,\"[{\"\"key\"\":\"\"Owner\"\",\"\"value\"\":\"\"x\"\"}]\"\n",
+                Format::AwsConfig,
+            ),
+        ];
+        let want = [(2, Some(3)), (2, Some(3)), (1, Some(4))];
+        for ((text, format), (rows, first)) in cases.into_iter().zip(want) {
+            let (stats, got) = read_all(text, None).unwrap();
+            assert_eq!(stats.format, format);
+            assert_eq!(
+                (stats.malformed_tag_rows, stats.first_malformed_tags_line),
+                (rows, first),
+                "{format:?}"
+            );
+            assert!(got.iter().all(|r| !r.service.is_empty()), "{format:?}");
+            // The same in parallel, with the malformed rows in other chunks than the first.
+            for chunk in [1, 9, 0] {
+                let opts = ImportOptions {
+                    chunk_bytes: chunk,
+                    ..ImportOptions::default()
+                };
+                let mut sinks = vec![|_: &InventoryRecord<'_>| {}; 3];
+                let par = read_parallel("in.csv", text, &opts, &mut sinks).unwrap();
+                assert_eq!(par, stats, "{format:?}, chunks of {chunk}");
+            }
+        }
+        // A malformed cell the cache has seen before still counts, and its tags stay empty.
+        let text = b"ProviderName,ServiceName,ChargeCategory,Tags\nAWS,Amazon S3,Usage,{oops\nAWS,Amazon S3,Usage,{oops\nAWS,Amazon S3,Usage,\"{\"\"Team\"\":\"\"web\"\"}\"\n";
+        let (stats, got) = read_all(text, None).unwrap();
+        assert_eq!(
+            (stats.malformed_tag_rows, stats.first_malformed_tags_line),
+            (2, Some(2))
+        );
+        assert_eq!((got[0].team.as_str(), got[2].team.as_str()), ("", "web"));
     }
 
     #[test]

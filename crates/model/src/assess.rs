@@ -540,6 +540,9 @@ struct InputTally {
     line_item_types: BTreeMap<String, u64>,
     ragged_rows: u64,
     duplicate_columns: Vec<String>,
+    /// Rows whose JSON tags cell was malformed, and the first line of one.
+    malformed_tag_rows: u64,
+    first_malformed_tags_line: Option<u64>,
     sha256: String,
     bytes: u64,
     /// At least the resources of the rows assessed: see [`AssessmentBuilder::resources_overflow`].
@@ -696,6 +699,16 @@ impl AssessmentBuilder {
             format.clone_into(&mut t.format);
             t.ragged_rows = ragged_rows;
             t.duplicate_columns = duplicate_columns.to_vec();
+        }
+    }
+
+    /// Records the rows of an input whose JSON tags cell the importer could not read (they were
+    /// read without their tags), and the first line of one; reported as a `malformed-tags`
+    /// finding.
+    pub fn input_malformed_tags(&mut self, input: usize, rows: u64, first_line: Option<u64>) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            t.malformed_tag_rows = rows;
+            t.first_malformed_tags_line = first_line;
         }
     }
 
@@ -1251,6 +1264,23 @@ fn findings(
                     .into(),
             });
         }
+        if t.malformed_tag_rows > 0 {
+            let first = t
+                .first_malformed_tags_line
+                .map(|l| format!(", first on line {l}"))
+                .unwrap_or_default();
+            out.push(Finding {
+                code: "malformed-tags",
+                severity: Severity::Medium,
+                subject: t.name.clone(),
+                count: t.malformed_tag_rows,
+                message: format!(
+                    "{} row(s) of {} have a tags cell that is not a JSON object or list{first}; they were counted and mapped without their tags, so owner team, environment and data classification from tags are missing for them.",
+                    t.malformed_tag_rows, t.name
+                ),
+                action: "Check the tags column of the export (a cut or re-quoted cell); export it again from AWS or fix the cells, and run the report again.".into(),
+            });
+        }
         let other: u64 = t.other_provider_rows.values().sum();
         if other > 0 {
             let names: Vec<&str> = t.other_provider_rows.keys().map(String::as_str).collect();
@@ -1571,6 +1601,42 @@ mod tests {
         );
         b.add(i, &rec(5, "s3", "3", "t", "z"));
         assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 5)));
+    }
+
+    #[test]
+    fn malformed_tags_are_a_finding_naming_input_rows_and_first_line() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("focus.csv", "focus");
+        let j = b.start_input("clean.csv", "focus");
+        b.add(i, &rec(2, "s3", "1", "", "x"));
+        b.add(j, &rec(2, "s3", "1", "", "y"));
+        b.input_malformed_tags(i, 3, Some(7));
+        b.input_malformed_tags(j, 0, None);
+        let a = b.finish(&cat);
+        let found: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "malformed-tags")
+            .collect();
+        assert_eq!(found.len(), 1, "{:?}", a.findings);
+        let f = found[0];
+        assert_eq!(
+            (f.subject.as_str(), f.count, f.severity),
+            ("focus.csv", 3, Severity::Medium)
+        );
+        assert!(
+            f.message.starts_with(
+                "3 row(s) of focus.csv have a tags cell that is not a JSON object or list, first on line 7;"
+            ),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            a.inputs[0].rows,
+            a.inputs[0].accounted_rows(),
+            "rows still counted"
+        );
     }
 
     #[test]
