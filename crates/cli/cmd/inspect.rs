@@ -100,6 +100,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         for u in &a.unmapped {
             println!("  {:?}: {} row(s)", u.identifier, u.rows);
         }
+        let others = &a.unmapped_others;
+        if others.identifiers > 0 {
+            println!(
+                "  and {} more identifier(s), not listed: {} row(s)",
+                others.identifiers, others.rows
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -31,6 +31,12 @@ use crate::vocab::Category;
 pub const UNOWNED_SAMPLES: usize = 5;
 /// How many line numbers are kept for a row problem.
 pub const LINE_SAMPLES: usize = 10;
+/// The most unmapped identifiers an assessment lists one by one (each with its finding): those
+/// naming the most rows, ties broken by the identifier, so the choice depends only on the input.
+/// Any others are counted together in [`Assessment::unmapped_others`] and one finding: an input
+/// with an unknown service column in 500,000 spellings would otherwise make reports of
+/// hundreds of megabytes and take gigabytes to write.
+pub const MAX_UNMAPPED_LISTED: usize = 10_000;
 
 /// What a row stands for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -266,6 +272,21 @@ pub struct UnmappedService {
     pub inputs: BTreeSet<String>,
 }
 
+/// The unmapped identifiers beyond [`MAX_UNMAPPED_LISTED`], counted together (all zero when
+/// every unmapped identifier is listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UnmappedOthers {
+    /// Distinct identifiers not listed (exact).
+    pub identifiers: u64,
+    /// Rows that name them.
+    pub rows: u64,
+    /// Resources those rows stand for (a resource id under several of them counts once).
+    pub resources: u64,
+    /// Resources of theirs without an owner team, per identifier × account × region added up
+    /// (as [`Assessment::unowned`] counts them; those entries are not listed there).
+    pub unowned_resources: u64,
+}
+
 /// Rows of billing codes that are not services, per group.
 #[derive(Debug, Clone, Serialize)]
 pub struct NonServiceCharges {
@@ -303,8 +324,10 @@ pub struct Assessment<'c> {
     pub inputs: Vec<InputSummary>,
     /// Services in use, sorted by category, then id.
     pub services: Vec<ServiceUse<'c>>,
-    /// Identifiers that could not be mapped, sorted.
+    /// Identifiers that could not be mapped, sorted; at most [`MAX_UNMAPPED_LISTED`] of them.
     pub unmapped: Vec<UnmappedService>,
+    /// Unmapped identifiers beyond those listed, counted together.
+    pub unmapped_others: UnmappedOthers,
     /// Billing codes that are not services, per group in catalog order.
     pub non_service: Vec<NonServiceCharges>,
     /// Resources with no owner team, sorted.
@@ -969,16 +992,41 @@ impl AssessmentBuilder {
                 ..InputSummary::default()
             })
             .collect();
-        let mut resolved: HashMap<String, Option<Identified>> = HashMap::default();
+        let mut resolved: HashMap<&str, Option<Identified>> = HashMap::default();
         let mut non_service: BTreeMap<usize, NonServiceCharges> = BTreeMap::new();
         let mut uses: BTreeMap<usize, ServiceUse<'_>> = BTreeMap::new();
         let mut unmapped: BTreeMap<String, UnmappedService> = BTreeMap::new();
+        let mut others = UnmappedOthers::default();
         let mut accounts = BTreeSet::new();
         let mut regions = BTreeSet::new();
         let mut teams = BTreeSet::new();
 
         let mut keys: Vec<(&str, &Tally)> = self.groups.iter().collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
+        // Each identifier resolved once; the unmapped ones listed are those with the most rows.
+        let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
+        for &(key, tally) in &keys {
+            let Some(&service) = split_fields(key).get(1) else {
+                continue;
+            };
+            let found = *resolved
+                .entry(service)
+                .or_insert_with(|| catalog.identify(service));
+            if found.is_none() {
+                *unmapped_rows.entry(service).or_default() += tally.rows;
+            }
+        }
+        let listed: HashSet<&str> = if unmapped_rows.len() <= MAX_UNMAPPED_LISTED {
+            unmapped_rows.keys().copied().collect()
+        } else {
+            let mut by_rows: Vec<(&str, u64)> =
+                unmapped_rows.iter().map(|(&k, &n)| (k, n)).collect();
+            by_rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            others.identifiers = (by_rows.len() - MAX_UNMAPPED_LISTED) as u64;
+            by_rows.truncate(MAX_UNMAPPED_LISTED);
+            by_rows.into_iter().map(|(k, _)| k).collect()
+        };
+        drop(unmapped_rows);
         for (key, tally) in keys {
             let f = split_fields(key);
             let [input, service, account, region, team, env, class] = f[..] else {
@@ -997,7 +1045,7 @@ impl AssessmentBuilder {
                 }
             }
             let found = *resolved
-                .entry(service.to_owned())
+                .entry(service)
                 .or_insert_with(|| catalog.identify(service));
             if let Some(Identified::Billing(b)) = found {
                 summary.non_service_rows += tally.rows;
@@ -1021,6 +1069,10 @@ impl AssessmentBuilder {
             }
             let Some(Identified::Service(idx)) = found else {
                 summary.unmapped_rows += tally.rows;
+                if !listed.contains(service) {
+                    others.rows += tally.rows;
+                    continue;
+                }
                 let u = unmapped
                     .entry(service.to_owned())
                     .or_insert_with(|| UnmappedService {
@@ -1070,6 +1122,7 @@ impl AssessmentBuilder {
         let mut input_ids: BTreeMap<(usize, &str), (u64, HashSet<u64>)> = BTreeMap::new();
         let mut service_ids: BTreeMap<usize, (u64, HashSet<u64>)> = BTreeMap::new();
         let mut unmapped_ids: BTreeMap<String, (u64, HashSet<u64>)> = BTreeMap::new();
+        let mut others_ids: (u64, HashSet<u64>) = Default::default();
         for (key, tally) in self.groups.iter() {
             let f = split_fields(key);
             let [input, service, ..] = f[..] else {
@@ -1082,7 +1135,10 @@ impl AssessmentBuilder {
             let slot = match resolved.get(service).copied().flatten() {
                 Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
                 Some(Identified::Billing(_)) => continue,
-                None => unmapped_ids.entry(service.to_owned()).or_default(),
+                None if listed.contains(service) => {
+                    unmapped_ids.entry(service.to_owned()).or_default()
+                }
+                None => &mut others_ids,
             };
             slot.0 = slot.0.saturating_add(tally.resources);
             slot.1.extend(tally.distinct.iter());
@@ -1104,6 +1160,7 @@ impl AssessmentBuilder {
                 u.resources = explicit.saturating_add(ids.len() as u64);
             }
         }
+        others.resources = others_ids.0.saturating_add(others_ids.1.len() as u64);
 
         let mut raw_unowned: Vec<(String, UnownedTally)> = self.unowned.into_iter().collect();
         raw_unowned.sort_by(|a, b| a.0.cmp(&b.0));
@@ -1114,16 +1171,22 @@ impl AssessmentBuilder {
                 let [service, account, region] = f[..] else {
                     return None;
                 };
+                let resources = t.resources.saturating_add(t.distinct.len() as u64);
                 let service = match resolved.get(service).copied().flatten() {
                     Some(Identified::Service(i)) => catalog.services[i].id.clone(),
                     Some(Identified::Billing(_)) => return None,
-                    None => service.to_owned(),
+                    None if listed.contains(service) => service.to_owned(),
+                    None => {
+                        others.unowned_resources =
+                            others.unowned_resources.saturating_add(resources);
+                        return None;
+                    }
                 };
                 Some(UnownedResources {
                     service,
                     account_id: account.to_owned(),
                     region: region.to_owned(),
-                    resources: t.resources.saturating_add(t.distinct.len() as u64),
+                    resources,
                     examples: t.examples,
                 })
             })
@@ -1151,11 +1214,19 @@ impl AssessmentBuilder {
             (a.service.category, &a.service.id).cmp(&(b.service.category, &b.service.id))
         });
         let unmapped: Vec<UnmappedService> = unmapped.into_values().collect();
-        let findings = findings(catalog, options, &self.inputs, &services, &unmapped);
+        let findings = findings(
+            catalog,
+            options,
+            &self.inputs,
+            &services,
+            &unmapped,
+            &others,
+        );
         Assessment {
             inputs,
             services,
             unmapped,
+            unmapped_others: others,
             non_service: non_service.into_values().collect(),
             unowned,
             accounts,
@@ -1211,6 +1282,7 @@ fn findings(
     inputs: &[InputTally],
     services: &[ServiceUse<'_>],
     unmapped: &[UnmappedService],
+    others: &UnmappedOthers,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in services {
@@ -1364,6 +1436,19 @@ fn findings(
                 u.rows, u.resources, u.identifier
             ),
             action: "Correct the identifier in the inventory, or add the service to the catalog (services.csv) with --catalog.".into(),
+        });
+    }
+    if others.identifiers > 0 {
+        out.push(Finding {
+            code: "unmapped-service",
+            severity: Severity::High,
+            subject: "other unmapped identifiers".into(),
+            count: others.rows,
+            message: format!(
+                "{} row(s) ({} resource(s)) name {} more identifier(s) the catalog does not know, beyond the {MAX_UNMAPPED_LISTED} listed (those with the most rows); they are counted, not listed, and no responsibility is assigned for them.",
+                others.rows, others.resources, others.identifiers
+            ),
+            action: "Check the service column of the inventory: that many unknown spellings usually means the wrong column, or a format the importer misread (srmatrix inspect).".into(),
         });
     }
     for s in services.iter().filter(|s| s.unowned_resources > 0) {
@@ -1601,6 +1686,92 @@ mod tests {
         );
         b.add(i, &rec(5, "s3", "3", "t", "z"));
         assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 5)));
+    }
+
+    #[test]
+    fn unmapped_identifiers_past_the_cap_are_counted_together() {
+        let cat = catalog();
+        let extra = 7;
+        let n = MAX_UNMAPPED_LISTED + extra;
+        // Identifier i names one row, or two when i is a multiple of 3; `s3` rows are mapped.
+        let mut rows = Vec::new();
+        for i in 0..n {
+            let ident = format!("Unknown{i:05}");
+            for k in 0..(1 + usize::from(i % 3 == 0)) {
+                rows.push((ident.clone(), format!("r{i}-{k}")));
+            }
+            if i % 1000 == 0 {
+                rows.push(("s3".to_owned(), format!("b{i}")));
+            }
+        }
+        let add = |b: &mut AssessmentBuilder, input: usize, at: usize| {
+            let (ident, id) = &rows[at];
+            b.add(input, &rec(at as u64 + 2, ident, "1", "", id));
+        };
+        let mut one = AssessmentBuilder::new();
+        let i = one.start_input("a.csv", "native");
+        for at in 0..rows.len() {
+            add(&mut one, i, at);
+        }
+        let a = one.finish(&cat);
+        assert_eq!(a.unmapped.len(), MAX_UNMAPPED_LISTED);
+        let twice = n.div_ceil(3);
+        let others = &a.unmapped_others;
+        assert_eq!(others.identifiers, extra as u64);
+        assert_eq!(
+            (others.rows, others.resources, others.unowned_resources),
+            (extra as u64, extra as u64, extra as u64)
+        );
+        assert_eq!(a.unowned.len(), MAX_UNMAPPED_LISTED + 1, "listed and s3");
+        // The listed are those with the most rows, then the first by identifier: the unlisted
+        // are the last identifiers naming one row.
+        assert_eq!(a.unmapped.iter().filter(|u| u.rows == 2).count(), twice);
+        let unlisted: Vec<String> = (0..n)
+            .filter(|i| i % 3 != 0)
+            .map(|i| format!("Unknown{i:05}"))
+            .rev()
+            .take(extra)
+            .collect();
+        assert!(a.unmapped.iter().all(|u| !unlisted.contains(&u.identifier)));
+        // Every row still accounted for, and exactly.
+        let s = &a.inputs[0];
+        assert_eq!(s.rows, s.accounted_rows());
+        assert_eq!(s.unmapped_rows, (n + twice) as u64);
+        let f: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "unmapped-service")
+            .collect();
+        assert_eq!(f.len(), MAX_UNMAPPED_LISTED + 1);
+        let f = f
+            .iter()
+            .find(|f| f.subject == "other unmapped identifiers")
+            .unwrap();
+        assert_eq!(f.count, extra as u64);
+        assert!(
+            f.message.starts_with(&format!(
+                "7 row(s) (7 resource(s)) name 7 more identifier(s) the catalog does not know, beyond the {MAX_UNMAPPED_LISTED} listed"
+            )),
+            "{}",
+            f.message
+        );
+        // The same over three forks fed in reverse chunks.
+        let mut merged = AssessmentBuilder::new();
+        let j = merged.start_input("a.csv", "native");
+        let mut forks = [merged.fork(), merged.fork(), merged.fork()];
+        let starts: Vec<usize> = (0..rows.len()).step_by(997).collect();
+        for (k, &from) in starts.iter().enumerate().rev() {
+            for at in from..(from + 997).min(rows.len()) {
+                add(&mut forks[k % 3], j, at);
+            }
+        }
+        for f in forks {
+            merged.merge(f);
+        }
+        let b = merged.finish(&cat);
+        assert_eq!(b.unmapped_others, a.unmapped_others);
+        assert_eq!(format!("{:?}", b.unmapped), format!("{:?}", a.unmapped));
+        assert_eq!(b.findings, a.findings);
     }
 
     #[test]
