@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 root=..
 c=corpus
 rm -rf "$c"
-mkdir -p "$c/import_detect" "$c/import_forced" "$c/catalog" "$c/policy" "$c/template" "$c/markdown"
+mkdir -p "$c/import_detect" "$c/import_forced" "$c/catalog" "$c/policy" "$c/template" "$c/markdown" \
+    "$c/tokenize_differential"
 
 n=0
 seed_csv() { # file
@@ -16,6 +17,9 @@ seed_csv() { # file
     for i in 0 1 2 3 4 5 6 7 8; do
         { printf "\\$(printf %o "$i")"; cat "$c/import_detect/seed-$n"; } > "$c/import_forced/seed-$n-$i"
     done
+    # The first byte picks the chunk size of the differential target: 7 bytes, and the default.
+    { printf '\007'; cat "$c/import_detect/seed-$n"; } > "$c/tokenize_differential/seed-$n-7"
+    { printf '\000'; cat "$c/import_detect/seed-$n"; } > "$c/tokenize_differential/seed-$n-0"
 }
 for f in $(find "$root/tests/fixtures/formats" -name '*.csv' -o -name '*.txt' | sort) "$root/inputs/inventory.csv"; do
     seed_csv "$f"
@@ -42,3 +46,6 @@ head -n 60 "$root/templates/report.md" > "$c/template/report-head.md"
 cp "$root/README.md" "$c/markdown/README.md"
 cp "$root/catalog/SOURCES.md" "$c/markdown/SOURCES.md"
 printf '[x](javascript:alert(1)) <script>a</script> ![i](http://e/p.png) a|b\n' > "$c/markdown/links"
+
+# Tokenizer edge cases (also replayed by tests/fuzz_regressions.rs).
+cp "$root"/tests/fixtures/fuzz/tokenize_differential/*.csv "$c/tokenize_differential/"

@@ -373,3 +373,50 @@ fn limits_give_errors_naming_line_and_column() {
     );
     assert!(!dir.path().join("out2").exists());
 }
+
+/// Resource counts that fit in each input but not over both: the second input is named, and
+/// with one thread or three alike.
+#[test]
+fn resource_counts_past_u64_over_two_inputs_name_the_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let half = 1u64 << 63;
+    fs::write(
+        dir.path().join("a.csv"),
+        format!("service,resource_count\ns3,{half}\n"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("b.csv"),
+        format!(
+            "service,resource_count\nec2,{}\nsqs,{}\n",
+            half / 2,
+            half / 2
+        ),
+    )
+    .unwrap();
+    for threads in ["1", "3"] {
+        let o = srmatrix_in(
+            dir.path(),
+            &[
+                "report",
+                "-i",
+                "a.csv",
+                "-i",
+                "b.csv",
+                "--threads",
+                threads,
+                "--out",
+                "out",
+            ],
+        );
+        assert_exit(&o, 1);
+        assert!(
+            stderr(&o).contains(
+                "b.csv: the resources of this input and the inputs before it add up to more than 18446744073709551615"
+            ),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!dir.path().join("out").exists());
+    }
+}

@@ -12,13 +12,14 @@ mod checks;
 type Check = fn(&[u8]);
 
 /// Each target directory and the check its inputs go through.
-const TARGETS: [(&str, Check); 6] = [
+const TARGETS: [(&str, Check); 7] = [
     ("import_detect", checks::import_detect),
     ("import_forced", checks::import_forced),
     ("catalog", checks::catalog),
     ("policy", checks::policy),
     ("template", checks::template),
     ("markdown", checks::markdown),
+    ("tokenize_differential", checks::tokenize_differential),
 ];
 
 fn replay(target: &str, check: Check) -> (usize, Vec<String>) {

@@ -32,6 +32,18 @@ struct Case {
     #[serde(default)]
     md_contains: Vec<String>,
     known_gap: Option<String>,
+    /// Findings report.json must hold (exit 0 only).
+    #[serde(default)]
+    findings: Vec<ExpectedFinding>,
+}
+
+/// A finding a case's report must hold, about the case's file.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedFinding {
+    code: String,
+    count: u64,
+    message_contains: String,
 }
 
 fn cases() -> Vec<Case> {
@@ -216,6 +228,24 @@ fn check_json(case: &Case, out: &Path) -> Vec<String> {
     }
     if accounted != rows {
         problems.push(format!("{accounted} rows accounted for of {rows}: {input}"));
+    }
+    let findings = json["findings"].as_array().unwrap();
+    for want in &case.findings {
+        let found = findings.iter().any(|f| {
+            f["code"] == want.code.as_str()
+                && f["subject"] == case.file.as_str()
+                && f["count"] == want.count
+                && f["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(&want.message_contains))
+        });
+        if !found {
+            problems.push(format!(
+                "report.json has no finding {want:?} about {}: {}",
+                case.file,
+                serde_json::Value::Array(findings.clone())
+            ));
+        }
     }
     problems
 }
@@ -460,6 +490,11 @@ fn hostile_corpus_has_the_expected_outcome_and_never_panics() {
             case.rows.is_some(),
             case.exit == 0,
             "{}: `rows` goes with exit 0",
+            case.file
+        );
+        assert!(
+            case.findings.is_empty() || case.exit == 0,
+            "{}: `findings` go with exit 0",
             case.file
         );
         if case.generate.is_none() {

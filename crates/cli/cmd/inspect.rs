@@ -57,6 +57,9 @@ pub fn run(args: Args) -> Result<ExitCode> {
         if summary.ragged_rows > 0 {
             outln!("  ragged rows:        {}", summary.ragged_rows)?;
         }
+        if stats.malformed_tag_rows > 0 {
+            println!("  malformed tags:     {} row(s)", stats.malformed_tag_rows);
+        }
         if !summary.duplicate_columns.is_empty() {
             outln!(
                 "  duplicate columns:  {}",
@@ -97,6 +100,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
         outln!("unmapped identifiers:")?;
         for u in &a.unmapped {
             outln!("  {:?}: {} row(s)", u.identifier, u.rows)?;
+        }
+        let others = &a.unmapped_others;
+        if others.identifiers > 0 {
+            println!(
+                "  and {} more identifier(s), not listed: {} row(s)",
+                others.identifiers, others.rows
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -227,7 +227,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         assessment.total_rows(),
         assessment.mapped_rows(),
         assessment.services.len(),
-        assessment.unmapped.len(),
+        (assessment.unmapped.len() as u64).saturating_add(assessment.unmapped_others.identifiers),
         assessment.findings.len()
     );
     drop(assessment);

@@ -12,6 +12,8 @@
 //! with Athena names and CUR 2.0, FOCUS 1.0-1.2, AWS Config, Tag Editor and Resource Explorer
 //! exports, and ARN lists. The format is detected from the header unless forced.
 
+#[cfg(feature = "differential")]
+pub mod differential;
 pub mod format;
 pub mod native;
 mod reader;
@@ -148,6 +150,22 @@ pub enum ImportError {
         column: u64,
         /// What is wrong.
         message: String,
+    },
+    /// A row's `resource_count` takes the input's total number of resources past what a
+    /// 64-bit count holds: the totals of the report could not be added up.
+    #[error(
+        "{input}:{line}:{column}: resource_count `{count}` takes the input's total past {max} resources; the counts cannot be added up (check this column)",
+        max = u64::MAX
+    )]
+    ResourceOverflow {
+        /// Input name.
+        input: String,
+        /// Line of the row.
+        line: u64,
+        /// Column of `resource_count`.
+        column: u64,
+        /// The row's count.
+        count: u64,
     },
     /// No format fits the header.
     #[error(

@@ -65,6 +65,11 @@ pub struct ImportStats {
     pub ragged_rows: u64,
     /// Header names that appear more than once (the first occurrence is used).
     pub duplicate_columns: Vec<String>,
+    /// Rows whose JSON tags cell (CUR 2.0 `resource_tags`, FOCUS `Tags`, AWS Config and
+    /// Resource Explorer `tags`) is not a JSON object or list: read without its tags.
+    pub malformed_tag_rows: u64,
+    /// The first line of such a row.
+    pub first_malformed_tags_line: Option<u64>,
     /// The header, as read (empty for a headerless ARN list).
     pub header: Vec<String>,
 }
@@ -99,9 +104,10 @@ pub fn read<R: Read>(
     let (ctx, first) = start(input, &mut splitter, opts)?;
     let mut worker = Worker::default();
     let mut counts = Counts::default();
+    let mut resources = 0;
     let mut next = first;
     while let Some(chunk) = next {
-        worker.parse(&ctx, &chunk, &mut counts, &mut sink)?;
+        worker.parse(&ctx, &chunk, &mut counts, &mut resources, &mut sink)?;
         splitter.recycle(chunk.data);
         next = splitter.next_chunk().map_err(|e| ctx.split_error(e))?;
     }
@@ -112,6 +118,10 @@ pub fn read<R: Read>(
 /// it. Each row goes to exactly one sink; rows of one chunk (about half a megabyte of whole records)
 /// go to the same sink in order, but sinks see chunks in no particular order, so whatever they
 /// compute must not depend on row order. With one sink this is [`read`].
+///
+/// The input's `resource_count` total is still checked in input order: each chunk's sum comes
+/// back with its buffer, the calling thread adds the sums up chunk by chunk, and the chunk where
+/// the total would overflow is read again from the total before it, to name the exact row.
 pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
     input: &str,
     reader: R,
@@ -129,11 +139,13 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         return Ok(ctx.stats(Counts::default()));
     };
     let stop = AtomicBool::new(false);
+    let sinks_len = sinks.len();
+    let mut in_order = InOrder::default();
     // One waiting chunk per parser keeps both cores busy; more only holds memory (measured: the
     // same time with twice as many, 6 MB more at the peak).
     let (to_workers, from_splitter) = mpsc::sync_channel::<Chunk>(sinks.len());
     let from_splitter = Mutex::new(from_splitter);
-    let (to_splitter, spare) = mpsc::channel::<Vec<u8>>();
+    let (to_splitter, spare) = mpsc::channel::<Parsed>();
     let (results, split_failure) = std::thread::scope(|scope| {
         let handles: Vec<_> = sinks
             .iter_mut()
@@ -154,20 +166,35 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
                         // After a failure (or a panic, re-raised once the splitter has stopped),
                         // chunks are drained, not parsed, so that the splitter never waits on a
                         // full channel.
+                        let mut resources = Some(0);
+                        let mut complete = false;
                         if failure.is_none() && panicked.is_none() {
+                            let mut sum = 0;
                             let parsed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                worker.parse(ctx, &chunk, &mut counts, &mut *sink)
+                                worker.parse(ctx, &chunk, &mut counts, &mut sum, &mut *sink)
                             }));
                             match parsed {
-                                Ok(Ok(())) => {}
-                                Ok(Err(e)) => failure = Some((chunk.index, e)),
+                                Ok(Ok(())) => complete = true,
+                                Ok(Err(e)) => {
+                                    // Overflowing within the chunk, the total overflows in it
+                                    // or before it: where exactly is found in input order.
+                                    if matches!(e, ImportError::ResourceOverflow { .. }) {
+                                        resources = None;
+                                    }
+                                    failure = Some((chunk.index, e));
+                                }
                                 Err(panic) => panicked = Some(panic),
                             }
                             if failure.is_some() || panicked.is_some() {
                                 stop.store(true, Ordering::Relaxed);
                             }
+                            resources = resources.map(|_| sum);
                         }
-                        let _ = to_splitter.send(chunk.data);
+                        let _ = to_splitter.send(Parsed {
+                            chunk,
+                            resources,
+                            complete,
+                        });
                     }
                     if let Some(panic) = panicked {
                         std::panic::resume_unwind(panic);
@@ -179,12 +206,21 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         drop(to_splitter);
         let mut split_failure = None;
         let mut next = Some(first);
+        let window = IN_FLIGHT_PER_PARSER * sinks_len as u64;
         while let Some(chunk) = next.take() {
+            // Chunks come back out of order and wait for the ones before them to be added up:
+            // a bounded number of them, so that a parser that falls behind holds memory back.
+            while chunk.index >= in_order.next + window && !in_order.done {
+                match spare.recv() {
+                    Ok(parsed) => in_order.take(parsed, &mut splitter),
+                    Err(_) => break,
+                }
+            }
             if to_workers.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
                 break;
             }
-            while let Ok(data) = spare.try_recv() {
-                splitter.recycle(data);
+            while let Ok(parsed) = spare.try_recv() {
+                in_order.take(parsed, &mut splitter);
             }
             match splitter.next_chunk() {
                 Ok(n) => next = n,
@@ -200,13 +236,16 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect();
+        // Every parser has stopped: what they sent back is all there.
+        while let Ok(parsed) = spare.try_recv() {
+            in_order.take(parsed, &mut splitter);
+        }
         (results, split_failure.map(|e| (failed_at, e)))
     });
     let mut counts = Counts::default();
     let mut first_error: Option<(u64, ImportError)> = None;
     for (part, error) in results {
-        counts.rows += part.rows;
-        counts.ragged_rows += part.ragged_rows;
+        counts.add(part);
         if let Some((index, e)) = error
             && first_error.as_ref().is_none_or(|(i, _)| index < *i)
         {
@@ -217,6 +256,23 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         && first_error.as_ref().is_none_or(|(i, _)| index < *i)
     {
         first_error = Some((index, ctx.split_error(e)));
+    }
+    if let Some((chunk, before)) = in_order.crossing {
+        // The chunk where the total overflows, read again from the total before it: its first
+        // problem in row order (the overflow, or a bad row before it) is the chunk's error.
+        let mut total = before;
+        let again = Worker::default().parse(
+            &ctx,
+            &chunk,
+            &mut Counts::default(),
+            &mut total,
+            &mut |_| {},
+        );
+        if let Err(e) = again
+            && first_error.as_ref().is_none_or(|(i, _)| chunk.index <= *i)
+        {
+            first_error = Some((chunk.index, e));
+        }
     }
     match first_error {
         Some((_, e)) => Err(e),
@@ -237,6 +293,69 @@ fn splitter<R: Read>(reader: R, opts: &ImportOptions) -> Splitter<R> {
     )
 }
 
+/// Chunks that may wait, per parser, to be added up in input order (see [`InOrder`]).
+const IN_FLIGHT_PER_PARSER: u64 = 4;
+
+/// A chunk back from a parser: its buffer, and the sum of the `resource_count`s of its rows.
+struct Parsed {
+    chunk: Chunk,
+    /// The sum of the rows read (all of them when `complete`); `None` when it overflowed within
+    /// the chunk.
+    resources: Option<u64>,
+    /// Whether every row of the chunk was read (no error, not skipped after one).
+    complete: bool,
+}
+
+/// Adds up the chunks' `resource_count` sums in input order, as they come back from the parsers
+/// in any order, and finds the chunk where the input's total overflows.
+#[derive(Default)]
+struct InOrder {
+    /// The index of the next chunk to add.
+    next: u64,
+    /// The sum over the chunks before `next`.
+    total: u64,
+    /// Chunks back early, waiting for the ones before them.
+    pending: std::collections::BTreeMap<u64, Parsed>,
+    /// The chunk whose rows take the total past `u64::MAX`, and the total before it.
+    crossing: Option<(Chunk, u64)>,
+    /// Nothing more to add: an overflow was found, or a chunk was not read whole (the first
+    /// error in input order is in it or before it).
+    done: bool,
+}
+
+impl InOrder {
+    /// Takes one chunk back and adds up every chunk now in order; buffers go back to `splitter`.
+    fn take<R: Read>(&mut self, parsed: Parsed, splitter: &mut Splitter<R>) {
+        if self.done {
+            splitter.recycle(parsed.chunk.data);
+            return;
+        }
+        self.pending.insert(parsed.chunk.index, parsed);
+        while !self.done {
+            let Some(p) = self.pending.remove(&self.next) else {
+                break;
+            };
+            match p.resources.and_then(|n| self.total.checked_add(n)) {
+                Some(total) => {
+                    self.total = total;
+                    self.next += 1;
+                    self.done = !p.complete;
+                    splitter.recycle(p.chunk.data);
+                }
+                None => {
+                    self.crossing = Some((p.chunk, self.total));
+                    self.done = true;
+                }
+            }
+        }
+        if self.done {
+            for (_, p) in std::mem::take(&mut self.pending) {
+                splitter.recycle(p.chunk.data);
+            }
+        }
+    }
+}
+
 /// What every parser of one input shares: the plan resolved from the header.
 struct Context<'a> {
     input: &'a str,
@@ -253,6 +372,24 @@ struct Context<'a> {
 struct Counts {
     rows: u64,
     ragged_rows: u64,
+    malformed_tag_rows: u64,
+    first_malformed_tags_line: Option<u64>,
+}
+
+impl Counts {
+    /// Adds another parser's counts.
+    fn add(&mut self, other: Counts) {
+        self.rows += other.rows;
+        self.ragged_rows += other.ragged_rows;
+        self.malformed_tag_rows += other.malformed_tag_rows;
+        self.first_malformed_tags_line = match (
+            self.first_malformed_tags_line,
+            other.first_malformed_tags_line,
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
 }
 
 /// Reads the header from the first chunk, detects the format and resolves the plan. Returns the
@@ -346,6 +483,8 @@ impl Context<'_> {
             format: self.format,
             rows: counts.rows,
             ragged_rows: counts.ragged_rows,
+            malformed_tag_rows: counts.malformed_tag_rows,
+            first_malformed_tags_line: counts.first_malformed_tags_line,
             duplicate_columns: self.plan.duplicate_columns.clone(),
             header: self.header.clone(),
         }
@@ -425,9 +564,12 @@ struct JsonTags {
     parsed: bool,
     /// The current row's tags: an index into `store`, or `None` for `uncached`.
     current: Option<usize>,
-    store: Vec<Vec<(String, String)>>,
+    /// Parsed tag sets, each with whether its cell was malformed.
+    store: Vec<(Vec<(String, String)>, bool)>,
     index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
     uncached: Vec<(String, String)>,
+    /// Whether the current row's cell is malformed (not a JSON object or list).
+    malformed: bool,
 }
 
 /// Distinct JSON tag cells remembered per parsing thread.
@@ -439,12 +581,14 @@ impl JsonTags {
         self.parsed = true;
         if let Some(&i) = self.index.get(text) {
             self.current = Some(i);
+            self.malformed = self.store.get(i).is_some_and(|e| e.1);
             return;
         }
         let mut tags = Vec::new();
-        parse_json_tags(text, &mut tags);
+        let malformed = !parse_json_tags(text, &mut tags);
+        self.malformed = malformed;
         if self.store.len() < JSON_CACHE_ENTRIES {
-            self.store.push(tags);
+            self.store.push((tags, malformed));
             self.index.insert(text.to_owned(), self.store.len() - 1);
             self.current = Some(self.store.len() - 1);
         } else {
@@ -457,17 +601,20 @@ impl JsonTags {
     fn tags(&self) -> &[(String, String)] {
         self.current
             .and_then(|i| self.store.get(i))
-            .unwrap_or(&self.uncached)
+            .map_or(&self.uncached, |e| &e.0)
     }
 }
 
 impl Worker {
-    /// Parses every record of a chunk and hands each row to `sink`.
+    /// Parses every record of a chunk and hands each row to `sink`. `resources` is the sum of
+    /// the `resource_count`s read before the chunk; each row's count is added to it, and a row
+    /// that would take it past `u64::MAX` is an error.
     fn parse(
         &mut self,
         ctx: &Context<'_>,
         chunk: &Chunk,
         counts: &mut Counts,
+        resources: &mut u64,
         sink: &mut impl FnMut(&InventoryRecord<'_>),
     ) -> Result<(), ImportError> {
         let data = &chunk.data[..];
@@ -548,6 +695,17 @@ impl Worker {
                         message: format!("resource_count `{n}` is not a whole number of resources"),
                     })?,
             };
+            if let Some(n) = resource_count {
+                *resources =
+                    resources
+                        .checked_add(n)
+                        .ok_or_else(|| ImportError::ResourceOverflow {
+                            input: input.to_owned(),
+                            line,
+                            column: plan.resource_count.map_or(1, |c| c as u64 + 1),
+                            count: n,
+                        })?;
+            }
             let arn = row.first(&plan.arn);
             let arn = if arn.starts_with("arn:") { arn } else { "" };
             let parts = arn_parts(arn);
@@ -590,6 +748,18 @@ impl Worker {
                 RowKind::Resource
             };
             self.json.parsed = false;
+            if plan.tags_json.is_some() {
+                // Every row's JSON tags are checked, not only those whose tags are looked up,
+                // so that a malformed cell is counted whichever columns the row fills.
+                let cell = row.get(plan.tags_json);
+                if !cell.is_empty() {
+                    self.json.load(cell);
+                    if self.json.malformed {
+                        counts.malformed_tag_rows += 1;
+                        counts.first_malformed_tags_line.get_or_insert(line);
+                    }
+                }
+            }
             let [team, environment, classification] = &mut self.out;
             for (explicit, sources, slot) in [
                 (&plan.owner_team, &ctx.wanted.team, &mut *team),
@@ -755,13 +925,15 @@ fn tag_value<'a>(
 }
 
 /// Reads JSON tags: `{"Team": "x"}` (FOCUS, CUR 2.0, where CUR 2.0 keys carry a `user_` prefix)
-/// or `[{"key": "Team", "value": "x"}]` (AWS Config). Keys are folded; anything else is ignored.
-fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) {
+/// or `[{"key": "Team", "value": "x"}]` (AWS Config). Keys are folded; list items without a key
+/// and a value are skipped. Returns whether the cell is well-formed: empty, `null`, an object or
+/// a list; anything else (not JSON, or another JSON value) gives no tags and `false`.
+fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) -> bool {
     if text.is_empty() {
-        return;
+        return true;
     }
     let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
+        return false;
     };
     let as_text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.clone(),
@@ -789,8 +961,10 @@ fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) {
                 }
             }
         }
-        _ => {}
+        serde_json::Value::Null => {}
+        _ => return false,
     }
+    true
 }
 
 fn utf8_fields(input: &str, line: u64, rec: Fields<'_>) -> Result<Vec<String>, ImportError> {
@@ -910,6 +1084,69 @@ mod tests {
             "NULL is empty"
         );
         assert_eq!(rows[2].kind, "NonResource");
+    }
+
+    #[test]
+    fn malformed_json_tags_are_counted_with_their_first_line() {
+        // CUR 2.0, FOCUS and AWS Config: a cut cell, a JSON string, a number; `{}`, `[]`, `null`
+        // and an empty cell are well-formed. Rows are still read, with their service.
+        let cases: [(&[u8], Format); 3] = [
+            (
+                b"line_item_product_code,line_item_usage_account_id,resource_tags\n\
+                  AmazonS3,1,\"{\"\"user_team\"\":\"\"web\"\"}\"\n\
+                  AmazonS3,1,\"{\"\"user_team\"\":\"\"we\"\n\
+                  AmazonEC2,1,{}\n\
+                  AmazonEC2,1,\"{\"\"user_team\"\":\"\"we\"\n\
+                  AmazonEC2,1,\n",
+                Format::Cur2,
+            ),
+            (
+                b"ProviderName,ServiceName,SubAccountId,ChargeCategory,Tags\n\
+                  AWS,Amazon S3,1,Usage,NULL\n\
+                  AWS,Amazon S3,1,Usage,\"\"\"web\"\"\"\n\
+                  AWS,Amazon S3,1,Usage,null\n\
+                  AWS,Amazon S3,1,Tax,team=web\n\
+                  AWS,Amazon S3,1,Usage,[]\n",
+                Format::Focus,
+            ),
+            (
+                b"resourceId,resourceType,accountId,tags\n\
+                  i-1,AWS::EC2::Instance,1,[]\n\
+                  i-2,AWS::EC2::Instance,1,[]\n\
+                  i-3,AWS::EC2::Instance,1,42\n\
+                  i-4,AWS::EC2::Instance,1,\"[{\"\"key\"\":\"\"Owner\"\",\"\"value\"\":\"\"x\"\"}]\"\n",
+                Format::AwsConfig,
+            ),
+        ];
+        let want = [(2, Some(3)), (2, Some(3)), (1, Some(4))];
+        for ((text, format), (rows, first)) in cases.into_iter().zip(want) {
+            let (stats, got) = read_all(text, None).unwrap();
+            assert_eq!(stats.format, format);
+            assert_eq!(
+                (stats.malformed_tag_rows, stats.first_malformed_tags_line),
+                (rows, first),
+                "{format:?}"
+            );
+            assert!(got.iter().all(|r| !r.service.is_empty()), "{format:?}");
+            // The same in parallel, with the malformed rows in other chunks than the first.
+            for chunk in [1, 9, 0] {
+                let opts = ImportOptions {
+                    chunk_bytes: chunk,
+                    ..ImportOptions::default()
+                };
+                let mut sinks = vec![|_: &InventoryRecord<'_>| {}; 3];
+                let par = read_parallel("in.csv", text, &opts, &mut sinks).unwrap();
+                assert_eq!(par, stats, "{format:?}, chunks of {chunk}");
+            }
+        }
+        // A malformed cell the cache has seen before still counts, and its tags stay empty.
+        let text = b"ProviderName,ServiceName,ChargeCategory,Tags\nAWS,Amazon S3,Usage,{oops\nAWS,Amazon S3,Usage,{oops\nAWS,Amazon S3,Usage,\"{\"\"Team\"\":\"\"web\"\"}\"\n";
+        let (stats, got) = read_all(text, None).unwrap();
+        assert_eq!(
+            (stats.malformed_tag_rows, stats.first_malformed_tags_line),
+            (2, Some(2))
+        );
+        assert_eq!((got[0].team.as_str(), got[2].team.as_str()), ("", "web"));
     }
 
     #[test]
@@ -1260,6 +1497,85 @@ mod tests {
                 let (_, outcome) = read_in_chunks_with(text, chunk, limits);
                 let message = outcome.expect_err("over a limit");
                 assert!(message.starts_with(error), "chunks of {chunk}: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_resource_count_total_past_u64_is_an_error_at_the_row_that_overflows() {
+        let text = b"service,resource_count\ns3,18446744073709551615\ns3,1\n";
+        let err = read("inv.csv", &text[..], &ImportOptions::default(), |_| {}).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "inv.csv:3:2: resource_count `1` takes the input's total past 18446744073709551615 \
+             resources; the counts cannot be added up (check this column)"
+        );
+        let at_the_limit = b"service,resource_count\ns3,18446744073709551614\ns3,1\ns3,0\n";
+        assert!(
+            read(
+                "inv.csv",
+                &at_the_limit[..],
+                &ImportOptions::default(),
+                |_| {}
+            )
+            .is_ok()
+        );
+    }
+
+    /// The outcome of reading `text` in parallel over `threads` sinks, in chunks of about
+    /// `chunk_bytes`, as a message.
+    fn parallel_outcome(text: &[u8], chunk_bytes: usize, threads: usize) -> Result<u64, String> {
+        let opts = ImportOptions {
+            chunk_bytes,
+            ..ImportOptions::default()
+        };
+        let mut sinks = vec![|_: &InventoryRecord<'_>| {}; threads];
+        read_parallel("inv.csv", text, &opts, &mut sinks)
+            .map(|s| s.rows)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_overflowing_row_does_not_depend_on_threads_or_chunks() {
+        // Counts of 2^62: the fourth of them overflows, wherever the chunks fall and whichever
+        // thread reads which; a bad row before it wins, a bad row after it does not.
+        let big = 1u64 << 62;
+        let mut rows: Vec<String> = (0..40).map(|i| format!("s{i},1")).collect();
+        for at in [5, 12, 20, 31] {
+            rows[at] = format!("s{at},{big}");
+        }
+        let text = |rows: &[String]| format!("service,resource_count\n{}\n", rows.join("\n"));
+        let overflow = format!(
+            "inv.csv:33:2: resource_count `{big}` takes the input's total past {} resources",
+            u64::MAX
+        );
+        let mut bad_before = rows.clone();
+        bad_before[25] = "s25,x".into();
+        let mut bad_after = rows.clone();
+        bad_after[35] = "s35,x".into();
+        for (text, want) in [
+            (text(&rows), overflow.as_str()),
+            (text(&bad_before), "inv.csv:27:2: resource_count `x` is not"),
+            (text(&bad_after), overflow.as_str()),
+        ] {
+            let sequential = read(
+                "inv.csv",
+                text.as_bytes(),
+                &ImportOptions::default(),
+                |_| {},
+            )
+            .map(|s| s.rows)
+            .map_err(|e| e.to_string());
+            let message = sequential.clone().unwrap_err();
+            assert!(message.starts_with(want), "{message}");
+            for chunk in [1, 2, 7, 16, 33, 100, 0] {
+                for threads in [2, 3, 5] {
+                    assert_eq!(
+                        parallel_outcome(text.as_bytes(), chunk, threads),
+                        sequential,
+                        "chunks of {chunk}, {threads} threads"
+                    );
+                }
             }
         }
     }

@@ -5,6 +5,15 @@
 //! for groups it has seen before. [`AssessmentBuilder::finish`] resolves each distinct identifier
 //! once against the catalog and produces the [`Assessment`]: memory grows with distinct groups,
 //! never with rows.
+//!
+//! Arithmetic: row counts go up by one per row read, so no count of rows, nor any sum of them
+//! (over groups, forks or inputs, each row counted once), can reach `u64::MAX` in a run. Resource
+//! counts come from the input (`resource_count`) and can: each input keeps a checked bound of its
+//! resources (a row's count, or one for a row whose resources are counted as distinct ids), and
+//! every resource total of the assessment, per group, service, team or input, is a part of the sum
+//! of those bounds. When that sum overflows, [`AssessmentBuilder::resources_overflow`] names the
+//! input where it did, and the totals (added with saturation, never wrapped) must not be
+//! reported.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -22,6 +31,12 @@ use crate::vocab::Category;
 pub const UNOWNED_SAMPLES: usize = 5;
 /// How many line numbers are kept for a row problem.
 pub const LINE_SAMPLES: usize = 10;
+/// The most unmapped identifiers an assessment lists one by one (each with its finding): those
+/// naming the most rows, ties broken by the identifier, so the choice depends only on the input.
+/// Any others are counted together in [`Assessment::unmapped_others`] and one finding: an input
+/// with an unknown service column in 500,000 spellings would otherwise make reports of
+/// hundreds of megabytes and take gigabytes to write.
+pub const MAX_UNMAPPED_LISTED: usize = 10_000;
 
 /// What a row stands for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -257,6 +272,21 @@ pub struct UnmappedService {
     pub inputs: BTreeSet<String>,
 }
 
+/// The unmapped identifiers beyond [`MAX_UNMAPPED_LISTED`], counted together (all zero when
+/// every unmapped identifier is listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UnmappedOthers {
+    /// Distinct identifiers not listed (exact).
+    pub identifiers: u64,
+    /// Rows that name them.
+    pub rows: u64,
+    /// Resources those rows stand for (a resource id under several of them counts once).
+    pub resources: u64,
+    /// Resources of theirs without an owner team, per identifier × account × region added up
+    /// (as [`Assessment::unowned`] counts them; those entries are not listed there).
+    pub unowned_resources: u64,
+}
+
 /// Rows of billing codes that are not services, per group.
 #[derive(Debug, Clone, Serialize)]
 pub struct NonServiceCharges {
@@ -294,8 +324,10 @@ pub struct Assessment<'c> {
     pub inputs: Vec<InputSummary>,
     /// Services in use, sorted by category, then id.
     pub services: Vec<ServiceUse<'c>>,
-    /// Identifiers that could not be mapped, sorted.
+    /// Identifiers that could not be mapped, sorted; at most [`MAX_UNMAPPED_LISTED`] of them.
     pub unmapped: Vec<UnmappedService>,
+    /// Unmapped identifiers beyond those listed, counted together.
+    pub unmapped_others: UnmappedOthers,
     /// Billing codes that are not services, per group in catalog order.
     pub non_service: Vec<NonServiceCharges>,
     /// Resources with no owner team, sorted.
@@ -484,7 +516,7 @@ struct Tally {
 
 impl Tally {
     fn resources(&self) -> u64 {
-        self.resources + self.distinct.len() as u64
+        self.resources.saturating_add(self.distinct.len() as u64)
     }
 }
 
@@ -505,7 +537,8 @@ fn count_resources(
     group: u64,
 ) {
     match rec.resource_count {
-        Some(n) => *resources += n,
+        // Bounded by the input's checked bound; saturates only when that overflowed.
+        Some(n) => *resources = resources.saturating_add(n),
         None => {
             let id = rec.resource_id.trim();
             if id.is_empty() {
@@ -530,8 +563,25 @@ struct InputTally {
     line_item_types: BTreeMap<String, u64>,
     ragged_rows: u64,
     duplicate_columns: Vec<String>,
+    /// Rows whose JSON tags cell was malformed, and the first line of one.
+    malformed_tag_rows: u64,
+    first_malformed_tags_line: Option<u64>,
     sha256: String,
     bytes: u64,
+    /// At least the resources of the rows assessed: see [`AssessmentBuilder::resources_overflow`].
+    resources_bound: u64,
+    /// Whether `resources_bound` overflowed.
+    bound_overflowed: bool,
+}
+
+impl InputTally {
+    /// Adds `n` to the resources bound, noting an overflow.
+    fn bound_resources(&mut self, n: u64) {
+        match self.resources_bound.checked_add(n) {
+            Some(b) => self.resources_bound = b,
+            None => self.bound_overflowed = true,
+        }
+    }
 }
 
 /// Adds one to a count keyed by a borrowed string, allocating only for a new key.
@@ -633,6 +683,22 @@ impl AssessmentBuilder {
         })
     }
 
+    /// The first input, in input order, at which the resources read so far (over this input and
+    /// the ones before it) add up to more than `u64::MAX`; the assessment's resource totals are
+    /// then meaningless and must not be reported. Whether and where this happens depends only on
+    /// the rows added, never on how they were shared between forks. (The importer names the row
+    /// when one input's own `resource_count`s overflow; this also catches totals over inputs.)
+    pub fn resources_overflow(&self) -> Option<&str> {
+        let mut total: u64 = 0;
+        for t in &self.inputs {
+            match total.checked_add(t.resources_bound) {
+                Some(sum) if !t.bound_overflowed => total = sum,
+                _ => return Some(&t.name),
+            }
+        }
+        None
+    }
+
     /// Starts a new input; its id is given to [`AssessmentBuilder::add`].
     pub fn start_input(&mut self, name: &str, format: &str) -> usize {
         self.inputs.push(InputTally {
@@ -656,6 +722,16 @@ impl AssessmentBuilder {
             format.clone_into(&mut t.format);
             t.ragged_rows = ragged_rows;
             t.duplicate_columns = duplicate_columns.to_vec();
+        }
+    }
+
+    /// Records the rows of an input whose JSON tags cell the importer could not read (they were
+    /// read without their tags), and the first line of one; reported as a `malformed-tags`
+    /// finding.
+    pub fn input_malformed_tags(&mut self, input: usize, rows: u64, first_line: Option<u64>) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            t.malformed_tag_rows = rows;
+            t.first_malformed_tags_line = first_line;
         }
     }
 
@@ -700,6 +776,8 @@ impl AssessmentBuilder {
             mine.blank_service_rows += theirs.blank_service_rows;
             mine.non_resource_rows += theirs.non_resource_rows;
             mine.out_of_scope_rows += theirs.out_of_scope_rows;
+            mine.bound_overflowed |= theirs.bound_overflowed;
+            mine.bound_resources(theirs.resources_bound);
             for (k, n) in theirs.other_provider_rows {
                 *mine.other_provider_rows.entry(k).or_default() += n;
             }
@@ -713,14 +791,14 @@ impl AssessmentBuilder {
                 ..Tally::default()
             });
             g.rows += t.rows;
-            g.resources += t.resources;
+            g.resources = g.resources.saturating_add(t.resources);
             g.blank_resource_ids += t.blank_resource_ids;
             g.distinct.extend(t.distinct);
             g.first_line = g.first_line.min(t.first_line);
         }
         for (key, t) in other.unowned {
             let u = self.unowned.entry(key).or_default();
-            u.resources += t.resources;
+            u.resources = u.resources.saturating_add(t.resources);
             u.distinct.extend(t.distinct);
             u.examples.extend(t.examples);
             u.examples.sort();
@@ -805,6 +883,7 @@ impl AssessmentBuilder {
             }
             return;
         }
+        tally.bound_resources(rec.resource_count.unwrap_or(1));
         let (account, name) = (rec.account_id.trim(), rec.account_name.trim());
         if !name.is_empty() && !account.is_empty() {
             let at = (input, rec.line);
@@ -913,16 +992,41 @@ impl AssessmentBuilder {
                 ..InputSummary::default()
             })
             .collect();
-        let mut resolved: HashMap<String, Option<Identified>> = HashMap::default();
+        let mut resolved: HashMap<&str, Option<Identified>> = HashMap::default();
         let mut non_service: BTreeMap<usize, NonServiceCharges> = BTreeMap::new();
         let mut uses: BTreeMap<usize, ServiceUse<'_>> = BTreeMap::new();
         let mut unmapped: BTreeMap<String, UnmappedService> = BTreeMap::new();
+        let mut others = UnmappedOthers::default();
         let mut accounts = BTreeSet::new();
         let mut regions = BTreeSet::new();
         let mut teams = BTreeSet::new();
 
         let mut keys: Vec<(&str, &Tally)> = self.groups.iter().collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
+        // Each identifier resolved once; the unmapped ones listed are those with the most rows.
+        let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
+        for &(key, tally) in &keys {
+            let Some(&service) = split_fields(key).get(1) else {
+                continue;
+            };
+            let found = *resolved
+                .entry(service)
+                .or_insert_with(|| catalog.identify(service));
+            if found.is_none() {
+                *unmapped_rows.entry(service).or_default() += tally.rows;
+            }
+        }
+        let listed: HashSet<&str> = if unmapped_rows.len() <= MAX_UNMAPPED_LISTED {
+            unmapped_rows.keys().copied().collect()
+        } else {
+            let mut by_rows: Vec<(&str, u64)> =
+                unmapped_rows.iter().map(|(&k, &n)| (k, n)).collect();
+            by_rows.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            others.identifiers = (by_rows.len() - MAX_UNMAPPED_LISTED) as u64;
+            by_rows.truncate(MAX_UNMAPPED_LISTED);
+            by_rows.into_iter().map(|(k, _)| k).collect()
+        };
+        drop(unmapped_rows);
         for (key, tally) in keys {
             let f = split_fields(key);
             let [input, service, account, region, team, env, class] = f[..] else {
@@ -941,7 +1045,7 @@ impl AssessmentBuilder {
                 }
             }
             let found = *resolved
-                .entry(service.to_owned())
+                .entry(service)
                 .or_insert_with(|| catalog.identify(service));
             if let Some(Identified::Billing(b)) = found {
                 summary.non_service_rows += tally.rows;
@@ -965,6 +1069,10 @@ impl AssessmentBuilder {
             }
             let Some(Identified::Service(idx)) = found else {
                 summary.unmapped_rows += tally.rows;
+                if !listed.contains(service) {
+                    others.rows += tally.rows;
+                    continue;
+                }
                 let u = unmapped
                     .entry(service.to_owned())
                     .or_insert_with(|| UnmappedService {
@@ -998,12 +1106,13 @@ impl AssessmentBuilder {
                 }
             }
             if !class.is_empty() && options.is_sensitive(class) {
-                u.sensitive_resources += tally.resources();
+                u.sensitive_resources = u.sensitive_resources.saturating_add(tally.resources());
             }
             if team.is_empty() {
-                u.unowned_resources += tally.resources();
+                u.unowned_resources = u.unowned_resources.saturating_add(tally.resources());
             } else {
-                *u.teams.entry(team.to_owned()).or_default() += tally.resources();
+                let n = u.teams.entry(team.to_owned()).or_default();
+                *n = n.saturating_add(tally.resources());
             }
         }
 
@@ -1013,6 +1122,7 @@ impl AssessmentBuilder {
         let mut input_ids: BTreeMap<(usize, &str), (u64, HashSet<u64>)> = BTreeMap::new();
         let mut service_ids: BTreeMap<usize, (u64, HashSet<u64>)> = BTreeMap::new();
         let mut unmapped_ids: BTreeMap<String, (u64, HashSet<u64>)> = BTreeMap::new();
+        let mut others_ids: (u64, HashSet<u64>) = Default::default();
         for (key, tally) in self.groups.iter() {
             let f = split_fields(key);
             let [input, service, ..] = f[..] else {
@@ -1020,31 +1130,37 @@ impl AssessmentBuilder {
             };
             let input: usize = input.parse().unwrap_or_default();
             let per_input = input_ids.entry((input, service)).or_default();
-            per_input.0 += tally.resources;
+            per_input.0 = per_input.0.saturating_add(tally.resources);
             per_input.1.extend(tally.distinct.iter());
             let slot = match resolved.get(service).copied().flatten() {
                 Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
                 Some(Identified::Billing(_)) => continue,
-                None => unmapped_ids.entry(service.to_owned()).or_default(),
+                None if listed.contains(service) => {
+                    unmapped_ids.entry(service.to_owned()).or_default()
+                }
+                None => &mut others_ids,
             };
-            slot.0 += tally.resources;
+            slot.0 = slot.0.saturating_add(tally.resources);
             slot.1.extend(tally.distinct.iter());
         }
         for ((input, _), (explicit, ids)) in input_ids {
             if let Some(summary) = inputs.get_mut(input) {
-                summary.resources += explicit + ids.len() as u64;
+                summary.resources = summary
+                    .resources
+                    .saturating_add(explicit.saturating_add(ids.len() as u64));
             }
         }
         for (i, (explicit, ids)) in service_ids {
             if let Some(u) = uses.get_mut(&i) {
-                u.resources = explicit + ids.len() as u64;
+                u.resources = explicit.saturating_add(ids.len() as u64);
             }
         }
         for (ident, (explicit, ids)) in unmapped_ids {
             if let Some(u) = unmapped.get_mut(&ident) {
-                u.resources = explicit + ids.len() as u64;
+                u.resources = explicit.saturating_add(ids.len() as u64);
             }
         }
+        others.resources = others_ids.0.saturating_add(others_ids.1.len() as u64);
 
         let mut raw_unowned: Vec<(String, UnownedTally)> = self.unowned.into_iter().collect();
         raw_unowned.sort_by(|a, b| a.0.cmp(&b.0));
@@ -1055,16 +1171,22 @@ impl AssessmentBuilder {
                 let [service, account, region] = f[..] else {
                     return None;
                 };
+                let resources = t.resources.saturating_add(t.distinct.len() as u64);
                 let service = match resolved.get(service).copied().flatten() {
                     Some(Identified::Service(i)) => catalog.services[i].id.clone(),
                     Some(Identified::Billing(_)) => return None,
-                    None => service.to_owned(),
+                    None if listed.contains(service) => service.to_owned(),
+                    None => {
+                        others.unowned_resources =
+                            others.unowned_resources.saturating_add(resources);
+                        return None;
+                    }
                 };
                 Some(UnownedResources {
                     service,
                     account_id: account.to_owned(),
                     region: region.to_owned(),
-                    resources: t.resources + t.distinct.len() as u64,
+                    resources,
                     examples: t.examples,
                 })
             })
@@ -1076,7 +1198,7 @@ impl AssessmentBuilder {
         // Two raw spellings of one service may land in the same service × account × region.
         unowned.dedup_by(|b, a| {
             if (&a.service, &a.account_id, &a.region) == (&b.service, &b.account_id, &b.region) {
-                a.resources += b.resources;
+                a.resources = a.resources.saturating_add(b.resources);
                 a.examples.append(&mut b.examples);
                 a.examples.sort();
                 a.examples.dedup();
@@ -1092,11 +1214,19 @@ impl AssessmentBuilder {
             (a.service.category, &a.service.id).cmp(&(b.service.category, &b.service.id))
         });
         let unmapped: Vec<UnmappedService> = unmapped.into_values().collect();
-        let findings = findings(catalog, options, &self.inputs, &services, &unmapped);
+        let findings = findings(
+            catalog,
+            options,
+            &self.inputs,
+            &services,
+            &unmapped,
+            &others,
+        );
         Assessment {
             inputs,
             services,
             unmapped,
+            unmapped_others: others,
             non_service: non_service.into_values().collect(),
             unowned,
             accounts,
@@ -1152,6 +1282,7 @@ fn findings(
     inputs: &[InputTally],
     services: &[ServiceUse<'_>],
     unmapped: &[UnmappedService],
+    others: &UnmappedOthers,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in services {
@@ -1203,6 +1334,23 @@ fn findings(
                 ),
                 action: "Check that the first column of each name holds the values you expect."
                     .into(),
+            });
+        }
+        if t.malformed_tag_rows > 0 {
+            let first = t
+                .first_malformed_tags_line
+                .map(|l| format!(", first on line {l}"))
+                .unwrap_or_default();
+            out.push(Finding {
+                code: "malformed-tags",
+                severity: Severity::Medium,
+                subject: t.name.clone(),
+                count: t.malformed_tag_rows,
+                message: format!(
+                    "{} row(s) of {} have a tags cell that is not a JSON object or list{first}; they were counted and mapped without their tags, so owner team, environment and data classification from tags are missing for them.",
+                    t.malformed_tag_rows, t.name
+                ),
+                action: "Check the tags column of the export (a cut or re-quoted cell); export it again from AWS or fix the cells, and run the report again.".into(),
             });
         }
         let other: u64 = t.other_provider_rows.values().sum();
@@ -1288,6 +1436,19 @@ fn findings(
                 u.rows, u.resources, u.identifier
             ),
             action: "Correct the identifier in the inventory, or add the service to the catalog (services.csv) with --catalog.".into(),
+        });
+    }
+    if others.identifiers > 0 {
+        out.push(Finding {
+            code: "unmapped-service",
+            severity: Severity::High,
+            subject: "other unmapped identifiers".into(),
+            count: others.rows,
+            message: format!(
+                "{} row(s) ({} resource(s)) name {} more identifier(s) the catalog does not know, beyond the {MAX_UNMAPPED_LISTED} listed (those with the most rows); they are counted, not listed, and no responsibility is assigned for them.",
+                others.rows, others.resources, others.identifiers
+            ),
+            action: "Check the service column of the inventory: that many unknown spellings usually means the wrong column, or a format the importer misread (srmatrix inspect).".into(),
         });
     }
     for s in services.iter().filter(|s| s.unowned_resources > 0) {
@@ -1525,6 +1686,190 @@ mod tests {
         );
         b.add(i, &rec(5, "s3", "3", "t", "z"));
         assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 5)));
+    }
+
+    #[test]
+    fn unmapped_identifiers_past_the_cap_are_counted_together() {
+        let cat = catalog();
+        let extra = 7;
+        let n = MAX_UNMAPPED_LISTED + extra;
+        // Identifier i names one row, or two when i is a multiple of 3; `s3` rows are mapped.
+        let mut rows = Vec::new();
+        for i in 0..n {
+            let ident = format!("Unknown{i:05}");
+            for k in 0..(1 + usize::from(i % 3 == 0)) {
+                rows.push((ident.clone(), format!("r{i}-{k}")));
+            }
+            if i % 1000 == 0 {
+                rows.push(("s3".to_owned(), format!("b{i}")));
+            }
+        }
+        let add = |b: &mut AssessmentBuilder, input: usize, at: usize| {
+            let (ident, id) = &rows[at];
+            b.add(input, &rec(at as u64 + 2, ident, "1", "", id));
+        };
+        let mut one = AssessmentBuilder::new();
+        let i = one.start_input("a.csv", "native");
+        for at in 0..rows.len() {
+            add(&mut one, i, at);
+        }
+        let a = one.finish(&cat);
+        assert_eq!(a.unmapped.len(), MAX_UNMAPPED_LISTED);
+        let twice = n.div_ceil(3);
+        let others = &a.unmapped_others;
+        assert_eq!(others.identifiers, extra as u64);
+        assert_eq!(
+            (others.rows, others.resources, others.unowned_resources),
+            (extra as u64, extra as u64, extra as u64)
+        );
+        assert_eq!(a.unowned.len(), MAX_UNMAPPED_LISTED + 1, "listed and s3");
+        // The listed are those with the most rows, then the first by identifier: the unlisted
+        // are the last identifiers naming one row.
+        assert_eq!(a.unmapped.iter().filter(|u| u.rows == 2).count(), twice);
+        let unlisted: Vec<String> = (0..n)
+            .filter(|i| i % 3 != 0)
+            .map(|i| format!("Unknown{i:05}"))
+            .rev()
+            .take(extra)
+            .collect();
+        assert!(a.unmapped.iter().all(|u| !unlisted.contains(&u.identifier)));
+        // Every row still accounted for, and exactly.
+        let s = &a.inputs[0];
+        assert_eq!(s.rows, s.accounted_rows());
+        assert_eq!(s.unmapped_rows, (n + twice) as u64);
+        let f: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "unmapped-service")
+            .collect();
+        assert_eq!(f.len(), MAX_UNMAPPED_LISTED + 1);
+        let f = f
+            .iter()
+            .find(|f| f.subject == "other unmapped identifiers")
+            .unwrap();
+        assert_eq!(f.count, extra as u64);
+        assert!(
+            f.message.starts_with(&format!(
+                "7 row(s) (7 resource(s)) name 7 more identifier(s) the catalog does not know, beyond the {MAX_UNMAPPED_LISTED} listed"
+            )),
+            "{}",
+            f.message
+        );
+        // The same over three forks fed in reverse chunks.
+        let mut merged = AssessmentBuilder::new();
+        let j = merged.start_input("a.csv", "native");
+        let mut forks = [merged.fork(), merged.fork(), merged.fork()];
+        let starts: Vec<usize> = (0..rows.len()).step_by(997).collect();
+        for (k, &from) in starts.iter().enumerate().rev() {
+            for at in from..(from + 997).min(rows.len()) {
+                add(&mut forks[k % 3], j, at);
+            }
+        }
+        for f in forks {
+            merged.merge(f);
+        }
+        let b = merged.finish(&cat);
+        assert_eq!(b.unmapped_others, a.unmapped_others);
+        assert_eq!(format!("{:?}", b.unmapped), format!("{:?}", a.unmapped));
+        assert_eq!(b.findings, a.findings);
+    }
+
+    #[test]
+    fn malformed_tags_are_a_finding_naming_input_rows_and_first_line() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("focus.csv", "focus");
+        let j = b.start_input("clean.csv", "focus");
+        b.add(i, &rec(2, "s3", "1", "", "x"));
+        b.add(j, &rec(2, "s3", "1", "", "y"));
+        b.input_malformed_tags(i, 3, Some(7));
+        b.input_malformed_tags(j, 0, None);
+        let a = b.finish(&cat);
+        let found: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| f.code == "malformed-tags")
+            .collect();
+        assert_eq!(found.len(), 1, "{:?}", a.findings);
+        let f = found[0];
+        assert_eq!(
+            (f.subject.as_str(), f.count, f.severity),
+            ("focus.csv", 3, Severity::Medium)
+        );
+        assert!(
+            f.message.starts_with(
+                "3 row(s) of focus.csv have a tags cell that is not a JSON object or list, first on line 7;"
+            ),
+            "{}",
+            f.message
+        );
+        assert_eq!(
+            a.inputs[0].rows,
+            a.inputs[0].accounted_rows(),
+            "rows still counted"
+        );
+    }
+
+    #[test]
+    fn resource_counts_past_u64_are_an_overflow_never_a_wrapped_total() {
+        let cat = catalog();
+        let counted = |line, service, n| InventoryRecord {
+            resource_count: Some(n),
+            ..rec(line, service, "1", "", "")
+        };
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &counted(2, "s3", u64::MAX - 1));
+        b.add(i, &counted(3, "ec2", 1));
+        assert_eq!(b.resources_overflow(), None, "exactly u64::MAX is a count");
+        b.add(i, &counted(4, "Contoso Thing", 1));
+        assert_eq!(b.resources_overflow(), Some("a.csv"));
+        // Summing up never wraps (nor panics in a debug build).
+        let a = b.finish(&cat);
+        assert!(a.inputs[0].resources >= u64::MAX - 1);
+        // The same rows over forks, each under the limit alone, and in one group: found when
+        // the forks are merged.
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let (mut f1, mut f2) = (b.fork(), b.fork());
+        f1.add(i, &counted(2, "s3", u64::MAX));
+        f2.add(i, &counted(3, "s3", 1));
+        assert_eq!(
+            (f1.resources_overflow(), f2.resources_overflow()),
+            (None, None)
+        );
+        b.merge(f2);
+        b.merge(f1);
+        assert_eq!(b.resources_overflow(), Some("a.csv"));
+        let a = b.finish(&cat);
+        assert_eq!(
+            a.services[0].resources,
+            u64::MAX,
+            "saturated, not wrapped to 0"
+        );
+        // Over two inputs, each fine alone: the second is named.
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let j = b.start_input("b.csv", "native");
+        b.add(i, &counted(2, "s3", 1 << 63));
+        b.add(j, &counted(2, "s3", 1 << 62));
+        assert_eq!(b.resources_overflow(), None);
+        b.add(j, &counted(3, "ec2", 1 << 62));
+        assert_eq!(b.resources_overflow(), Some("b.csv"));
+        let a = b.finish(&cat);
+        assert_eq!(a.services.len(), 2);
+        // Rows without a count add one each to the bound (their distinct ids).
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        b.add(i, &counted(2, "s3", u64::MAX));
+        b.add(
+            i,
+            &InventoryRecord {
+                resource_count: None,
+                ..rec(3, "s3", "1", "", "x")
+            },
+        );
+        assert_eq!(b.resources_overflow(), Some("a.csv"));
     }
 
     /// Rows spread over forks in chunks, read in any order, then merged: the same assessment as

@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use srmatrix_model::assess::{
-    Assessment, Finding, InputSummary, NonServiceCharges, UnmappedService, UnownedResources,
+    Assessment, Finding, InputSummary, NonServiceCharges, UnmappedOthers, UnmappedService,
+    UnownedResources,
 };
 use srmatrix_model::{Catalog, Category, Control, GuidanceCategory, Owner, Severity, Taxonomy};
 
@@ -173,7 +174,7 @@ pub struct Summary {
     pub non_resource_rows: u64,
     /// Rows of other providers.
     pub other_provider_rows: u64,
-    /// Distinct identifiers that could not be mapped.
+    /// Distinct identifiers that could not be mapped (listed or not).
     pub unmapped_identifiers: usize,
     /// Resources without an owner team.
     pub unowned_resources: u64,
@@ -472,8 +473,12 @@ pub struct ReportContext {
     pub matrix: Vec<MatrixGroup>,
     /// Services in use.
     pub services: Vec<ServiceView>,
-    /// Identifiers that could not be mapped.
+    /// Identifiers that could not be mapped (at most `MAX_UNMAPPED_LISTED`, those with the most
+    /// rows).
     pub unmapped: Vec<UnmappedService>,
+    /// Unmapped identifiers beyond those listed in `unmapped`, counted together: distinct
+    /// identifiers, rows and resources (all zero when every one is listed).
+    pub unmapped_others: UnmappedOthers,
     /// Billing codes that are not services, per group.
     pub non_service: Vec<NonServiceCharges>,
     /// Resources with no owner team.
@@ -896,7 +901,9 @@ impl ReportContext {
             ),
             service_coverage_percent: percent(
                 assessment.services.len() as u64,
-                (assessment.services.len() + assessment.unmapped.len()) as u64,
+                (assessment.services.len() as u64)
+                    .saturating_add(assessment.unmapped.len() as u64)
+                    .saturating_add(assessment.unmapped_others.identifiers),
             ),
             non_service_rows: assessment.inputs.iter().map(|i| i.non_service_rows).sum(),
             non_resource_rows: assessment.inputs.iter().map(|i| i.non_resource_rows).sum(),
@@ -905,8 +912,15 @@ impl ReportContext {
                 .iter()
                 .map(|i| i.other_provider_rows.values().sum::<u64>())
                 .sum(),
-            unmapped_identifiers: assessment.unmapped.len(),
-            unowned_resources: assessment.unowned.iter().map(|u| u.resources).sum(),
+            unmapped_identifiers: assessment.unmapped.len().saturating_add(
+                usize::try_from(assessment.unmapped_others.identifiers).unwrap_or(usize::MAX),
+            ),
+            unowned_resources: assessment
+                .unowned
+                .iter()
+                .fold(assessment.unmapped_others.unowned_resources, |n, u| {
+                    n.saturating_add(u.resources)
+                }),
             findings_by_severity: by_severity
                 .iter()
                 .map(|(s, &n)| Count {
@@ -1085,6 +1099,7 @@ impl ReportContext {
             matrix,
             services,
             unmapped: assessment.unmapped.clone(),
+            unmapped_others: assessment.unmapped_others.clone(),
             non_service: assessment.non_service.clone(),
             unowned: assessment.unowned.clone(),
             finding_groups: group_findings(&assessment.findings),
