@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
             outln!("  ragged rows:        {}", summary.ragged_rows)?;
         }
         if stats.malformed_tag_rows > 0 {
-            println!("  malformed tags:     {} row(s)", stats.malformed_tag_rows);
+            outln!("  malformed tags:     {} row(s)", stats.malformed_tag_rows)?;
         }
         if !summary.duplicate_columns.is_empty() {
             outln!(
@@ -103,10 +103,11 @@ pub fn run(args: Args) -> Result<ExitCode> {
         }
         let others = &a.unmapped_others;
         if others.identifiers > 0 {
-            println!(
+            outln!(
                 "  and {} more identifier(s), not listed: {} row(s)",
-                others.identifiers, others.rows
-            );
+                others.identifiers,
+                others.rows
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
