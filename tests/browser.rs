@@ -358,9 +358,11 @@ fn report_in_headless_chromium() {
         }
         let bytes = fs::read(&pdf).unwrap_or_default();
         let pages = pdf_pages(&bytes);
-        if !bytes.starts_with(b"%PDF-") || bytes.len() <= 50_000 || pages <= 5 {
+        // The default (summary) report of the bundled example prints to at most 40 pages: a
+        // reviewer reads it in one sitting (the full detail is in the CSV files and workbook).
+        if !bytes.starts_with(b"%PDF-") || bytes.len() <= 50_000 || !(5..=40).contains(&pages) {
             fail(format!(
-                "PDF: want %PDF-, over 50 KB and over 5 pages; got {} bytes, {pages} pages",
+                "PDF: want %PDF-, over 50 KB and 5 to 40 pages; got {} bytes, {pages} pages",
                 bytes.len()
             ));
         }

@@ -403,7 +403,10 @@ fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
     assert_eq!(crm.len(), 323);
     let crm_ids: BTreeSet<&str> = crm.iter().map(|r| &r[0]).collect();
     assert_eq!(crm_ids.len(), 323);
-    assert!(crm.iter().all(|r| ["Yes", "Partial", "No", ""].contains(&&r[2])));
+    assert!(
+        crm.iter()
+            .all(|r| ["Yes", "Partial", "No", ""].contains(&&r[2]))
+    );
     let cis = read("cis.csv");
     assert_eq!(cis.len(), 323);
     for r in &cis {
@@ -412,7 +415,10 @@ fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
         assert_eq!(marks, usize::from(addressed), "{r:?}");
     }
     assert_eq!(read("registers.csv").len(), 323);
-    assert!(!out.join("ccm-ssrm.csv").exists(), "no CCM register was asked for");
+    assert!(
+        !out.join("ccm-ssrm.csv").exists(),
+        "no CCM register was asked for"
+    );
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let registers = report["registers"].as_array().unwrap();

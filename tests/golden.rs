@@ -152,8 +152,8 @@ fn example_report_has_every_section_and_the_expected_numbers() {
         "### Infrastructure services",
         "### Container (managed platform) services",
         "### Abstracted services",
+        "## Framework registers",
         "## Controls",
-        "## Category defaults",
         "## Services in use",
         "## Unmapped services",
         "## Resources with no owner team",
@@ -161,6 +161,16 @@ fn example_report_has_every_section_and_the_expected_numbers() {
         "## Methodology",
     ] {
         assert!(md.contains(heading), "missing {heading}");
+    }
+    // The default report reads in one sitting; the full detail is in the CSV files, the workbook
+    // and `--detail full`.
+    assert!(
+        md.len() <= 250_000,
+        "report.md is {} bytes, over the 250 KB target",
+        md.len()
+    );
+    for full_only in ["## Category defaults", "## Framework crosswalk"] {
+        assert!(!md.contains(full_only), "{full_only} is --detail full only");
     }
     assert!(md.contains("| Organisation | Northwind Analytics |"));
     assert!(md.contains("| Period | 2026\\-Q3 |") || md.contains("| Period | 2026-Q3 |"));
@@ -172,6 +182,14 @@ fn example_report_has_every_section_and_the_expected_numbers() {
         md.contains("`unowned-resources`"),
         "the example has untagged resources"
     );
+
+    // 54 near-identical findings read as one, with their subjects.
+    let sensitive: Vec<&str> = md
+        .lines()
+        .filter(|l| l.contains("`sensitive-data-customer-controls`"))
+        .collect();
+    assert_eq!(sensitive.len(), 1, "{sensitive:?}");
+    assert!(sensitive[0].contains("api\\-gateway (1)") || sensitive[0].contains("api-gateway (1)"));
 
     let csv_text = fs::read_to_string(dir.path().join("report.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(csv_text.as_bytes());

@@ -87,9 +87,10 @@ pub fn group_findings(findings: &[Finding]) -> Vec<FindingGroup> {
     let mut groups: Vec<(FindingGroup, usize)> = Vec::new();
     for f in findings {
         let subject = format!("{} ({})", f.subject, f.count);
-        match groups.iter_mut().find(|(g, _)| {
-            g.code == f.code && g.severity == f.severity && g.action == f.action
-        }) {
+        match groups
+            .iter_mut()
+            .find(|(g, _)| g.code == f.code && g.severity == f.severity && g.action == f.action)
+        {
             Some((g, n)) => {
                 g.count = g.count.saturating_add(f.count);
                 g.subjects.push(subject);
