@@ -27,7 +27,8 @@ enum What {
     Services(ListArgs),
     /// List the controls with their owner per category and framework references.
     Controls(ControlArgs),
-    /// List the frameworks controls are mapped to, with how many controls map to each.
+    /// List the frameworks and baselines (what --framework takes), with how many controls map to
+    /// each and how many rows its register has.
     Frameworks(ListArgs),
     /// Validate a catalog and print what it holds; exit 1 when it has problems.
     Check(CheckArgs),
@@ -268,34 +269,65 @@ fn controls(args: ControlArgs) -> Result<ExitCode> {
 
 #[derive(Serialize)]
 struct FrameworkRow<'a> {
+    /// What `--framework` takes: a framework or one of its baselines.
     id: &'a str,
+    /// The framework (for a baseline, the one it selects from).
+    framework: &'a str,
     title: &'a str,
+    /// Controls that cite one of its requirements.
     controls: usize,
+    /// Distinct requirements cited by controls.
     requirements: usize,
+    /// Rows of its register (every requirement of the framework or baseline).
+    register: usize,
 }
 
 fn frameworks(args: ListArgs) -> Result<ExitCode> {
     let catalog = files::load_catalog(args.catalog.as_deref())?;
-    let rows: Vec<FrameworkRow<'_>> = catalog
-        .frameworks
-        .iter()
-        .map(|f| {
+    let mut rows: Vec<FrameworkRow<'_>> = Vec::new();
+    for f in &catalog.frameworks {
+        let selections = std::iter::once((f.id.as_str(), f.title.as_str(), None)).chain(
+            f.baseline
+                .iter()
+                .map(|b| (b.id.as_str(), b.title.as_str(), Some(b))),
+        );
+        for (id, title, baseline) in selections {
+            let in_selection = |rid: &str| {
+                baseline.is_none_or(|b| {
+                    f.register
+                        .iter()
+                        .any(|r| r.id == rid && r.baselines.contains(&b.id))
+                })
+            };
             let mut reqs = std::collections::BTreeSet::new();
             let mut controls = 0;
             for c in &catalog.controls {
-                if let Some(ids) = c.frameworks.get(&f.id).filter(|ids| !ids.is_empty()) {
+                let cited: Vec<&String> = c
+                    .frameworks
+                    .get(&f.id)
+                    .into_iter()
+                    .flatten()
+                    .filter(|rid| in_selection(rid))
+                    .collect();
+                if !cited.is_empty() {
                     controls += 1;
-                    reqs.extend(ids.iter());
+                    reqs.extend(cited);
                 }
             }
-            FrameworkRow {
-                id: &f.id,
-                title: &f.title,
+            rows.push(FrameworkRow {
+                id,
+                framework: &f.id,
+                title,
                 controls,
                 requirements: reqs.len(),
-            }
-        })
-        .collect();
+                register: f
+                    .register
+                    .iter()
+                    .filter(|r| baseline.is_none_or(|b| r.baselines.contains(&b.id)))
+                    .count(),
+            });
+        }
+    }
     match args.format {
         ListFormat::Json => write_json(&rows)?,
         ListFormat::Csv => {
@@ -304,27 +336,41 @@ fn frameworks(args: ListArgs) -> Result<ExitCode> {
                 .map(|r| {
                     vec![
                         r.id.into(),
+                        r.framework.into(),
                         r.title.into(),
                         r.controls.to_string(),
                         r.requirements.to_string(),
+                        r.register.to_string(),
                     ]
                 })
                 .collect();
-            write_csv(&["id", "title", "controls", "requirements"], &out)?;
+            write_csv(
+                &[
+                    "id",
+                    "framework",
+                    "title",
+                    "controls",
+                    "requirements",
+                    "register_rows",
+                ],
+                &out,
+            )?;
         }
         ListFormat::Text => {
             outln!(
-                "{:<12}  {:>8}  {:>12}  title",
-                "id",
+                "{:<22}  {:>8}  {:>12}  {:>8}  title",
+                "id (--framework)",
                 "controls",
-                "requirements"
+                "requirements",
+                "register"
             )?;
             for r in &rows {
                 outln!(
-                    "{:<12}  {:>8}  {:>12}  {}",
+                    "{:<22}  {:>8}  {:>12}  {:>8}  {}",
                     r.id,
                     r.controls,
                     r.requirements,
+                    r.register,
                     r.title
                 )?;
             }
