@@ -295,6 +295,7 @@ fn csv_outputs_have_no_formula_cell_under_any_list_separator() {
             "findings.csv",
             "registers.csv",
             "report.csv",
+            "soc2-csoc-cuec.csv",
             "team-actions.csv"
         ]
     );

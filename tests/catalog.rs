@@ -485,6 +485,36 @@ fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
         .count();
     assert_eq!(registers, 197 + 93);
     assert!(!out2.join("crm.csv").exists() && !out2.join("cis.csv").exists());
+    // SOC 2 in its own vocabulary: AWS's part as CSOCs, the customer's part of AWS's controls as
+    // AWS's CUECs, the rest the service organization's own.
+    let out3 = dir.path().join("out3");
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--framework",
+        "soc2",
+        "-f",
+        "csv",
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let soc2: Vec<csv::StringRecord> = csv::Reader::from_path(out3.join("soc2-csoc-cuec.csv"))
+        .unwrap()
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(soc2.len(), 61);
+    for r in &soc2 {
+        let (csoc, cuec, own) = (!r[4].is_empty(), !r[5].is_empty(), !r[6].is_empty());
+        match &r[3] {
+            "Inherited from AWS" => assert!(csoc && !cuec && !own, "{r:?}"),
+            "Shared" => assert!(csoc && cuec && !own, "{r:?}"),
+            _ => assert!(!csoc && !cuec && own, "{r:?}"),
+        }
+    }
+    assert!(soc2.iter().any(|r| &r[3] == "Shared"));
     // AC-2 is cited by the catalog's IAM controls: it is met, not left to the customer to decide.
     let ac2 = rows.iter().find(|r| r["id"] == "AC-2").unwrap();
     assert!(!ac2["controls"].as_array().unwrap().is_empty());

@@ -369,7 +369,7 @@ fn reports_do_not_depend_on_the_number_of_threads() {
     };
     let one = run("1");
     let three = run("3");
-    assert_eq!(one.len(), 13);
+    assert_eq!(one.len(), 14);
     for (name, bytes) in &one {
         assert!(three.get(name) == Some(bytes), "{name} differs");
     }

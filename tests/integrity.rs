@@ -272,6 +272,7 @@ fn two_runs_into_one_directory_take_turns() {
             "manifest.json",
             "registers.csv",
             "report.csv",
+            "soc2-csoc-cuec.csv",
             "team-actions.csv"
         ],
         "the second set replaced the first whole"

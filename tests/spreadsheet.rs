@@ -189,7 +189,7 @@ fn csv_reports_in_libreoffice_with_semicolon_and_tab_separators() {
         .filter(|p| p.ends_with(".csv"))
         .collect();
     files.sort();
-    assert_eq!(files.len(), 8, "{files:?}");
+    assert_eq!(files.len(), 9, "{files:?}");
     let mut formulas = Vec::new();
     for (name, separator) in [("semicolon", 59), ("tab", 9)] {
         let dir = tmp.path().join(name);

@@ -49,7 +49,7 @@ pub const BUILTIN_FILES: [(&str, &str); 7] = [
 
 /// The documents a register can be shaped into, besides the register itself: a framework lists
 /// those its auditors expect (`documents` in `catalog.toml`).
-pub const DOCUMENT_SHAPES: [&str; 3] = ["fedramp-crm", "fedramp-cis", "ccm-ssrm"];
+pub const DOCUMENT_SHAPES: [&str; 4] = ["fedramp-crm", "fedramp-cis", "ccm-ssrm", "soc2-csoc-cuec"];
 
 /// One requirement of a framework version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

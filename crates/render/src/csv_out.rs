@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use crate::context::ReportContext;
-use crate::register::{Status, paragraphs, register_with, responsibilities_text};
+use crate::register::{Status, paragraphs, register_with, responsibilities_text, soc2_view};
 use crate::{Output, RenderError, Written};
 
 /// The header of `report.csv`.
@@ -451,6 +451,36 @@ fn write_register_documents<O: Output>(
                 &paragraphs(&r.aws),
                 &csc,
                 r.status_label,
+                &r.controls.join("; "),
+            ])?;
+        }
+        out.push(w.finish()?);
+    }
+    if let Some(reg) = register_with(ctx, "soc2-csoc-cuec") {
+        let mut w = Sheet::new(
+            output,
+            "soc2-csoc-cuec.csv",
+            &[
+                "Criterion",
+                "Title",
+                "Category",
+                "Status",
+                "CSOC: what AWS (carved-out subservice organization) does",
+                "CUEC: what the customer does for AWS's controls to work",
+                "Service organization's own control",
+                "SRM Controls",
+            ],
+        )?;
+        for r in &reg.rows {
+            let v = soc2_view(r);
+            w.row(&[
+                r.id.as_str(),
+                &r.title,
+                &r.qualifier,
+                r.status_label,
+                &v.csoc,
+                &v.cuec,
+                &v.own,
                 &r.controls.join("; "),
             ])?;
         }

@@ -59,10 +59,11 @@ const CSV_COMPANIONS: [&str; 4] = [
 ];
 
 /// The CSV file of each document shape a register can be written as.
-pub const DOCUMENT_FILES: [(&str, &str); 3] = [
+pub const DOCUMENT_FILES: [(&str, &str); 4] = [
     ("fedramp-crm", "crm.csv"),
     ("fedramp-cis", "cis.csv"),
     ("ccm-ssrm", "ccm-ssrm.csv"),
+    ("soc2-csoc-cuec", "soc2-csoc-cuec.csv"),
 ];
 
 impl Format {
@@ -850,7 +851,10 @@ mod tests {
             let mut rendered: Vec<&str> = docs.iter().map(|d| d.file_name).collect();
             let catalog = Catalog::builtin().unwrap();
             let documents = register::documents(&catalog, &ctx.meta.frameworks);
-            assert_eq!(documents, ["fedramp-crm", "fedramp-cis", "ccm-ssrm"]);
+            assert_eq!(
+                documents,
+                ["fedramp-crm", "fedramp-cis", "ccm-ssrm", "soc2-csoc-cuec"]
+            );
             let mut named = Format::file_names(&Format::ALL, with_changes, &documents);
             rendered.sort_unstable();
             named.sort_unstable();

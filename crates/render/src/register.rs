@@ -421,3 +421,29 @@ pub fn paragraphs(texts: &[Arc<str>]) -> String {
         .collect::<Vec<_>>()
         .join("\n\n")
 }
+
+/// A SOC 2 criterion in SOC 2's own vocabulary, with AWS as a carved-out subservice organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Soc2View {
+    /// Complementary subservice organization controls: what AWS must do, relied on through
+    /// AWS's own SOC 2 report.
+    pub csoc: String,
+    /// AWS's complementary user entity controls: what the customer must do for AWS's controls to
+    /// work.
+    pub cuec: String,
+    /// What the service organization (the customer) does itself, with no AWS control involved.
+    pub own: String,
+}
+
+/// The SOC 2 view of a register row.
+pub fn soc2_view(r: &RegisterRow) -> Soc2View {
+    let (csoc, cuec, own) = match r.status {
+        Status::Inherited => (paragraphs(&r.aws), String::new(), String::new()),
+        Status::Shared => (paragraphs(&r.aws), paragraphs(&r.customer), String::new()),
+        Status::Customer => (String::new(), String::new(), paragraphs(&r.customer)),
+        Status::CustomerOrganisational | Status::NotAddressed | Status::SubRequirements => {
+            (String::new(), String::new(), r.reason.clone())
+        }
+    };
+    Soc2View { csoc, cuec, own }
+}

@@ -18,7 +18,9 @@ use crate::context::ReportContext;
 use crate::ooxml::{
     MAX_COLS, MAX_ROWS, Properties, Sheet, Style, Validation, ValidationText, Workbook,
 };
-use crate::register::{Register, Status, paragraphs, register_with, responsibilities_text};
+use crate::register::{
+    Register, Status, paragraphs, register_with, responsibilities_text, soc2_view,
+};
 use crate::views::NO_OWNER_TEAM;
 use crate::{InMemory, RenderError, Sink, Written, neutralise_formula};
 
@@ -39,10 +41,11 @@ pub const SHEETS: [&str; 9] = [
 ];
 
 /// The sheets of the register document shapes, after "Registers", when a register has them.
-pub const DOCUMENT_SHEETS: [(&str, &str); 3] = [
+pub const DOCUMENT_SHEETS: [(&str, &str); 4] = [
     ("fedramp-crm", "FedRAMP CRM"),
     ("fedramp-cis", "FedRAMP CIS"),
     ("ccm-ssrm", "CCM SSRM"),
+    ("soc2-csoc-cuec", "SOC 2 CSOC-CUEC"),
 ];
 
 /// The choices of the Status column of the evidence tracker.
@@ -110,7 +113,8 @@ pub(crate) fn write_workbook_to<W: Write + Send>(
         match *name {
             "FedRAMP CRM" => sheet(&mut wb, |ws| crm(ws, reg))?,
             "FedRAMP CIS" => sheet(&mut wb, |ws| cis(ws, ctx, reg))?,
-            _ => sheet(&mut wb, |ws| ccm_ssrm(ws, reg))?,
+            "CCM SSRM" => sheet(&mut wb, |ws| ccm_ssrm(ws, reg))?,
+            _ => sheet(&mut wb, |ws| soc2(ws, reg))?,
         }
     }
     sheet(&mut wb, |ws| inputs(ws, ctx))?;
@@ -910,6 +914,42 @@ fn ccm_ssrm<W: Write>(ws: &mut Sheet<'_, W>, reg: &Register) -> Result<(), Rende
             V::S(paragraphs(&r.aws)),
             V::S(csc),
             V::T(r.status_label),
+            V::S(join(&r.controls, "; ")),
+        ])?;
+    }
+    t.autofilter()
+}
+
+fn soc2<W: Write>(ws: &mut Sheet<'_, W>, reg: &Register) -> Result<(), RenderError> {
+    const COLS: [Col; 8] = [
+        ("Criterion", 10.0, Kind::Text),
+        ("Title", 34.0, Kind::Wrap),
+        ("Category", 14.0, Kind::Text),
+        ("Status", 22.0, Kind::Wrap),
+        (
+            "CSOC: what AWS (carved-out subservice organization) does",
+            55.0,
+            Kind::Wrap,
+        ),
+        (
+            "CUEC: what the customer does for AWS's controls to work",
+            55.0,
+            Kind::Wrap,
+        ),
+        ("Service organization's own control", 40.0, Kind::Wrap),
+        ("SRM Controls", 16.0, Kind::Wrap),
+    ];
+    let mut t = Table::new(ws, "SOC 2 CSOC-CUEC", &COLS, reg.rows.len() as u64)?;
+    for r in &reg.rows {
+        let v = soc2_view(r);
+        t.row(&[
+            V::T(&r.id),
+            V::T(&r.title),
+            V::T(&r.qualifier),
+            V::T(r.status_label),
+            V::S(v.csoc),
+            V::S(v.cuec),
+            V::S(v.own),
             V::S(join(&r.controls, "; ")),
         ])?;
     }
