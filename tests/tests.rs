@@ -19,6 +19,7 @@ mod integrity;
 mod oscal;
 mod policy;
 mod properties;
+mod schema;
 mod seeds;
 mod spreadsheet;
 mod workflow;

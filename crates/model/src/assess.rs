@@ -124,6 +124,7 @@ impl AssessOptions {
 }
 
 /// Finding severity.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -146,6 +147,7 @@ impl fmt::Display for Severity {
 }
 
 /// Something in the inventory that needs attention, with a stable kebab-case code.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
     /// Stable code: `unmapped-service`, `unowned-resources`, `blank-service`.
@@ -163,6 +165,7 @@ pub struct Finding {
 }
 
 /// What one input contributed.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct InputSummary {
     /// Path or name of the input (`-` for standard input).
@@ -258,6 +261,7 @@ pub struct AssessedResponsibility<'c> {
 }
 
 /// An identifier the catalog does not know.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct UnmappedService {
     /// The identifier as written (trimmed).
@@ -274,6 +278,7 @@ pub struct UnmappedService {
 
 /// The unmapped identifiers beyond [`MAX_UNMAPPED_LISTED`], counted together (all zero when
 /// every unmapped identifier is listed).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct UnmappedOthers {
     /// Distinct identifiers not listed (exact).
@@ -288,6 +293,7 @@ pub struct UnmappedOthers {
 }
 
 /// Rows of billing codes that are not services, per group.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct NonServiceCharges {
     /// Group id (`data-transfer`).
@@ -303,6 +309,7 @@ pub struct NonServiceCharges {
 }
 
 /// Resources without an owner team, per service × account × region.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct UnownedResources {
     /// Canonical service id, or the raw identifier when unmapped.

@@ -248,6 +248,7 @@ impl Service {
 }
 
 /// A category of AWS Prescriptive Guidance's taxonomy.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GuidanceCategory {
@@ -299,6 +300,7 @@ impl std::str::FromStr for GuidanceCategory {
 }
 
 /// A taxonomy that groups services in reports.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Taxonomy {
@@ -406,6 +408,7 @@ impl Control {
 }
 
 /// Where a resolved responsibility came from.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Basis {

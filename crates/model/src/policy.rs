@@ -14,6 +14,7 @@ use crate::error::{CatalogError, Problem};
 pub const STARTER: &str = include_str!("starter-policy.toml");
 
 /// Which controls a policy entry is about: one control or a whole domain.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum Selector {
     /// A control id.
@@ -23,6 +24,7 @@ pub enum Selector {
 }
 
 /// The customer side of controls carried by a named team instead of the resources' owner teams.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Assignment {
     /// The controls.
@@ -32,6 +34,7 @@ pub struct Assignment {
 }
 
 /// Controls whose customer side a third party performs (managed service provider, SaaS).
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Inheritance {
     /// The controls.
@@ -43,6 +46,7 @@ pub struct Inheritance {
 }
 
 /// Controls the organisation declares out of scope.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct OutOfScope {
     /// The controls.
@@ -54,6 +58,7 @@ pub struct OutOfScope {
 }
 
 /// An accepted risk: a control of a service (optionally in one account) not met, until a date.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Exception {
     /// Control id.
@@ -71,6 +76,7 @@ pub struct Exception {
 }
 
 /// Accounts, regions and environments to include or exclude.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
@@ -126,6 +132,7 @@ impl Scope {
 }
 
 /// Tag keys for owner team, environment and classification.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyTags {
@@ -141,6 +148,7 @@ pub struct PolicyTags {
 }
 
 /// A validated organisation policy.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Policy {
     /// Organisation name (the report's default).
@@ -597,6 +605,7 @@ impl Policy {
 }
 
 /// An exception as it stands on the report's date.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ExceptionStatus {
     /// Account, when limited to one.
@@ -612,6 +621,7 @@ pub struct ExceptionStatus {
 }
 
 /// What the policy says of one service × control.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PolicyDecision {
     /// The team that carries the customer side instead of the resources' owner teams.

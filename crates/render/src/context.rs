@@ -13,7 +13,11 @@ use srmatrix_model::{Catalog, Category, Control, GuidanceCategory, Owner, Severi
 
 use crate::views::{CrosswalkFramework, TeamActions, crosswalk, team_actions};
 
+/// The `schema_version` of the report context (`report.json`) this version writes.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
 /// What the caller knows about the run, beyond the assessment.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportMeta {
     /// Organisation the report is about.
@@ -38,6 +42,7 @@ pub struct ReportMeta {
 
 /// How much the Markdown and HTML reports show; the CSV files, the workbook and `report.json`
 /// always hold everything.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Detail {
@@ -64,6 +69,7 @@ impl std::str::FromStr for Detail {
 
 /// Findings of one code, severity and action, with their subjects: the same finding for 54
 /// services reads as one.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FindingGroup {
     /// Severity.
@@ -121,6 +127,7 @@ pub fn group_findings(findings: &[Finding]) -> Vec<FindingGroup> {
 }
 
 /// Catalog facts shown in a report.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogInfo {
     /// Catalog name.
@@ -138,6 +145,7 @@ pub struct CatalogInfo {
 }
 
 /// A count with a label.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Count {
     /// Machine key (`abstracted`, `Customer`, `high`).
@@ -149,6 +157,7 @@ pub struct Count {
 }
 
 /// Summary numbers.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// Services in use.
@@ -184,6 +193,7 @@ pub struct Summary {
 }
 
 /// A category with its description.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CategoryView {
     /// Category id.
@@ -202,6 +212,7 @@ pub struct CategoryView {
 }
 
 /// Requirement ids of one framework.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct FrameworkRefs {
     /// Framework id.
@@ -213,6 +224,7 @@ pub struct FrameworkRefs {
 }
 
 /// A control as listed in a report.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlView {
     /// Control id.
@@ -234,6 +246,7 @@ pub struct ControlView {
 }
 
 /// How many controls or services have each owner.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OwnerCounts {
     /// Services where AWS owns the control.
@@ -245,6 +258,7 @@ pub struct OwnerCounts {
 }
 
 /// A run of consecutive controls of one domain.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct DomainSpan {
     /// Domain id.
@@ -256,6 +270,7 @@ pub struct DomainSpan {
 }
 
 /// One cell of the matrix.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Cell {
     /// Control id.
@@ -269,6 +284,7 @@ pub struct Cell {
 }
 
 /// One row of the matrix: a service and its owner per control.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct MatrixRow {
     /// Service id.
@@ -284,6 +300,7 @@ pub struct MatrixRow {
 }
 
 /// A bar of a chart.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Bar {
     /// Label.
@@ -297,6 +314,7 @@ pub struct Bar {
 }
 
 /// A horizontal bar chart, drawn as inline SVG by the HTML template.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Chart {
     /// Title.
@@ -333,6 +351,7 @@ fn chart(title: &str, bars: Vec<(String, u64, String)>) -> Chart {
 }
 
 /// Matrix rows of one category of the report's taxonomy.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct MatrixGroup {
     /// Category id.
@@ -344,6 +363,7 @@ pub struct MatrixGroup {
 }
 
 /// A responsibility of one service for one control.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ResponsibilityView {
     /// Control id.
@@ -388,6 +408,7 @@ pub struct ResponsibilityView {
 }
 
 /// A team and how many resources it owns.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamCount {
     /// Team.
@@ -397,6 +418,7 @@ pub struct TeamCount {
 }
 
 /// A service in use, with everything a reader needs about it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceView {
     /// Service id.
@@ -444,8 +466,13 @@ pub struct ServiceView {
 }
 
 /// The whole report context.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportContext {
+    /// The version of this structure, as `report.json` carries it: raised when a field changes
+    /// meaning or goes away (fields may be added within a version); `docs/report.schema.json` is
+    /// its JSON Schema.
+    pub schema_version: u32,
     /// Report title.
     pub title: String,
     /// Run facts.
@@ -505,6 +532,7 @@ pub struct ReportContext {
 }
 
 /// An exception of the policy, with its state on the report's date.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct ExceptionView {
     /// The exception.
@@ -515,6 +543,7 @@ pub struct ExceptionView {
 }
 
 /// The organisation policy as applied to the report.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyView {
     /// Where it came from.
@@ -1065,6 +1094,7 @@ impl ReportContext {
             ),
         ];
         ReportContext {
+            schema_version: REPORT_SCHEMA_VERSION,
             policy: None,
             changes: None,
             charts,

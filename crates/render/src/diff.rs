@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// An owner that changed for one service × control.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct OwnershipChange {
     /// Service id.
@@ -21,6 +22,7 @@ pub struct OwnershipChange {
 }
 
 /// A finding, by its identity.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct FindingRef {
     /// Finding code.
@@ -34,6 +36,7 @@ pub struct FindingRef {
 }
 
 /// What changed since a baseline report.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
     /// The baseline's period (or its generated-at when it has none).
@@ -61,6 +64,7 @@ pub struct Changes {
 }
 
 /// A change to one accepted risk (control × service × account) of the policy.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct ExceptionChange {
     /// `added`, `removed`, `renewed` (new expiry) or `expired` (now past its date).

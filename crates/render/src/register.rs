@@ -19,6 +19,7 @@ use srmatrix_model::{Catalog, Owner};
 use crate::context::{ResponsibilityView, ServiceView};
 
 /// How a requirement is met in this estate.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
@@ -61,6 +62,7 @@ impl Status {
 }
 
 /// One row of a register.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct RegisterRow {
     /// Requirement id.
@@ -111,6 +113,7 @@ pub struct RegisterRow {
 }
 
 /// The register of a framework or of one of its baselines.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct Register {
     /// The id selected: a framework (`iso-27001`) or a baseline (`fedramp-moderate`).
@@ -128,6 +131,7 @@ pub struct Register {
 }
 
 /// How many rows of a register have a status.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusCount {
     /// The status.

@@ -14,6 +14,7 @@ use crate::context::{ControlView, OwnerCounts, ServiceView};
 pub const NO_OWNER_TEAM: &str = "(no owner team)";
 
 /// One customer-side responsibility a team carries, over one or more of its services.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamAction {
     /// Control id.
@@ -31,6 +32,7 @@ pub struct TeamAction {
 }
 
 /// A team and everything it must do.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct TeamActions {
     /// Team name, or [`NO_OWNER_TEAM`].
@@ -115,6 +117,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
 }
 
 /// A control behind a framework requirement.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CrosswalkControl {
     /// Control id.
@@ -128,6 +131,7 @@ pub struct CrosswalkControl {
 }
 
 /// One requirement of a framework and the controls behind it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CrosswalkRequirement {
     /// Requirement id (`AC-2`).
@@ -137,6 +141,7 @@ pub struct CrosswalkRequirement {
 }
 
 /// A framework's requirements.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[derive(Debug, Clone, Serialize)]
 pub struct CrosswalkFramework {
     /// Framework id.
