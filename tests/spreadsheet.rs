@@ -5,9 +5,12 @@
 //! sheets must be the report's ten. Its CSV documents, opened with `;` and with tab as the list
 //! separator, must have no formula cell.
 //!
-//! srmatrix writes the workbook's XML itself (`crates/render/src/ooxml.rs`), so this is the check
-//! that an office suite, not only a library, takes it as written. Without LibreOffice the test is
-//! skipped with a message, unless `CI` is set: then it fails. `.ci/run` installs LibreOffice.
+//! The workbook is printed too, as auditors do: LibreOffice's PDF of it keeps every column of a
+//! sheet on one page width, repeats each sheet's header row on every page and prints the footer
+//! (organisation and period, sheet, page number) on every page.
+//!
+//! Without LibreOffice (or poppler's `pdftotext`) the tests are skipped with a message, unless
+//! `CI` is set: then they fail. `.ci/run` installs both.
 
 use std::fs;
 use std::io::Cursor;
@@ -69,6 +72,98 @@ fn workbook_in_headless_libreoffice() {
     let listed: Vec<&str> = teams.iter().skip(1).map(|r| r[0].as_str()).collect();
     for team in HOSTILE_TEAMS {
         assert!(listed.contains(&team), "{team:?} not in {listed:?}");
+    }
+}
+
+#[test]
+fn the_printed_workbook_keeps_every_column_on_one_page_width() {
+    if !tool_available(SOFFICE, "libreoffice-calc-nogui")
+        || !tool_available("/usr/bin/pdftotext", "poppler-utils")
+    {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = srmatrix(&[
+        "report",
+        "--inventory",
+        "inputs/inventory.csv",
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "xlsx",
+        "--org",
+        "Northwind Analytics",
+        "--period",
+        "2026-Q3",
+        "--generated-at",
+        "2026-10-01T00:00:00Z",
+        "--quiet",
+    ]);
+    assert_exit(&o, 0);
+    let workbook = out.join("report.xlsx");
+    soffice(
+        &[
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            out.to_str().unwrap(),
+            workbook.to_str().unwrap(),
+        ],
+        &tmp.path().join("profile"),
+    );
+    let text = Command::new("/usr/bin/pdftotext")
+        .args(["-layout"])
+        .arg(out.join("report.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout).into_owned();
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    // Before the print setup the bundled example's workbook printed to 2,184 pages, columns
+    // split from their rows.
+    assert!((20..=400).contains(&pages.len()), "{} pages", pages.len());
+    // Each sheet's first and last column headers, by sheet name.
+    let mut wb = Xlsx::new(Cursor::new(fs::read(&workbook).unwrap())).unwrap();
+    let mut headers = std::collections::BTreeMap::new();
+    for name in wb.sheet_names() {
+        let range = wb.worksheet_range(&name).unwrap();
+        let width = range.width();
+        let cell = |c: usize| range.get((0, c)).map(|d| d.to_string()).unwrap_or_default();
+        headers.insert(name, (cell(0), cell(width - 1)));
+    }
+    let total = pages.len();
+    let words = |s: &str| s.split_whitespace().next().unwrap_or_default().to_owned();
+    for (i, page) in pages.iter().enumerate() {
+        let footer = page
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        assert!(
+            footer.contains("Northwind Analytics, 2026-Q3")
+                && footer.contains(&format!("Page {} of {total}", i + 1)),
+            "page {}: footer {footer:?}",
+            i + 1
+        );
+        let sheet = headers
+            .keys()
+            .find(|name| footer.contains(&format!("  {name}  ")))
+            .unwrap_or_else(|| panic!("page {}: no sheet name in {footer:?}", i + 1));
+        let (first, last) = &headers[sheet];
+        let top = page
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default();
+        assert!(
+            top.contains(&words(first)) && top.contains(&words(last)),
+            "page {} of {sheet}: the header row {top:?} lacks {first:?} or {last:?}",
+            i + 1
+        );
     }
 }
 

@@ -388,6 +388,10 @@ impl srmatrix_render::Output for ReportDir<'_> {
         fs::create_dir_all(self.0)?;
         ReportFile::create(self.0, file_name)
     }
+
+    fn scratch_dir(&self) -> Option<&Path> {
+        Some(self.0)
+    }
 }
 
 #[cfg(unix)]

@@ -11,12 +11,12 @@ mod csv_out;
 pub mod diff;
 mod digest;
 mod html;
-mod ooxml;
 pub mod oscal;
 pub mod register;
 mod tera_value;
 mod text;
 pub mod views;
+mod workbook;
 pub mod xlsx;
 
 use std::collections::BTreeMap;
@@ -303,6 +303,13 @@ pub trait Output: Sync {
 
     /// Opens the writer of the document `file_name`.
     fn create(&self, file_name: &'static str) -> io::Result<Self::Writer>;
+
+    /// A directory for the temporary files of the workbook writer (its rows stream there before
+    /// they are packed), or `None` for the system's temporary directory. The binary gives its
+    /// staging directory, so that nothing is written outside the output's filesystem.
+    fn scratch_dir(&self) -> Option<&std::path::Path> {
+        None
+    }
 }
 
 /// Documents kept in memory, for [`render`].
@@ -517,7 +524,13 @@ impl<W: Write> Write for Tracked<W> {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
+        // A document smaller than the sink's buffer fails here, not in `write`: the error is
+        // kept the same way, so that it is reported as a write error naming the file.
+        self.inner.flush().map_err(|e| {
+            let kind = e.kind();
+            self.error.get_or_insert(e);
+            io::Error::from(kind)
+        })
     }
 }
 
@@ -644,7 +657,9 @@ fn render_direct<O: Output>(
 ) -> Result<Vec<Written<O::Writer>>, RenderError> {
     let written = match format {
         Format::Csv => return write_csv_documents(ctx, out),
-        Format::Xlsx => xlsx::write_workbook_to(ctx, Sink::open(out, format.file_name())?)?,
+        Format::Xlsx => {
+            xlsx::write_workbook_to(ctx, Sink::open(out, format.file_name())?, out.scratch_dir())?
+        }
         Format::Oscal => {
             oscal::write_component_definition_to(ctx, Sink::open(out, format.file_name())?)?
         }

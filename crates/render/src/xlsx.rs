@@ -15,13 +15,13 @@ use std::io::Write;
 use srmatrix_model::{Owner, Severity};
 
 use crate::context::ReportContext;
-use crate::ooxml::{
-    MAX_COLS, MAX_ROWS, Properties, Sheet, Style, Validation, ValidationText, Workbook,
-};
 use crate::register::{
     Register, Status, paragraphs, register_with, responsibilities_text, soc2_view,
 };
 use crate::views::NO_OWNER_TEAM;
+use crate::workbook::{
+    MAX_COLS, MAX_ROWS, Properties, Sheet, Style, Validation, ValidationText, Workbook,
+};
 use crate::{InMemory, RenderError, Sink, Written, neutralise_formula};
 
 /// The file the workbook is written to.
@@ -78,13 +78,14 @@ fn error(message: String) -> RenderError {
 /// The same context always gives the same bytes: the document creation time is
 /// `ctx.meta.generated_at` (RFC 3339), which must therefore parse.
 pub fn write_workbook(ctx: &ReportContext) -> Result<Vec<u8>, RenderError> {
-    Ok(write_workbook_to(ctx, Sink::open(&InMemory, XLSX_FILE)?)?.writer)
+    Ok(write_workbook_to(ctx, Sink::open(&InMemory, XLSX_FILE)?, None)?.writer)
 }
 
 /// Writes `report.xlsx` (see [`write_workbook`]) to `sink`.
 pub(crate) fn write_workbook_to<W: Write + Send>(
     ctx: &ReportContext,
     mut sink: Sink<W>,
+    scratch: Option<&std::path::Path>,
 ) -> Result<Written<W>, RenderError> {
     let props = Properties {
         title: ctx.title.clone(),
@@ -95,6 +96,12 @@ pub(crate) fn write_workbook_to<W: Write + Send>(
         ),
         company: ctx.meta.organisation.clone(),
         created: creation_datetime(&ctx.meta.generated_at)?,
+        footer: [ctx.meta.organisation.as_str(), ctx.meta.period.as_str()]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(", "),
     };
     let documents: Vec<(&str, &Register)> = DOCUMENT_SHEETS
         .iter()
@@ -102,6 +109,9 @@ pub(crate) fn write_workbook_to<W: Write + Send>(
         .collect();
     let names = sheet_names(ctx);
     let mut wb = Workbook::new(&mut sink, &names, &props, COMPRESSION_LEVEL)?;
+    if let Some(dir) = scratch {
+        wb.scratch_dir(dir)?;
+    }
     sheet(&mut wb, |ws| summary(ws, ctx))?;
     sheet(&mut wb, |ws| matrix(ws, ctx))?;
     sheet(&mut wb, |ws| responsibilities(ws, ctx))?;
@@ -1460,9 +1470,14 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 10);
+        // Control characters are shown as control pictures, CR as a line break (see
+        // `workbook::cell_controls`); markup and `_x0041_` come back as written.
         assert_eq!(
             teams,
-            BTreeSet::from([markup.to_owned(), tricky.to_owned()])
+            BTreeSet::from([
+                markup.to_owned(),
+                crate::workbook::cell_controls(tricky).into_owned()
+            ])
         );
     }
 

@@ -1,0 +1,579 @@
+//! The workbook writer: the few operations `xlsx.rs` needs, on `rust_xlsxwriter` in constant
+//! memory mode.
+//!
+//! Why `rust_xlsxwriter`: auditors open the workbook in Excel, and its test suite compares every
+//! part with files Excel itself wrote. Constant memory mode streams each sheet's rows to a
+//! temporary file and writes every string inline in its cell, XML-escaped, so no value can be read
+//! as markup (the shared-strings rich-text injection of earlier versions stays closed; see
+//! `docs/security.md`). Every sheet is print-ready: landscape, one page wide, its header rows
+//! repeated on every page, and a footer with the organisation, period, sheet and page number.
+
+use std::io::Write;
+use std::marker::PhantomData;
+
+use rust_xlsxwriter::{
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
+    FormatBorder, Worksheet, XlsxError,
+};
+
+use crate::RenderError;
+
+/// Rows of a worksheet (Excel's limit).
+pub(crate) const MAX_ROWS: u64 = 1_048_576;
+/// Columns of a worksheet (Excel's limit).
+pub(crate) const MAX_COLS: u64 = 16_384;
+
+/// A cell format of the workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    /// No formatting.
+    Default,
+    /// Header cells: bold, filled, bottom border, top-aligned, wrapped.
+    Header,
+    /// Short text, top-aligned.
+    Text,
+    /// Long text, top-aligned and wrapped.
+    Wrap,
+    /// The title of the summary sheet: bold, 14 pt.
+    Title,
+    /// A count: `#,##0`, top-aligned.
+    Number,
+    /// Section and group rows: bold, grey fill.
+    Section,
+    /// A percentage: `0.0%`, top-aligned.
+    Percent,
+    /// Owner AWS: amber fill, centred, thin grey border.
+    OwnerAws,
+    /// Owner Shared: blue fill, centred, thin grey border.
+    OwnerShared,
+    /// Owner Customer: red fill, centred, thin grey border.
+    OwnerCustomer,
+    /// Severity high: bold, red fill.
+    SeverityHigh,
+    /// Severity medium: amber fill.
+    SeverityMedium,
+    /// Severity low: grey fill.
+    SeverityLow,
+    /// A date: `yyyy-mm-dd`, top-aligned.
+    Date,
+}
+
+impl Style {
+    /// The cell format of the style.
+    fn format(self) -> Format {
+        let top = Format::new().set_align(FormatAlign::Top);
+        let owner = |rgb: u32| {
+            top.clone()
+                .set_background_color(rgb)
+                .set_align(FormatAlign::Center)
+                .set_border(FormatBorder::Thin)
+                .set_border_color(0xBF_BF_BF)
+        };
+        match self {
+            Style::Default => Format::new(),
+            Style::Header => top
+                .set_bold()
+                .set_background_color(0xD9_E1_F2)
+                .set_border_bottom(FormatBorder::Thin)
+                .set_text_wrap(),
+            Style::Text => top,
+            Style::Wrap => top.set_text_wrap(),
+            Style::Title => Format::new().set_bold().set_font_size(14),
+            Style::Number => top.set_num_format("#,##0"),
+            Style::Section => Format::new().set_bold().set_background_color(0xED_ED_ED),
+            Style::Percent => top.set_num_format("0.0%"),
+            Style::OwnerAws => owner(0xF3_C6_77),
+            Style::OwnerShared => owner(0xB7_D3_F2),
+            Style::OwnerCustomer => owner(0xF2_B8_B5),
+            Style::SeverityHigh => top.set_bold().set_background_color(0xF4_A6_A6),
+            Style::SeverityMedium => top.set_background_color(0xFF_D9_8C),
+            Style::SeverityLow => top.set_background_color(0xE7_E6_E6),
+            Style::Date => top.set_num_format("yyyy-mm-dd"),
+        }
+    }
+}
+
+/// The document properties of the workbook, and its page footer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Properties {
+    /// Title.
+    pub title: String,
+    /// Subject.
+    pub subject: String,
+    /// Description (Excel shows it as Comments).
+    pub description: String,
+    /// Company; empty for none.
+    pub company: String,
+    /// Creation and modification time, UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub created: String,
+    /// What the printed footer says on the left of every page (organisation and period).
+    pub footer: String,
+}
+
+/// A data validation rule.
+pub(crate) enum Validation<'a> {
+    /// One of these values (a drop-down list).
+    List(&'a [&'a str]),
+    /// A date between two Excel serial dates.
+    DateBetween(u32, u32),
+}
+
+/// The texts of a data validation: the prompt shown on the cell and the error on a wrong value.
+pub(crate) struct ValidationText<'a> {
+    /// Title of the prompt.
+    pub prompt_title: &'a str,
+    /// The prompt.
+    pub prompt: &'a str,
+    /// Title of the error.
+    pub error_title: &'a str,
+    /// The error.
+    pub error: &'a str,
+}
+
+/// A workbook being written, to be saved into `W`.
+pub(crate) struct Workbook<W: Write> {
+    book: rust_xlsxwriter::Workbook,
+    out: W,
+    names: Vec<String>,
+    written: usize,
+    footer: String,
+    formats: Vec<Format>,
+}
+
+fn xlsx_error(e: XlsxError) -> RenderError {
+    RenderError::Xlsx(e.to_string())
+}
+
+/// The formats of [`Style`], in the enum's order.
+const STYLES: [Style; 15] = [
+    Style::Default,
+    Style::Header,
+    Style::Text,
+    Style::Wrap,
+    Style::Title,
+    Style::Number,
+    Style::Section,
+    Style::Percent,
+    Style::OwnerAws,
+    Style::OwnerShared,
+    Style::OwnerCustomer,
+    Style::SeverityHigh,
+    Style::SeverityMedium,
+    Style::SeverityLow,
+    Style::Date,
+];
+
+/// A header or footer text with `&` doubled: Excel reads a lone `&` as a control code.
+fn header_text(s: &str) -> String {
+    s.replace('&', "&&")
+}
+
+impl<W: Write> Workbook<W> {
+    /// Starts a workbook with the worksheets `names`, in order. `_compression_level` is kept for
+    /// the caller's interface; `rust_xlsxwriter` chooses its own.
+    pub(crate) fn new(
+        out: W,
+        names: &[&str],
+        props: &Properties,
+        _compression_level: i64,
+    ) -> Result<Workbook<W>, RenderError> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let created = ExcelDateTime::parse_from_str(props.created.trim_end_matches('Z'))
+            .map_err(xlsx_error)?;
+        let properties = DocProperties::new()
+            .set_title(&props.title)
+            .set_subject(&props.subject)
+            .set_comment(&props.description)
+            .set_company(&props.company)
+            .set_creation_datetime(&created);
+        book.set_properties(&properties);
+        let footer = format!(
+            "&L{}&C&A&RPage &P of &N",
+            header_text(&props.footer)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        );
+        Ok(Workbook {
+            book,
+            out,
+            names: names.iter().map(|n| (*n).to_owned()).collect(),
+            written: 0,
+            footer,
+            formats: STYLES.iter().map(|s| s.format()).collect(),
+        })
+    }
+
+    /// Puts the temporary files of the streamed sheets in `dir` (by default the system's
+    /// temporary directory).
+    pub(crate) fn scratch_dir(&mut self, dir: &std::path::Path) -> Result<(), RenderError> {
+        self.book.set_tempdir(dir).map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    /// Starts the next worksheet; it must be finished before another is started.
+    pub(crate) fn sheet(&mut self) -> Result<Sheet<'_, W>, RenderError> {
+        let Some(name) = self.names.get(self.written).cloned() else {
+            return Err(RenderError::Xlsx(format!(
+                "a worksheet beyond the {} announced",
+                self.names.len()
+            )));
+        };
+        self.written += 1;
+        let ws = self
+            .book
+            .add_worksheet_with_constant_memory()
+            .map_err(xlsx_error)?;
+        ws.set_name(&name).map_err(xlsx_error)?;
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_footer(&self.footer);
+        Ok(Sheet {
+            ws,
+            formats: &self.formats,
+            _out: PhantomData,
+        })
+    }
+
+    /// Writes the workbook into `out` and returns it.
+    pub(crate) fn finish(mut self) -> Result<W, RenderError> {
+        if self.written != self.names.len() {
+            return Err(RenderError::Xlsx(format!(
+                "{} worksheets announced, {} written",
+                self.names.len(),
+                self.written
+            )));
+        }
+        let bytes = self.book.save_to_buffer().map_err(xlsx_error)?;
+        self.out
+            .write_all(&bytes)
+            .map_err(|source| RenderError::Write {
+                file: crate::xlsx::XLSX_FILE,
+                source,
+            })?;
+        Ok(self.out)
+    }
+}
+
+/// A text as a cell shows it: a line break is LF (CR LF and a lone CR become LF), and every other
+/// control character is shown as its Unicode control picture (U+0001 as `␁`). Excel cannot
+/// display control characters; `rust_xlsxwriter` would write them as `_xHHHH_` escapes, which a
+/// literal `_x0041` just before them turns into other text (`_x0041` and CR read back as `A` and
+/// `x000D_`). The CSV files and report.json keep such values exactly.
+pub(crate) fn cell_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| c.is_ascii_control() && c != '\t' && c != '\n')
+    {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+                out.push('\n');
+            }
+            '\t' | '\n' => out.push(c),
+            '\u{7f}' => out.push('\u{2421}'),
+            c if c.is_ascii_control() => {
+                out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'));
+            }
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// A worksheet being written, row by row, of a workbook saved into `W`.
+pub(crate) struct Sheet<'a, W> {
+    ws: &'a mut Worksheet,
+    formats: &'a [Format],
+    _out: PhantomData<W>,
+}
+
+impl<W> Sheet<'_, W> {
+    fn format(&self, style: Style) -> &Format {
+        let i = STYLES.iter().position(|s| *s == style).unwrap_or(0);
+        self.formats.get(i).unwrap_or(&self.formats[0])
+    }
+
+    /// Sets the width (in characters, as Excel shows it) and optionally the format of a column.
+    pub(crate) fn column(
+        &mut self,
+        col: u16,
+        width: f64,
+        style: Option<Style>,
+    ) -> Result<(), RenderError> {
+        self.ws.set_column_width(col, width).map_err(xlsx_error)?;
+        if let Some(style) = style {
+            let f = self.format(style).clone();
+            self.ws.set_column_format(col, &f).map_err(xlsx_error)?;
+        }
+        Ok(())
+    }
+
+    /// Freezes the rows above `row` and the columns left of `col`; the frozen rows are the
+    /// header, repeated at the top of every printed page.
+    pub(crate) fn freeze_panes(&mut self, row: u32, col: u16) -> Result<(), RenderError> {
+        self.ws.set_freeze_panes(row, col).map_err(xlsx_error)?;
+        if row > 0 {
+            self.ws.set_repeat_rows(0, row - 1).map_err(xlsx_error)?;
+        }
+        Ok(())
+    }
+
+    /// Writes a string cell; an empty string is a blank cell carrying the style.
+    pub(crate) fn string(
+        &mut self,
+        row: u32,
+        col: u16,
+        s: &str,
+        style: Style,
+    ) -> Result<(), RenderError> {
+        if s.is_empty() {
+            return self.blank(row, col, style);
+        }
+        let f = self.format(style).clone();
+        self.ws
+            .write_string_with_format(row, col, cell_controls(s).as_ref(), &f)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    /// Writes a whole number.
+    pub(crate) fn integer(
+        &mut self,
+        row: u32,
+        col: u16,
+        n: u64,
+        style: Style,
+    ) -> Result<(), RenderError> {
+        self.number(row, col, n as f64, style)
+    }
+
+    /// Writes a number; one that is not finite is an error (Excel has no such numbers).
+    pub(crate) fn number(
+        &mut self,
+        row: u32,
+        col: u16,
+        n: f64,
+        style: Style,
+    ) -> Result<(), RenderError> {
+        if !n.is_finite() {
+            return Err(RenderError::Xlsx(format!("the number {n} in a cell")));
+        }
+        let f = self.format(style).clone();
+        self.ws
+            .write_number_with_format(row, col, n, &f)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    /// Writes an empty cell with a style.
+    pub(crate) fn blank(&mut self, row: u32, col: u16, style: Style) -> Result<(), RenderError> {
+        let f = self.format(style).clone();
+        self.ws.write_blank(row, col, &f).map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    /// Adds an autofilter over the range.
+    pub(crate) fn autofilter(
+        &mut self,
+        first_row: u32,
+        first_col: u16,
+        last_row: u32,
+        last_col: u16,
+    ) -> Result<(), RenderError> {
+        self.ws
+            .autofilter(first_row, first_col, last_row, last_col)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    /// Adds a data validation over the cells of `col` from `first_row` to `last_row`.
+    pub(crate) fn validation(
+        &mut self,
+        first_row: u32,
+        last_row: u32,
+        col: u16,
+        rule: &Validation<'_>,
+        text: &ValidationText<'_>,
+    ) -> Result<(), RenderError> {
+        let dv = match rule {
+            Validation::List(items) => DataValidation::new()
+                .allow_list_strings(items)
+                .map_err(xlsx_error)?,
+            Validation::DateBetween(from, to) => {
+                let date = |serial: u32| {
+                    ExcelDateTime::from_serial_datetime(f64::from(serial)).map_err(xlsx_error)
+                };
+                DataValidation::new()
+                    .allow_date(DataValidationRule::Between(date(*from)?, date(*to)?))
+            }
+        };
+        let dv = dv
+            .set_input_title(text.prompt_title)
+            .and_then(|d| d.set_input_message(text.prompt))
+            .and_then(|d| d.set_error_title(text.error_title))
+            .and_then(|d| d.set_error_message(text.error))
+            .map_err(xlsx_error)?;
+        self.ws
+            .add_data_validation(first_row, col, last_row, col, &dv)
+            .map_err(xlsx_error)?;
+        Ok(())
+    }
+
+    /// Ends the sheet (its rows are flushed when the next sheet starts or the workbook is saved).
+    pub(crate) fn finish(self) -> Result<(), RenderError> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-sheet workbook ("One") with the cells `fill` writes.
+    fn workbook_with(
+        fill: impl FnOnce(&mut Sheet<'_, Vec<u8>>) -> Result<(), RenderError>,
+    ) -> Result<Vec<u8>, RenderError> {
+        let props = Properties {
+            created: "2026-10-01T00:00:00Z".into(),
+            footer: "Northwind & Co, 2026-Q3".into(),
+            ..Properties::default()
+        };
+        let mut wb = Workbook::new(Vec::new(), &["One"], &props, 1)?;
+        let mut s = wb.sheet()?;
+        fill(&mut s)?;
+        s.finish()?;
+        wb.finish()
+    }
+
+    /// Writes `cells` (one row each) into a workbook and reads them back with calamine.
+    fn round_trip(cells: &[String]) -> Vec<String> {
+        use calamine::{Data, Reader, Xlsx};
+        let bytes = workbook_with(|s| {
+            for (r, text) in (0u32..).zip(cells) {
+                s.string(r, 0, text, Style::Wrap)?;
+                s.string(r, 1, "marker", Style::Text)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        let mut wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = wb.worksheet_range("One").unwrap();
+        (0..cells.len() as u32)
+            .map(|r| {
+                assert_eq!(
+                    range.get_value((r, 1)),
+                    Some(&Data::String("marker".into())),
+                    "row {r}: the cell after the text is intact"
+                );
+                match range.get_value((r, 0)) {
+                    Some(Data::String(s)) => s.clone(),
+                    None | Some(Data::Empty) => String::new(),
+                    Some(other) => format!("{other:?}"),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hostile_strings_come_back_as_written() {
+        let cells: Vec<String> = [
+            "<r><t>a</t></r></si><si><r><t>b</t></r>",
+            "</t></is></c><c r=\"B1\" t=\"inlineStr\"><is><t>forged",
+            "]]><!-- -->",
+            "&amp; &lt; \" '",
+            "_x0041_ _x005F_x0041_ _x41_",
+            "_x0041\n_x0041id_x00e9tail _x0041",
+            " leading and trailing ",
+            "\ttab\nline",
+            "cr\nlf",
+            "emoji 🙂 and é",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        assert_eq!(round_trip(&cells), cells);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn any_text_comes_back_as_written(
+            cells in proptest::collection::vec(
+                "(_x00[0-9A-F]{2}|[\\t\\n<>&\"'_x0-9A-F ]|\\PC){1,40}",
+                1..8,
+            )
+        ) {
+            proptest::prop_assert_eq!(round_trip(&cells), cells);
+        }
+    }
+
+    #[test]
+    fn control_characters_are_shown_as_control_pictures_and_line_breaks_as_lf() {
+        let cells: Vec<String> = [
+            "_x0041\r_x0041",
+            "a\r\nb\rc",
+            "nul\u{0}bell\u{7}esc\u{1b}del\u{7f}",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        assert_eq!(
+            round_trip(&cells),
+            [
+                "_x0041\n_x0041",
+                "a\nb\nc",
+                "nul\u{2400}bell\u{2407}esc\u{241b}del\u{2421}"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_announced_sheet_must_be_written() {
+        let props = Properties {
+            created: "2026-10-01T00:00:00Z".into(),
+            ..Properties::default()
+        };
+        let wb = Workbook::new(Vec::new(), &["One", "Two"], &props, 1).unwrap();
+        assert!(wb.finish().is_err());
+    }
+
+    #[test]
+    fn sheets_print_landscape_one_page_wide_with_their_header_and_a_footer() {
+        let bytes = workbook_with(|s| {
+            s.freeze_panes(1, 0)?;
+            s.string(0, 0, "Header", Style::Header)?;
+            s.string(1, 0, "value", Style::Text)
+        })
+        .unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut part = |name: &str| {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+            text
+        };
+        let sheet = part("xl/worksheets/sheet1.xml");
+        assert!(sheet.contains("orientation=\"landscape\""), "{sheet}");
+        assert!(
+            sheet.contains("fitToWidth=\"1\"") || sheet.contains("fitToHeight=\"0\""),
+            "{sheet}"
+        );
+        assert!(sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{sheet}");
+        assert!(
+            sheet.contains(
+                "&amp;LNorthwind &amp;&amp; Co, 2026-Q3&amp;C&amp;A&amp;RPage &amp;P of &amp;N"
+            ),
+            "{sheet}"
+        );
+        let book = part("xl/workbook.xml");
+        assert!(book.contains("_xlnm.Print_Titles"), "{book}");
+        assert!(book.contains("One!$1:$1"), "{book}");
+    }
+}
