@@ -1,5 +1,5 @@
-//! The Excel workbook, `report.xlsx`: the report context as ten worksheets an auditor can filter,
-//! sort and annotate, written with the streaming writer of [`crate::ooxml`].
+//! The Excel workbook, `report.xlsx`: the report context as worksheets an auditor can filter,
+//! sort and annotate, written with `rust_xlsxwriter` through [`crate::workbook`].
 //!
 //! Safety: every text cell goes through [`neutralise_formula`] and is written as a string, never
 //! as a formula; numbers are written as numbers. Text longer than Excel's 32,767-character cell
