@@ -169,15 +169,16 @@ fn header_text(s: &str) -> String {
 }
 
 impl<W: Write> Workbook<W> {
-    /// Starts a workbook with the worksheets `names`, in order. `_compression_level` is kept for
-    /// the caller's interface; `rust_xlsxwriter` chooses its own.
+    /// Starts a workbook with the worksheets `names`, in order, deflated at `compression_level`
+    /// (1 to 9).
     pub(crate) fn new(
         out: W,
         names: &[&str],
         props: &Properties,
-        _compression_level: i64,
+        compression_level: i64,
     ) -> Result<Workbook<W>, RenderError> {
         let mut book = rust_xlsxwriter::Workbook::new();
+        book.set_zip_compression_level(compression_level.clamp(1, 9) as u8);
         let created = ExcelDateTime::parse_from_str(props.created.trim_end_matches('Z'))
             .map_err(xlsx_error)?;
         let properties = DocProperties::new()
@@ -295,10 +296,15 @@ pub(crate) struct Sheet<'a, W> {
     _out: PhantomData<W>,
 }
 
+/// The index of a style's format in [`STYLES`] (and in a workbook's formats).
+fn style_index(style: Style) -> usize {
+    STYLES.iter().position(|s| *s == style).unwrap_or(0)
+}
+
 impl<W> Sheet<'_, W> {
     fn format(&self, style: Style) -> &Format {
-        let i = STYLES.iter().position(|s| *s == style).unwrap_or(0);
-        self.formats.get(i).unwrap_or(&self.formats[0])
+        let formats = self.formats;
+        formats.get(style_index(style)).unwrap_or(&formats[0])
     }
 
     /// Sets the width (in characters, as Excel shows it) and optionally the format of a column.
@@ -337,9 +343,10 @@ impl<W> Sheet<'_, W> {
         if s.is_empty() {
             return self.blank(row, col, style);
         }
-        let f = self.format(style).clone();
+        let formats = self.formats;
+        let f = &formats[style_index(style)];
         self.ws
-            .write_string_with_format(row, col, cell_controls(s).as_ref(), &f)
+            .write_string_with_format(row, col, cell_controls(s).as_ref(), f)
             .map_err(xlsx_error)?;
         Ok(())
     }
@@ -366,17 +373,19 @@ impl<W> Sheet<'_, W> {
         if !n.is_finite() {
             return Err(RenderError::Xlsx(format!("the number {n} in a cell")));
         }
-        let f = self.format(style).clone();
+        let formats = self.formats;
+        let f = &formats[style_index(style)];
         self.ws
-            .write_number_with_format(row, col, n, &f)
+            .write_number_with_format(row, col, n, f)
             .map_err(xlsx_error)?;
         Ok(())
     }
 
     /// Writes an empty cell with a style.
     pub(crate) fn blank(&mut self, row: u32, col: u16, style: Style) -> Result<(), RenderError> {
-        let f = self.format(style).clone();
-        self.ws.write_blank(row, col, &f).map_err(xlsx_error)?;
+        let formats = self.formats;
+        let f = &formats[style_index(style)];
+        self.ws.write_blank(row, col, f).map_err(xlsx_error)?;
         Ok(())
     }
 
