@@ -515,6 +515,35 @@ fn a_fedramp_moderate_report_has_each_of_its_323_controls_once_with_a_reason() {
         }
     }
     assert!(soc2.iter().any(|r| &r[3] == "Shared"));
+    // "See sub-requirements" only where some of them are in the register: FedRAMP Low selects
+    // AC-17 without any of its enhancements.
+    let out4 = dir.path().join("out4");
+    let o = srmatrix(&[
+        "report",
+        "-i",
+        "inputs/inventory.csv",
+        "--framework",
+        "fedramp-low,fedramp-moderate",
+        "-f",
+        "json",
+        "--out",
+        out4.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out4.join("report.json")).unwrap()).unwrap();
+    for register in report["registers"].as_array().unwrap() {
+        let rows = register["rows"].as_array().unwrap();
+        let parents: BTreeSet<&str> = rows.iter().filter_map(|r| r["parent"].as_str()).collect();
+        for r in rows.iter().filter(|r| r["status"] == "sub-requirements") {
+            let id = r["id"].as_str().unwrap();
+            assert!(
+                parents.contains(id),
+                "{}: {id} has no sub-requirement here",
+                register["id"]
+            );
+        }
+    }
     // AC-2 is cited by the catalog's IAM controls: it is met, not left to the customer to decide.
     let ac2 = rows.iter().find(|r| r["id"] == "AC-2").unwrap();
     assert!(!ac2["controls"].as_array().unwrap().is_empty());

@@ -238,6 +238,87 @@ fn a_killed_run_never_leaves_a_mixed_set_and_the_next_run_recovers() {
     assert_exit(&run(d, &["verify", "out"]), 0);
 }
 
+#[test]
+fn a_swap_cut_between_its_two_renames_is_rolled_forward_even_by_a_failing_run() {
+    // Where a filesystem cannot exchange directories the swap is two renames; a crash between
+    // them leaves the whole new set and the old set beside a missing --out.
+    let dir = workspace();
+    let d = dir.path();
+    assert_exit(
+        &run(
+            d,
+            &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
+        ),
+        0,
+    );
+    fs::write(d.join("out/notes.txt"), "the reviewer's").unwrap();
+    fs::rename(d.join("out"), d.join(".out.srmatrix-Xy12Zq-old")).unwrap();
+    assert_exit(
+        &run(
+            d,
+            &[
+                "report",
+                "-i",
+                "inventory.csv",
+                "--out",
+                "new",
+                "-f",
+                "json",
+            ],
+        ),
+        0,
+    );
+    fs::rename(d.join("new"), d.join(".out.srmatrix-Xy12Zq")).unwrap();
+    let new_set = snapshot(&d.join(".out.srmatrix-Xy12Zq"));
+    fs::write(d.join("bad.csv"), "service\n\"s3\n").unwrap();
+    let o = run(d, &["report", "-i", "bad.csv", "--out", "out"]);
+    assert_exit(&o, 1);
+    assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
+    let mut want = new_set;
+    want.push(("notes.txt".to_owned(), b"the reviewer's".to_vec()));
+    want.sort();
+    assert_eq!(
+        snapshot(&d.join("out")),
+        want,
+        "the new set, with the foreign file back"
+    );
+    assert_exit(&run(d, &["verify", "out", "--allow-unlisted"]), 0);
+}
+
+#[test]
+fn outputs_of_a_set_whose_manifest_was_lost_do_not_linger() {
+    let dir = workspace();
+    let d = dir.path();
+    assert_exit(
+        &run(
+            d,
+            &[
+                "report",
+                "-i",
+                "inventory.csv",
+                "--out",
+                "out",
+                "-f",
+                "json,md",
+            ],
+        ),
+        0,
+    );
+    fs::remove_file(d.join("out/manifest.json")).unwrap();
+    fs::write(d.join("out/notes.txt"), "keep").unwrap();
+    assert_exit(
+        &run(
+            d,
+            &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
+        ),
+        0,
+    );
+    assert_eq!(
+        names(&d.join("out")),
+        ["manifest.json", "notes.txt", "report.md"]
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn two_runs_into_one_directory_take_turns() {

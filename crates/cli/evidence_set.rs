@@ -71,36 +71,62 @@ impl OutDir {
             );
         }
         let made = crate::files::missing_dirs(given);
-        fs::create_dir_all(given).with_context(|| format!("creating {shown}"))?;
         let mut dir = OutDir::lock(given, &shown, made.clone()).inspect_err(|_| {
             crate::files::remove_empty_dirs(&made);
         })?;
+        install_signal_handlers();
+        *pending_slot() = Some(Pending {
+            staging: None,
+            target: dir.target.clone(),
+            swapped: false,
+            made: dir.made.clone(),
+        });
+        // Leftovers first: a swap interrupted between its two renames left no `--out` at all,
+        // and its new set is rolled forward only while the target is missing.
         dir.recover_leftovers();
+        fs::create_dir_all(&dir.target).with_context(|| format!("creating {shown}"))?;
+        if is_mount_point(&dir.target, &dir.parent) {
+            return Err(UsageError::new(format!(
+                "--out {shown}: is a mount point, which cannot be replaced as a whole; use a directory inside it (e.g. --out {shown}/report)"
+            ))
+            .into());
+        }
         dir.previous = manifest::read(&dir.target)
             .ok()
             .filter(|m| m.problems().is_empty());
         Ok(dir)
     }
 
+    /// Resolves `given` (symlinks too; the directory itself need not exist yet), refuses what
+    /// cannot be swapped and takes the lock on its parent.
     fn lock(given: &Path, shown: &str, made: Vec<PathBuf>) -> Result<OutDir> {
-        let target = fs::canonicalize(given).with_context(|| format!("{shown}: cannot resolve"))?;
-        let Some(parent) = target.parent().map(Path::to_path_buf) else {
-            return Err(UsageError::new(format!(
+        let root_refused = || -> anyhow::Error {
+            UsageError::new(format!(
                 "--out {shown}: the root directory cannot be replaced; name a directory below it"
             ))
-            .into());
+            .into()
+        };
+        let target = if given.exists() {
+            fs::canonicalize(given).with_context(|| format!("{shown}: cannot resolve"))?
+        } else {
+            let name = given.file_name().ok_or_else(root_refused)?;
+            let parent = match given.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            fs::create_dir_all(&parent).with_context(|| format!("creating {shown}"))?;
+            fs::canonicalize(&parent)
+                .with_context(|| format!("{shown}: cannot resolve"))?
+                .join(name)
+        };
+        let Some(parent) = target.parent().map(Path::to_path_buf) else {
+            return Err(root_refused());
         };
         if let Ok(cwd) = std::env::current_dir().and_then(fs::canonicalize)
             && cwd.starts_with(&target)
         {
             return Err(UsageError::new(format!(
                 "--out {shown}: is the working directory or contains it; srmatrix replaces the output directory as a whole, so give it a directory of its own (e.g. --out outputs)"
-            ))
-            .into());
-        }
-        if is_mount_point(&target, &parent) {
-            return Err(UsageError::new(format!(
-                "--out {shown}: is a mount point, which cannot be replaced as a whole; use a directory inside it (e.g. --out {shown}/report)"
             ))
             .into());
         }
@@ -120,8 +146,6 @@ impl OutDir {
                 return Err(e).with_context(|| format!("{}: cannot lock", parent.display()));
             }
         }
-        // The run we waited for may have failed and removed a directory it had created.
-        fs::create_dir_all(&target).with_context(|| format!("creating {shown}"))?;
         let mut prefix = OsString::from(".");
         prefix.push(target.file_name().unwrap_or_else(|| OsStr::new("out")));
         prefix.push(".srmatrix-");
@@ -150,19 +174,17 @@ impl OutDir {
 
     /// Makes the staging directory the new set is rendered into.
     pub fn stage(&self) -> Result<Staging> {
-        install_signal_handlers();
         let staging = tempfile::Builder::new()
             .prefix(&self.prefix)
             .tempdir_in(&self.parent)
             .with_context(|| format!("creating a staging directory in {}", self.parent.display()))?
             .keep();
-        let pending = Pending {
-            staging: staging.clone(),
+        *pending_slot() = Some(Pending {
+            staging: Some(staging.clone()),
             target: self.target.clone(),
             swapped: false,
             made: self.made.clone(),
-        };
-        *pending_slot() = Some(pending);
+        });
         let staging = Staging { path: staging };
         File::create(staging.path.join(STAGING_MARKER))
             .with_context(|| format!("writing in {}", staging.path.display()))?;
@@ -175,9 +197,18 @@ impl OutDir {
             return;
         };
         let prefix = self.prefix.as_encoded_bytes();
+        // `.NAME.srmatrix-` and tempfile's six random characters, `-old` after the first of two
+        // renames: not the staging directories of a sibling named `NAME.srmatrix-x`.
+        let ours = |name: &OsStr| {
+            let Some(rest) = name.as_encoded_bytes().strip_prefix(prefix) else {
+                return false;
+            };
+            let random = rest.strip_suffix(b"-old").unwrap_or(rest);
+            random.len() == 6 && random.iter().all(u8::is_ascii_alphanumeric)
+        };
         let mut leftovers: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().as_encoded_bytes().starts_with(prefix))
+            .filter(|e| ours(&e.file_name()))
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .map(|e| e.path())
             .collect();
@@ -196,6 +227,11 @@ impl Drop for OutDir {
     /// Removes the directories this run created for the output if they are still empty (the run
     /// failed before its set was swapped in).
     fn drop(&mut self) {
+        let mut slot = pending_slot();
+        if slot.as_ref().is_some_and(|p| p.staging.is_none()) {
+            *slot = None;
+        }
+        drop(slot);
         crate::files::remove_empty_dirs(&self.made);
     }
 }
@@ -239,7 +275,7 @@ impl Staging {
         if let Some(parent) = target.parent() {
             sync_dir(parent);
         }
-        recover(&self.path, &target);
+        recover_old_set(&self.path, &target);
         *slot = None;
         Ok(())
     }
@@ -255,7 +291,8 @@ impl Drop for Staging {
 
 /// What must be undone if the run stops now.
 struct Pending {
-    staging: PathBuf,
+    /// The staging directory, once there is one.
+    staging: Option<PathBuf>,
     target: PathBuf,
     swapped: bool,
     made: Vec<PathBuf>,
@@ -263,11 +300,14 @@ struct Pending {
 
 impl Pending {
     fn clean_up(self) {
-        if self.swapped {
-            recover(&self.staging, &self.target);
-        } else {
-            remove_staging(&self.staging);
-            crate::files::remove_empty_dirs(&self.made);
+        match (&self.staging, self.swapped) {
+            (Some(old_set), true) => recover_old_set(old_set, &self.target),
+            (staging, _) => {
+                if let Some(staging) = staging {
+                    remove_staging(staging);
+                }
+                crate::files::remove_empty_dirs(&self.made);
+            }
         }
     }
 }
@@ -314,9 +354,7 @@ fn install_signal_handlers() {
 /// - it still holds the staging marker: its set was never swapped in; it is deleted whole;
 /// - `target` is missing: the swap was interrupted between its two renames; `left` is the
 ///   complete new set and is moved into place;
-/// - otherwise `left` is an old set: the files srmatrix wrote (listed by its manifest or by the
-///   new set's, and the manifests) are deleted, every other entry is moved into `target` (unless
-///   `target` has one of that name: then it stays, with a warning).
+/// - otherwise `left` is an old set (see [`recover_old_set`]).
 pub fn recover(left: &Path, target: &Path) {
     if left.join(STAGING_MARKER).exists() {
         remove_staging(left);
@@ -328,11 +366,25 @@ pub fn recover(left: &Path, target: &Path) {
         }
         return;
     }
+    recover_old_set(left, target);
+}
+
+/// Empties the old set `left`, swapped out of `target`: the files srmatrix writes (listed by its
+/// manifest or the new set's, every name srmatrix can write, and the manifests) are deleted,
+/// every other entry is moved into `target` (unless `target` has one of that name: then it
+/// stays, with a warning), and `left` is removed.
+fn recover_old_set(left: &Path, target: &Path) {
+    let known = srmatrix_render::Format::file_names(
+        &srmatrix_render::Format::ALL,
+        true,
+        &srmatrix_model::requirements::DOCUMENT_SHAPES,
+    );
     let ours: BTreeSet<OsString> = [left, target]
         .iter()
         .filter_map(|dir| manifest::read(dir).ok())
         .flat_map(|m| m.output_names())
         .map(OsString::from)
+        .chain(known.into_iter().chain(LEGACY_OUTPUTS).map(OsString::from))
         .chain([OsString::from(MANIFEST_FILE)])
         .collect();
     let Ok(entries) = fs::read_dir(left) else {
@@ -353,6 +405,9 @@ pub fn recover(left: &Path, target: &Path) {
         warn_left(left);
     }
 }
+
+/// Outputs earlier versions of srmatrix wrote that this one no longer does.
+const LEGACY_OUTPUTS: [&str; 1] = ["caiq.csv"];
 
 /// Removes a staging directory whose set was never swapped in. On a signal, rendering threads
 /// may still be creating files in it: its marker goes last, so that a directory left behind is
@@ -503,6 +558,25 @@ mod tests {
             ["manifest.json", "notes.txt", "report.md", "screenshots"]
         );
         assert_eq!(fs::read_to_string(target.join("report.md")).unwrap(), "new");
+    }
+
+    #[test]
+    fn a_foreign_file_named_like_the_marker_is_given_back_not_a_reason_to_delete() {
+        let root = tempfile::tempdir().unwrap();
+        let old = root.path().join(".out.srmatrix-aB3dE9");
+        let target = root.path().join("out");
+        fs::create_dir(&old).unwrap();
+        fs::create_dir(&target).unwrap();
+        fs::write(old.join(STAGING_MARKER), "mine").unwrap();
+        fs::write(old.join("notes.txt"), "keep").unwrap();
+        fs::write(
+            old.join("report.json"),
+            "an earlier run's, its manifest lost",
+        )
+        .unwrap();
+        recover_old_set(&old, &target);
+        assert!(!old.exists());
+        assert_eq!(names(&target), [STAGING_MARKER, "notes.txt"]);
     }
 
     #[test]

@@ -193,11 +193,26 @@ pub fn registers(
     selected(catalog, selection)
         .into_iter()
         .map(|(fw, baseline)| {
-            let rows: Vec<RegisterRow> = fw
+            let chosen: Vec<&Requirement> = fw
                 .register
                 .iter()
                 .filter(|r| baseline.is_none_or(|b| r.baselines.contains(&b.id)))
-                .map(|r| row(catalog, &fw.id, r, services))
+                .collect();
+            // A parent is met through its sub-requirements only if some are in this register
+            // (a baseline may select a control without any of its enhancements).
+            let parents: std::collections::HashSet<&str> =
+                chosen.iter().filter_map(|r| r.parent.as_deref()).collect();
+            let rows: Vec<RegisterRow> = chosen
+                .iter()
+                .map(|r| {
+                    row(
+                        catalog,
+                        &fw.id,
+                        r,
+                        parents.contains(r.id.as_str()),
+                        services,
+                    )
+                })
                 .collect();
             let by_status = Status::ALL
                 .iter()
@@ -223,6 +238,7 @@ fn row(
     catalog: &Catalog,
     framework: &str,
     req: &Requirement,
+    has_children: bool,
     services: &[ServiceView],
 ) -> RegisterRow {
     let controls: Vec<String> = catalog
@@ -295,18 +311,18 @@ fn row(
                 .to_owned(),
         };
         (status, reason)
-    } else if let Some(why) = &req.customer_only {
-        (Status::CustomerOrganisational, why.clone())
-    } else if req.has_children {
-        (
-            Status::SubRequirements,
-            "Met through its sub-requirements (the rows that follow)".to_owned(),
-        )
     } else if !controls.is_empty() {
         (
             Status::NotAddressed,
             "The controls behind it apply to no service in use (or are out of scope by policy)"
                 .to_owned(),
+        )
+    } else if let Some(why) = &req.customer_only {
+        (Status::CustomerOrganisational, why.clone())
+    } else if has_children {
+        (
+            Status::SubRequirements,
+            "Met through its sub-requirements (the rows that follow)".to_owned(),
         )
     } else {
         (
