@@ -596,6 +596,83 @@ fn verify_works_from_anywhere_and_tells_a_moved_input_from_a_modified_one() {
     );
 }
 
+#[test]
+fn an_input_found_modified_elsewhere_fails_even_when_inputs_are_optional() {
+    let dir = workspace();
+    let d = dir.path().join("w");
+    fs::create_dir(&d).unwrap();
+    fs::rename(dir.path().join("inventory.csv"), d.join("inventory.csv")).unwrap();
+    assert_exit(&run(&d, &["init"]), 0);
+    assert_exit(
+        &run(
+            &d,
+            &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
+        ),
+        0,
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(d.join("out/manifest.json")).unwrap()).unwrap();
+    assert!(
+        m["policy"]["absolute"]
+            .as_str()
+            .unwrap()
+            .ends_with("srmatrix.toml")
+    );
+    // The whole directory moves; then the input is edited.
+    let moved = dir.path().join("w2");
+    fs::rename(&d, &moved).unwrap();
+    assert_exit(&run(&moved, &["verify", "out"]), 0);
+    fs::OpenOptions::new()
+        .append(true)
+        .open(moved.join("inventory.csv"))
+        .unwrap()
+        .write_all(b"s3\n")
+        .unwrap();
+    let o = run(&moved, &["verify", "out", "--inputs-optional"]);
+    assert_exit(&o, 1);
+    assert!(stdout(&o).contains("MODIFIED"), "{}", stdout(&o));
+}
+
+#[test]
+fn two_registers_of_one_shape_are_refused_for_csv_and_xlsx() {
+    let dir = workspace();
+    let d = dir.path();
+    let o = run(
+        d,
+        &[
+            "report",
+            "-i",
+            "inventory.csv",
+            "--out",
+            "out",
+            "-f",
+            "csv",
+            "--framework",
+            "fedramp-low,fedramp-high",
+        ],
+    );
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("fedramp-crm"), "{}", stderr(&o));
+    assert!(!d.join("out").exists());
+    assert_exit(
+        &run(
+            d,
+            &[
+                "report",
+                "-i",
+                "inventory.csv",
+                "--out",
+                "out",
+                "-f",
+                "md,json",
+                "--framework",
+                "fedramp-low,fedramp-high",
+            ],
+        ),
+        0,
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn paths_that_are_not_utf8_work_and_are_recorded_exactly() {

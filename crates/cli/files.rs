@@ -96,10 +96,12 @@ pub fn load_policy(path: &Path, catalog: &Catalog) -> Result<(srmatrix_model::Po
         text,
     };
     let policy = srmatrix_model::Policy::load(&source, catalog)?;
-    Ok((
-        policy,
-        crate::manifest::digest_of(&source.origin, source.text.as_bytes()),
-    ))
+    let digest = FileDigest::of_file(
+        path,
+        source.text.len() as u64,
+        crate::manifest::sha256_hex(source.text.as_bytes()),
+    );
+    Ok((policy, digest))
 }
 
 /// Loads the templates: the built-in ones, each shadowed by a `.md` or `.html` file of the same
@@ -192,7 +194,7 @@ pub fn open_input<'a>(
         }
         Box::new(File::open(path).with_context(|| format!("{}: cannot open", path.display()))?)
     };
-    let mut reader: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(
+    let reader: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(
         1 << 16,
         Digesting {
             inner: raw,
@@ -200,20 +202,51 @@ pub fn open_input<'a>(
             on_read,
         },
     ));
-    let head = reader
-        .fill_buf()
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    refuse_unreadable_format(path, head, false)?;
+    let (head, reader) =
+        peek(reader, HEAD_BYTES).with_context(|| format!("{}: cannot read", path.display()))?;
+    refuse_unreadable_format(path, &head, false)?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        let mut inner =
-            BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(reader));
-        // What the gzip stream holds is checked too (`.tar.gz`, a gzipped Parquet file).
-        if let Ok(head) = inner.fill_buf() {
-            refuse_unreadable_format(path, head, true)?;
-        }
-        return Ok((Box::new(inner), digest));
+        let inner: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(reader),
+        ));
+        // What the gzip stream holds is checked too (`.tar.gz`, a gzipped Parquet file); a
+        // corrupt stream is left for the reader to report with its line.
+        let (head, inner) = match peek_lenient(inner, HEAD_BYTES) {
+            (Some(head), inner) => (head, inner),
+            (None, inner) => return Ok((inner, digest)),
+        };
+        refuse_unreadable_format(path, &head, true)?;
+        return Ok((inner, digest));
     }
-    Ok((Box::new(reader), digest))
+    Ok((reader, digest))
+}
+
+/// How many leading bytes the format check looks at (a tar header's magic is at 257).
+const HEAD_BYTES: usize = 512;
+
+/// The first `n` bytes of `reader` (however short its reads come, as from a pipe), and a reader
+/// that yields them again, then the rest.
+fn peek<'a>(
+    mut reader: Box<dyn BufRead + 'a>,
+    n: usize,
+) -> io::Result<(Vec<u8>, Box<dyn BufRead + 'a>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut reader).take(n as u64).read_to_end(&mut head)?;
+    let again: Box<dyn BufRead + 'a> = Box::new(io::Cursor::new(head.clone()).chain(reader));
+    Ok((head, again))
+}
+
+/// [`peek`], but a read error gives `None` and a reader that repeats what was read, so that the
+/// error surfaces again where it is reported properly.
+fn peek_lenient<'a>(
+    mut reader: Box<dyn BufRead + 'a>,
+    n: usize,
+) -> (Option<Vec<u8>>, Box<dyn BufRead + 'a>) {
+    let mut head = Vec::with_capacity(n);
+    let ok = (&mut reader).take(n as u64).read_to_end(&mut head).is_ok();
+    let again: Box<dyn BufRead + 'a> = Box::new(io::Cursor::new(head.clone()).chain(reader));
+    (ok.then_some(head), again)
 }
 
 /// File formats that are recognised by their first bytes and that srmatrix does not read, with
@@ -320,8 +353,9 @@ impl ReportFile {
         tmp.flush()
             .and_then(|()| tmp.as_file().sync_all())
             .with_context(|| format!("writing {}", target.display()))?;
-        // A temporary file is private (0600); a report is a normal file: keep the mode of the
-        // file it replaces, or make it readable like any other output.
+        // A temporary file is private (0600); a report is a normal file, readable like any other
+        // output. (In a report run `dir` is the fresh staging directory, so every output gets
+        // 0644; `write_atomic` elsewhere keeps the mode of a file it replaces.)
         #[cfg(unix)]
         {
             let mode = fs::metadata(&target)
@@ -506,6 +540,31 @@ mod tests {
             let err = refuse_clashes(dir.path(), &names, &[("policy", link)]).unwrap_err();
             assert!(err.to_string().contains("the policy"), "{err}");
         }
+    }
+
+    #[test]
+    fn the_format_check_sees_the_head_however_short_the_reads() {
+        /// A reader that gives one byte per read, as a slow pipe can.
+        struct OneByte(std::io::Cursor<Vec<u8>>);
+        impl Read for OneByte {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = buf.len().min(1);
+                self.0.read(&mut buf[..n])
+            }
+        }
+        let mut tar = vec![b'x'; 600];
+        tar[257..262].copy_from_slice(b"ustar");
+        let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(
+            1,
+            OneByte(io::Cursor::new(tar.clone())),
+        ));
+        let (head, mut again) = peek(reader, HEAD_BYTES).unwrap();
+        assert_eq!(head.len(), HEAD_BYTES);
+        let err = refuse_unreadable_format(Path::new("x.csv"), &head, false).unwrap_err();
+        assert!(err.to_string().contains("tar archive"), "{err}");
+        let mut all = Vec::new();
+        again.read_to_end(&mut all).unwrap();
+        assert_eq!(all, tar, "every byte is read once, in order");
     }
 
     #[test]

@@ -135,7 +135,10 @@ impl Manifest {
                     crate::term::escape(&out.path)
                 ));
             } else if !seen.insert(out.path.as_str()) {
-                problems.push(format!("output `{}` is listed twice", out.path));
+                problems.push(format!(
+                    "output `{}` is listed twice",
+                    crate::term::escape(&out.path)
+                ));
             }
         }
         for f in self.all_files() {
@@ -252,7 +255,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// The digest of bytes under a name (built-in files, outputs).
+/// The digest of bytes under a name.
+#[cfg(test)]
 pub fn digest_of(path: &str, bytes: &[u8]) -> FileDigest {
     FileDigest {
         path: path.to_owned(),

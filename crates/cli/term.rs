@@ -73,6 +73,10 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<io::Error>()
             .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(io::ErrorKind::BrokenPipe)
             || cause.downcast_ref::<csv::Error>().is_some_and(
                 |c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == io::ErrorKind::BrokenPipe),
             )
@@ -135,5 +139,7 @@ mod tests {
         assert!(!is_broken_pipe(&e));
         let csv_err = csv::Error::from(io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(is_broken_pipe(&anyhow::Error::from(csv_err)));
+        let json_err = serde_json::Error::io(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&anyhow::Error::from(json_err)));
     }
 }

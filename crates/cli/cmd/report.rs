@@ -109,6 +109,12 @@ pub fn run(args: Args) -> Result<ExitCode> {
     formats.sort();
     formats.dedup();
     inputs::refuse_duplicates(&args.inventory)?;
+    if formats
+        .iter()
+        .any(|f| matches!(f, Format::Csv | Format::Xlsx))
+    {
+        refuse_shared_documents(&catalog, &args.framework)?;
+    }
     let policy_path = files::policy_path(args.policy.as_deref());
 
     // The output directory is locked from here to the end of the run; nothing in it is touched
@@ -289,6 +295,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
 /// escaped.
 fn shown(path: &std::path::Path) -> String {
     crate::term::escape(&manifest::path_text(path.as_os_str())).into_owned()
+}
+
+/// Two registers written in the same framework shape (`--framework fedramp-low,fedramp-high`
+/// both make crm.csv and cis.csv) would have one silently left out: refused as bad usage.
+fn refuse_shared_documents(catalog: &srmatrix_model::Catalog, selection: &[String]) -> Result<()> {
+    let chosen = srmatrix_render::register::selected(catalog, selection);
+    for shape in srmatrix_model::requirements::DOCUMENT_SHAPES {
+        let with: Vec<String> = chosen
+            .iter()
+            .filter(|(f, _)| f.documents.iter().any(|d| d == shape))
+            .map(|(f, b)| b.map_or(f.id.clone(), |b| b.id.clone()))
+            .collect();
+        if with.len() > 1 {
+            return Err(super::UsageError::new(format!(
+                "--framework {}: each is written in the {shape} shape, which holds one register; choose one of them per run (or --format md,html,json, which show them all)",
+                with.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(())
 }
 
 fn parse_detail(s: &str) -> Result<Detail, String> {

@@ -195,10 +195,11 @@ fn check_read_file(
             }
         }
     }
-    match (recorded.is_none(), seen_other) {
-        // A version 1 manifest records the path as given only: what is there is the file.
-        (true, Some((check, path))) => v.line(kind, word(check), &path, true),
-        _ => {
+    match seen_other {
+        // Not where it was, and what is found in its other places is not it: modified (or not
+        // a regular file), whatever --inputs-optional says.
+        Some((check, path)) => v.line(kind, word(check), &path, true),
+        None => {
             let shown_path = recorded.as_ref().unwrap_or(&given);
             if fatal_if_missing {
                 v.line(kind, "MISSING", shown_path, true)

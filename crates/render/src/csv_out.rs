@@ -409,10 +409,10 @@ fn write_register_documents<O: Output>(
                 r.status_label.to_owned(),
                 r.fedramp_origination.clone(),
             ];
+            // Marked only under one of FedRAMP's own values: a third party's control claims no
+            // authorization nobody has verified.
             row.extend(values.iter().map(|v| {
-                if !r.fedramp_origination.is_empty()
-                    && r.fedramp_origination.starts_with(v.as_str())
-                {
+                if r.fedramp_origination == *v {
                     "X".to_owned()
                 } else {
                     String::new()

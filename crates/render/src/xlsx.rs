@@ -889,8 +889,7 @@ fn cis<W: Write>(
     for r in &reg.rows {
         let mut cells = vec![V::T(&r.id), V::T(&r.title), V::T(r.status_label)];
         for v in values {
-            let marked =
-                !r.fedramp_origination.is_empty() && r.fedramp_origination.starts_with(v.as_str());
+            let marked = r.fedramp_origination == *v;
             cells.push(V::T(if marked { "X" } else { "" }));
         }
         t.row(&cells)?;
