@@ -171,6 +171,16 @@ fn a_new_run_replaces_the_whole_set_and_keeps_only_foreign_files() {
         stdout(&o)
     );
     assert_exit(&run(d, &["verify", "out", "--allow-unlisted"]), 0);
+    // A hidden file (`.gitkeep`, `.DS_Store`) is shown, not a failure.
+    fs::remove_file(d.join("out/notes.txt")).unwrap();
+    fs::write(d.join("out/.DS_Store"), "").unwrap();
+    let o = run(d, &["verify", "out"]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("hidden, not in manifest"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[cfg(unix)]

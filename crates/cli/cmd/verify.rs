@@ -28,7 +28,7 @@ pub struct Args {
     #[arg(long)]
     inputs_optional: bool,
     /// Do not fail on files in the directory that the manifest does not list (they are still
-    /// reported).
+    /// reported; hidden ones, such as `.gitkeep`, never fail).
     #[arg(long)]
     allow_unlisted: bool,
 }
@@ -141,7 +141,16 @@ fn check_outputs(m: &Manifest, args: &Args, v: &mut Verdict) -> Result<()> {
         .unwrap_or_default();
     unlisted.sort();
     for path in unlisted {
-        v.line("extra", "NOT IN MANIFEST", &path, !args.allow_unlisted)?;
+        // Hidden entries (`.gitkeep`, `.DS_Store`) are shown but do not fail: srmatrix never
+        // writes one, and tools leave them in any directory.
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.as_encoded_bytes().starts_with(b"."));
+        if hidden {
+            v.line("extra", "hidden, not in manifest", &path, false)?;
+        } else {
+            v.line("extra", "NOT IN MANIFEST", &path, !args.allow_unlisted)?;
+        }
     }
     Ok(())
 }
