@@ -492,69 +492,11 @@ impl Output for Capped {
     }
 }
 
-/// csv-core's records of `data`, configured as the `csv` crate's defaults (comma, doubled `"`
-/// quotes, CR, LF or CRLF ending a record, no comments), with a leading UTF-8 byte-order mark
-/// removed as the `csv` crate does. Each record's line is counted as srmatrix names lines (LF,
-/// CRLF and a lone CR each end one) from where csv-core's record starts: the first byte after
-/// the previous record that is no line break.
+/// csv-core's records of `data` (see `differential::csv_core_records`), with a leading UTF-8
+/// byte-order mark removed as the `csv` crate does.
 fn csv_core_records(data: &[u8]) -> Vec<srmatrix_import::differential::Record> {
-    use csv_core::ReadRecordResult;
-    let bom = if data.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let text = &data[bom..];
-    let breaks = |bytes: &[u8]| {
-        let lf = bytes.iter().filter(|&&b| b == b'\n').count();
-        let lone_cr = bytes
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
-            .count();
-        (lf + lone_cr) as u64
-    };
-    let mut rdr = csv_core::ReaderBuilder::new().build();
-    let mut out = vec![0u8; text.len() + 1];
-    let mut ends = vec![0usize; text.len() + 2];
-    let (mut pos, mut outpos, mut endpos) = (0, 0, 0);
-    let mut start = None;
-    let mut records = Vec::new();
-    loop {
-        if start.is_none() {
-            let skipped = text[pos..]
-                .iter()
-                .position(|b| !matches!(b, b'\r' | b'\n'))
-                .unwrap_or(text.len() - pos);
-            start = Some(pos + skipped);
-        }
-        let (res, nin, nout, nend) =
-            rdr.read_record(&text[pos..], &mut out[outpos..], &mut ends[endpos..]);
-        pos += nin;
-        outpos += nout;
-        endpos += nend;
-        match res {
-            ReadRecordResult::InputEmpty => {}
-            ReadRecordResult::Record => {
-                let at = start.take().unwrap_or(0);
-                let mut from = 0;
-                let fields = ends[..endpos]
-                    .iter()
-                    .map(|&end| {
-                        let f = out[from..end].to_vec();
-                        from = end;
-                        f
-                    })
-                    .collect();
-                records.push((1 + breaks(&text[..at]), fields));
-                (outpos, endpos) = (0, 0);
-            }
-            ReadRecordResult::End => return records,
-            ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => {
-                panic!("csv-core: buffers as large as the input are full")
-            }
-        }
-    }
+    let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    srmatrix_import::differential::csv_core_records(text)
 }
 
 /// Target `tokenize_differential`: the importer's CSV tokenizer, behind the splitter cutting the

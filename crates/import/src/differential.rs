@@ -1,8 +1,8 @@
-//! The CSV tokenizer's records, for the `tokenize_differential` fuzz target and its regression
-//! test, which compare them with csv-core's (feature `differential`; not part of the importer's
-//! API otherwise).
+//! The CSV tokenizer's records and csv-core's, for the tokenizer's property tests, the
+//! `tokenize_differential` fuzz target and its regression test, which compare the two (feature
+//! `differential`; not part of the importer's API otherwise).
 
-use crate::split::Splitter;
+use crate::split::{Splitter, count_breaks};
 use crate::tokenize::{Cursor, Tokenizer};
 
 /// One record as the importer reads it: its 1-based line and its fields, unescaped.
@@ -44,4 +44,54 @@ pub fn records(data: &[u8], chunk_bytes: usize) -> Result<Vec<Record>, OpenQuote
         offset += chunk.data.len();
     }
     Ok(out)
+}
+
+/// Records (line, fields) of `text` as `csv-core` reads them, configured as the `csv` crate's
+/// defaults (comma, `"` quotes doubled to escape, any of CR, LF and CRLF ending a record, no
+/// comments). Lines are counted as srmatrix names them (LF, CRLF and a lone CR each end one)
+/// from where csv-core's records start: the first byte after the previous record that is no line
+/// break (csv-core skips blank lines). A byte-order mark is not removed here.
+pub fn csv_core_records(text: &[u8]) -> Vec<Record> {
+    use csv_core::ReadRecordResult;
+    let mut rdr = csv_core::ReaderBuilder::new().build();
+    // Buffers as large as the input: csv-core can never report them full.
+    let mut out = vec![0u8; text.len() + 1];
+    let mut ends = vec![0usize; text.len() + 2];
+    let (mut pos, mut outpos, mut endpos) = (0, 0, 0);
+    let mut start = None;
+    let mut records = Vec::new();
+    loop {
+        if start.is_none() {
+            let skipped = text[pos..]
+                .iter()
+                .position(|b| !matches!(b, b'\r' | b'\n'))
+                .unwrap_or(text.len() - pos);
+            start = Some(pos + skipped);
+        }
+        let (res, nin, nout, nend) =
+            rdr.read_record(&text[pos..], &mut out[outpos..], &mut ends[endpos..]);
+        pos += nin;
+        outpos += nout;
+        endpos += nend;
+        match res {
+            ReadRecordResult::InputEmpty => {}
+            ReadRecordResult::Record => {
+                let at = start.take().unwrap_or(0);
+                let mut from = 0;
+                let fields = ends[..endpos]
+                    .iter()
+                    .map(|&end| {
+                        let f = out[from..end].to_vec();
+                        from = end;
+                        f
+                    })
+                    .collect();
+                records.push((1 + count_breaks(&text[..at]), fields));
+                (outpos, endpos) = (0, 0);
+            }
+            ReadRecordResult::End
+            | ReadRecordResult::OutputFull
+            | ReadRecordResult::OutputEndsFull => return records,
+        }
+    }
 }

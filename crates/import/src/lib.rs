@@ -12,7 +12,7 @@
 //! with Athena names and CUR 2.0, FOCUS 1.0-1.2, AWS Config, Tag Editor and Resource Explorer
 //! exports, and ARN lists. The format is detected from the header unless forced.
 
-#[cfg(feature = "differential")]
+#[cfg(any(test, feature = "differential"))]
 pub mod differential;
 pub mod format;
 pub mod native;

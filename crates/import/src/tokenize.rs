@@ -319,55 +319,7 @@ mod tests {
     /// A record's line and fields.
     type Record = (u64, Vec<Vec<u8>>);
 
-    /// Records (line, fields) of `text` as `csv-core` reads them, configured as the `csv` crate's
-    /// defaults (comma, `"` quotes doubled to escape, any of CR, LF and CRLF ending a record, no
-    /// comments). Lines are counted as srmatrix names them (LF, CRLF and a lone CR each end one)
-    /// from where csv-core's records start: the first byte after the previous record that is no
-    /// line break (csv-core skips blank lines).
-    fn reference(text: &[u8]) -> Vec<Record> {
-        use csv_core::ReadRecordResult;
-        let mut rdr = csv_core::ReaderBuilder::new().build();
-        let mut out = vec![0u8; text.len() + 1];
-        let mut ends = vec![0usize; text.len() + 2];
-        let (mut pos, mut outpos, mut endpos) = (0, 0, 0);
-        let mut start = None;
-        let mut records = Vec::new();
-        loop {
-            if start.is_none() {
-                let skipped = text[pos..]
-                    .iter()
-                    .position(|b| !matches!(b, b'\r' | b'\n'))
-                    .unwrap_or(text.len() - pos);
-                start = Some(pos + skipped);
-            }
-            let (res, nin, nout, nend) =
-                rdr.read_record(&text[pos..], &mut out[outpos..], &mut ends[endpos..]);
-            pos += nin;
-            outpos += nout;
-            endpos += nend;
-            match res {
-                ReadRecordResult::InputEmpty => {}
-                ReadRecordResult::Record => {
-                    let at = start.take().unwrap_or(0);
-                    let mut from = 0;
-                    let fields = ends[..endpos]
-                        .iter()
-                        .map(|&end| {
-                            let f = out[from..end].to_vec();
-                            from = end;
-                            f
-                        })
-                        .collect();
-                    records.push((1 + count_breaks(&text[..at]), fields));
-                    (outpos, endpos) = (0, 0);
-                }
-                ReadRecordResult::End => return records,
-                ReadRecordResult::OutputFull | ReadRecordResult::OutputEndsFull => {
-                    unreachable!("buffers as large as the input")
-                }
-            }
-        }
-    }
+    use crate::differential::csv_core_records as reference;
 
     /// Our records of `text`, with the fields as bytes.
     fn ours(text: &[u8]) -> Result<Vec<Record>, OpenQuote> {
@@ -400,44 +352,11 @@ mod tests {
     /// the splitter, each chunk tokenized on its own from the line the splitter says it starts
     /// on. The splitter removes a leading byte-order mark, as the `csv` crate does.
     fn ours_in_chunks(text: &[u8], chunk: usize) -> Result<Vec<Record>, OpenQuote> {
-        let mut splitter =
-            crate::split::Splitter::with_chunk_bytes(text, u64::MAX, u64::MAX, chunk);
-        let mut out = Vec::new();
-        let mut t = Tokenizer::default();
-        // Where the chunk starts in `text`, to name an open quote by its place in the input.
-        let mut offset = if text.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
-        while let Some(c) = splitter
-            .next_chunk()
-            .map_err(|e| panic!("{e:?}"))
-            .unwrap_or(None)
-        {
-            t.expect_cr(c.data.contains(&b'\r'));
-            let mut cur = Cursor {
-                pos: c.start,
-                line: c.line,
-            };
-            loop {
-                match t.next(&c.data, &mut cur) {
-                    Ok(Some(line)) => out.push((
-                        line,
-                        t.fields(&c.data, None).iter().map(<[u8]>::to_vec).collect(),
-                    )),
-                    Ok(None) => break,
-                    Err(open) => {
-                        return Err(OpenQuote {
-                            at: open.at + offset,
-                            ..open
-                        });
-                    }
-                }
-            }
-            offset += c.data.len();
-        }
-        Ok(out)
+        crate::differential::records(text, chunk).map_err(|(line, column, at)| OpenQuote {
+            line,
+            column,
+            at,
+        })
     }
 
     /// Bytes biased toward what makes CSV hard: quotes, commas, CR, LF, a few letters.
