@@ -25,6 +25,13 @@ fn run(dir: &Path, args: &[&str]) -> Output {
     cmd(dir, args).output().unwrap()
 }
 
+/// `srmatrix report -i inventory.csv --out out` in `dir`, with `extra` arguments.
+fn report(dir: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["report", "-i", "inventory.csv", "--out", "out"];
+    args.extend(extra);
+    run(dir, &args)
+}
+
 /// A directory with the bundled example as `inventory.csv`.
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -112,43 +119,16 @@ fn paused_report(d: &Path, formats: &str, pause_ms: u32) -> Child {
 fn a_new_run_replaces_the_whole_set_and_keeps_only_foreign_files() {
     let dir = workspace();
     let d = dir.path();
-    let o = run(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "-f",
-            "json",
-        ],
-    );
+    let o = report(d, &["-f", "json"]);
     assert_exit(&o, 0);
     fs::rename(d.join("out/report.json"), d.join("q2.json")).unwrap();
-    let o = run(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "-f",
-            "md,csv",
-            "--baseline",
-            "q2.json",
-        ],
-    );
+    let o = report(d, &["-f", "md,csv", "--baseline", "q2.json"]);
     assert_exit(&o, 0);
     assert!(names(&d.join("out")).contains(&"changes.csv".to_owned()));
     fs::write(d.join("out/notes.txt"), "the reviewer's own notes").unwrap();
 
     // Without --baseline and CSV, the earlier run's changes.csv and CSVs must not linger in the set.
-    let o = run(
-        d,
-        &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
-    );
+    let o = report(d, &["-f", "md"]);
     assert_exit(&o, 0);
     assert_eq!(
         names(&d.join("out")),
@@ -188,10 +168,7 @@ fn a_new_run_replaces_the_whole_set_and_keeps_only_foreign_files() {
 fn an_interrupted_run_leaves_the_previous_set_byte_identical() {
     let dir = workspace();
     let d = dir.path();
-    assert_exit(
-        &run(d, &["report", "-i", "inventory.csv", "--out", "out"]),
-        0,
-    );
+    assert_exit(&report(d, &[]), 0);
     let before = snapshot(&d.join("out"));
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let mut child = paused_report(d, "json,xlsx", 30000);
@@ -213,10 +190,7 @@ fn an_interrupted_run_leaves_the_previous_set_byte_identical() {
 fn a_killed_run_never_leaves_a_mixed_set_and_the_next_run_recovers() {
     let dir = workspace();
     let d = dir.path();
-    assert_exit(
-        &run(d, &["report", "-i", "inventory.csv", "--out", "out"]),
-        0,
-    );
+    assert_exit(&report(d, &[]), 0);
     let before = snapshot(&d.join("out"));
     let mut child = paused_report(d, "json", 30000);
     child.kill().unwrap();
@@ -229,18 +203,7 @@ fn a_killed_run_never_leaves_a_mixed_set_and_the_next_run_recovers() {
         "SIGKILL leaves its staging directory"
     );
 
-    let o = run(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "-f",
-            "json",
-        ],
-    );
+    let o = report(d, &["-f", "json"]);
     assert_exit(&o, 0);
     assert!(stderr(&o).contains("recovering"), "{}", stderr(&o));
     assert!(leftovers(d).is_empty(), "{:?}", leftovers(d));
@@ -254,13 +217,7 @@ fn a_swap_cut_between_its_two_renames_is_rolled_forward_even_by_a_failing_run() 
     // them leaves the whole new set and the old set beside a missing --out.
     let dir = workspace();
     let d = dir.path();
-    assert_exit(
-        &run(
-            d,
-            &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
-        ),
-        0,
-    );
+    assert_exit(&report(d, &["-f", "md"]), 0);
     fs::write(d.join("out/notes.txt"), "the reviewer's").unwrap();
     fs::rename(d.join("out"), d.join(".out.srmatrix-Xy12Zq-old")).unwrap();
     assert_exit(
@@ -299,30 +256,10 @@ fn a_swap_cut_between_its_two_renames_is_rolled_forward_even_by_a_failing_run() 
 fn outputs_of_a_set_whose_manifest_was_lost_do_not_linger() {
     let dir = workspace();
     let d = dir.path();
-    assert_exit(
-        &run(
-            d,
-            &[
-                "report",
-                "-i",
-                "inventory.csv",
-                "--out",
-                "out",
-                "-f",
-                "json,md",
-            ],
-        ),
-        0,
-    );
+    assert_exit(&report(d, &["-f", "json,md"]), 0);
     fs::remove_file(d.join("out/manifest.json")).unwrap();
     fs::write(d.join("out/notes.txt"), "keep").unwrap();
-    assert_exit(
-        &run(
-            d,
-            &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
-        ),
-        0,
-    );
+    assert_exit(&report(d, &["-f", "md"]), 0);
     assert_eq!(
         names(&d.join("out")),
         ["manifest.json", "notes.txt", "report.md"]
@@ -387,55 +324,20 @@ fn no_output_name_replaces_a_file_the_run_reads() {
 
     // A template directory that is the output directory.
     fs::write(d.join("out/report.md"), "{{ summary.services }}\n").unwrap();
-    let o = run(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "--templates",
-            "out",
-        ],
-    );
+    let o = report(d, &["--templates", "out"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("the template"), "{}", stderr(&o));
 
     // The baseline, and a policy reached through a symlink.
     fs::write(d.join("out/report.json"), "{}").unwrap();
-    let o = run(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "-f",
-            "json",
-            "--baseline",
-            "out/report.json",
-        ],
-    );
+    let o = report(d, &["-f", "json", "--baseline", "out/report.json"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("the baseline"), "{}", stderr(&o));
     #[cfg(unix)]
     {
         fs::write(d.join("out/manifest.json"), "").unwrap();
         std::os::unix::fs::symlink(d.join("out/manifest.json"), d.join("policy.toml")).unwrap();
-        let o = run(
-            d,
-            &[
-                "report",
-                "-i",
-                "inventory.csv",
-                "--out",
-                "out",
-                "--policy",
-                "policy.toml",
-            ],
-        );
+        let o = report(d, &["--policy", "policy.toml"]);
         assert_exit(&o, 2);
         assert!(stderr(&o).contains("the policy"), "{}", stderr(&o));
     }
@@ -565,10 +467,7 @@ fn verify_never_reads_a_fifo() {
 fn verify_works_from_anywhere_and_tells_a_moved_input_from_a_modified_one() {
     let dir = workspace();
     let d = dir.path();
-    assert_exit(
-        &run(d, &["report", "-i", "inventory.csv", "--out", "out"]),
-        0,
-    );
+    assert_exit(&report(d, &[]), 0);
     let elsewhere = tempfile::tempdir().unwrap();
     let out = d.join("out");
     let o = run(elsewhere.path(), &["verify", out.to_str().unwrap()]);
@@ -613,13 +512,7 @@ fn an_input_found_modified_elsewhere_fails_even_when_inputs_are_optional() {
     fs::create_dir(&d).unwrap();
     fs::rename(dir.path().join("inventory.csv"), d.join("inventory.csv")).unwrap();
     assert_exit(&run(&d, &["init"]), 0);
-    assert_exit(
-        &run(
-            &d,
-            &["report", "-i", "inventory.csv", "--out", "out", "-f", "md"],
-        ),
-        0,
-    );
+    assert_exit(&report(&d, &["-f", "md"]), 0);
     let m: serde_json::Value =
         serde_json::from_slice(&fs::read(d.join("out/manifest.json")).unwrap()).unwrap();
     assert!(
@@ -647,37 +540,14 @@ fn an_input_found_modified_elsewhere_fails_even_when_inputs_are_optional() {
 fn two_registers_of_one_shape_are_refused_for_csv_and_xlsx() {
     let dir = workspace();
     let d = dir.path();
-    let o = run(
-        d,
-        &[
-            "report",
-            "-i",
-            "inventory.csv",
-            "--out",
-            "out",
-            "-f",
-            "csv",
-            "--framework",
-            "fedramp-low,fedramp-high",
-        ],
-    );
+    let o = report(d, &["-f", "csv", "--framework", "fedramp-low,fedramp-high"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("fedramp-crm"), "{}", stderr(&o));
     assert!(!d.join("out").exists());
     assert_exit(
-        &run(
+        &report(
             d,
-            &[
-                "report",
-                "-i",
-                "inventory.csv",
-                "--out",
-                "out",
-                "-f",
-                "md,json",
-                "--framework",
-                "fedramp-low,fedramp-high",
-            ],
+            &["-f", "md,json", "--framework", "fedramp-low,fedramp-high"],
         ),
         0,
     );
