@@ -58,7 +58,7 @@ impl OutDir {
     /// swapped (`-`, a file, `/`, a mount point, the working directory or one that contains it),
     /// waits for any other run into the same parent, and recovers what an interrupted run left.
     pub fn open(given: &Path) -> Result<OutDir> {
-        let shown = crate::term::escape(&manifest::path_text(given.as_os_str())).into_owned();
+        let shown = crate::term::path(given);
         if given.as_os_str() == "-" || given.as_os_str().is_empty() {
             return Err(UsageError::new(format!(
                 "--out `{shown}`: the reports are a directory of files, not a stream; name a directory"
@@ -137,7 +137,7 @@ impl OutDir {
             Err(fs::TryLockError::WouldBlock) => {
                 noteln!(
                     "waiting for another srmatrix run writing into {} to finish…",
-                    crate::term::escape(&manifest::path_text(parent.as_os_str()))
+                    crate::term::path(&parent)
                 );
                 lock.lock()
                     .with_context(|| format!("{}: cannot lock", parent.display()))?;
@@ -216,7 +216,7 @@ impl OutDir {
         for dir in leftovers {
             noteln!(
                 "recovering {}, left by an interrupted srmatrix run",
-                crate::term::escape(&manifest::path_text(dir.as_os_str()))
+                crate::term::path(&dir)
             );
             recover(&dir, &self.target);
         }
@@ -453,7 +453,7 @@ fn pause_for_tests() {
 fn warn_left(dir: &Path) {
     errln!(
         "srmatrix: warning: {} holds files that srmatrix did not write and could not move back; look at them and remove the directory",
-        crate::term::escape(&manifest::path_text(dir.as_os_str()))
+        crate::term::path(dir)
     );
 }
 

@@ -449,13 +449,10 @@ pub fn refuse_clashes(out: &Path, names: &[String], reads: &[(&str, PathBuf)]) -
             continue;
         };
         if let Some((what, given, _)) = reads.iter().find(|(_, _, c)| *c == output) {
-            let show = |p: &Path| {
-                crate::term::escape(&crate::manifest::path_text(p.as_os_str())).into_owned()
-            };
             return Err(crate::cmd::UsageError::new(format!(
                 "refusing to replace {}: it is also the {what} {}; choose another --out directory",
-                show(&out.join(name)),
-                show(given)
+                crate::term::path(&out.join(name)),
+                crate::term::path(given)
             ))
             .into());
         }

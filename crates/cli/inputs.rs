@@ -167,13 +167,10 @@ pub fn refuse_duplicates(paths: &[PathBuf]) -> Result<()> {
                 path == earlier || (id.is_some() && id == *earlier_id)
             };
             if same {
-                let show = |p: &Path| {
-                    crate::term::escape(&crate::manifest::path_text(p.as_os_str())).into_owned()
-                };
                 return Err(crate::cmd::UsageError::new(format!(
                     "{} and {} are the same input; its rows would be counted twice (give each input once)",
-                    show(earlier),
-                    show(path)
+                    crate::term::path(earlier),
+                    crate::term::path(path)
                 ))
                 .into());
             }

@@ -109,6 +109,12 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A path as shown on the terminal: bytes that are not UTF-8 as `\xNN`, control characters
+/// escaped (see [`escape`]).
+pub fn path(p: &std::path::Path) -> String {
+    escape(&crate::manifest::path_text(p.as_os_str())).into_owned()
+}
+
 /// C0 and C1 controls, DEL, and the Unicode format characters that reorder or hide text.
 fn needs_escape(c: char) -> bool {
     c.is_control()

@@ -140,9 +140,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     reads.extend(template_files.iter().map(|(p, _)| ("template", p.clone())));
     if let Some(dir) = &args.catalog {
         reads.extend(
-            srmatrix_model::CatalogSources::builtin()
-                .file_names()
-                .iter()
+            srmatrix_model::CatalogSources::builtin_file_names()
                 .map(|name| ("catalog file", dir.join(name))),
         );
     }
@@ -278,23 +276,17 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for out in &record.outputs {
         noteln!(
             "wrote {} ({} bytes)",
-            shown(&args.out.join(&out.path)),
+            crate::term::path(&args.out.join(&out.path)),
             out.bytes
         );
     }
     noteln!(
         "wrote {} (check it later with: srmatrix verify {})",
-        shown(&args.out.join(manifest::MANIFEST_FILE)),
-        shown(&args.out)
+        crate::term::path(&args.out.join(manifest::MANIFEST_FILE)),
+        crate::term::path(&args.out)
     );
     noteln!("{summary}");
     Ok(ExitCode::SUCCESS)
-}
-
-/// A path as shown on the terminal: bytes that are not UTF-8 as `\xNN`, control characters
-/// escaped.
-fn shown(path: &std::path::Path) -> String {
-    crate::term::escape(&manifest::path_text(path.as_os_str())).into_owned()
 }
 
 /// Two registers written in the same framework shape (`--framework fedramp-low,fedramp-high`

@@ -46,7 +46,7 @@ impl Verdict {
             self.failed += 1;
         }
         if fails || !self.quiet {
-            outln!("  {kind:<8} {word:<22} {}", shown(path))?;
+            outln!("  {kind:<8} {word:<22} {}", crate::term::path(path))?;
         }
         Ok(())
     }
@@ -67,7 +67,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     if !quiet {
         outln!(
             "{} ({}, generated at {})",
-            shown(&manifest_path),
+            crate::term::path(&manifest_path),
             escape(&m.tool),
             escape(&m.generated_at)
         )?;
@@ -194,7 +194,7 @@ fn check_read_file(
                 if !v.quiet
                     && let Some(abs) = &recorded
                 {
-                    outln!("  {:<8} {:<22} was {}", "", "", shown(abs))?;
+                    outln!("  {:<8} {:<22} was {}", "", "", crate::term::path(abs))?;
                 }
                 return Ok(());
             }
@@ -226,8 +226,4 @@ fn word(check: Check) -> &'static str {
         Check::Missing => "MISSING",
         Check::NotAFile => "NOT A REGULAR FILE",
     }
-}
-
-fn shown(path: &Path) -> String {
-    escape(&manifest::path_text(path.as_os_str())).into_owned()
 }

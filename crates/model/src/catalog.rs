@@ -101,6 +101,16 @@ impl CatalogSources {
             .collect()
     }
 
+    /// The file names of the built-in catalog, without loading it: [`Self::FILE_NAMES`] and the
+    /// requirement files.
+    pub fn builtin_file_names() -> impl Iterator<Item = &'static str> {
+        Self::FILE_NAMES.into_iter().chain(
+            crate::requirements::BUILTIN_FILES
+                .iter()
+                .map(|(name, _)| *name),
+        )
+    }
+
     /// Every file of the catalog, in a stable order.
     pub fn files(&self) -> Vec<&SourceFile> {
         [

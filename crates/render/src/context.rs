@@ -592,7 +592,7 @@ impl OwnerCounts {
 }
 
 /// The `third-party` term of an owner vocabulary, or the owner's own term when it has none.
-fn third_party(terms: &BTreeMap<String, String>, fallback: &str) -> String {
+pub(crate) fn third_party(terms: &BTreeMap<String, String>, fallback: &str) -> String {
     terms
         .get("third-party")
         .cloned()

@@ -4,7 +4,10 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use crate::context::ReportContext;
-use crate::register::{Status, paragraphs, register_with, responsibilities_text, soc2_view};
+use crate::register::{
+    csc_responsibilities, origination_mark, paragraphs, register_with, responsibilities_text,
+    soc2_view,
+};
 use crate::{Output, RenderError, Written};
 
 /// The header of `report.csv`.
@@ -409,15 +412,7 @@ fn write_register_documents<O: Output>(
                 r.status_label.to_owned(),
                 r.fedramp_origination.clone(),
             ];
-            // Marked only under one of FedRAMP's own values: a third party's control claims no
-            // authorization nobody has verified.
-            row.extend(values.iter().map(|v| {
-                if r.fedramp_origination == *v {
-                    "X".to_owned()
-                } else {
-                    String::new()
-                }
-            }));
+            row.extend(values.iter().map(|v| origination_mark(r, v).to_owned()));
             w.row(&row)?;
         }
         out.push(w.finish()?);
@@ -438,11 +433,7 @@ fn write_register_documents<O: Output>(
             ],
         )?;
         for r in &reg.rows {
-            let csc = match r.status {
-                Status::Inherited => String::new(),
-                Status::Shared | Status::Customer => paragraphs(&r.customer),
-                _ => r.reason.clone(),
-            };
+            let csc = csc_responsibilities(r);
             w.row(&[
                 r.id.as_str(),
                 &r.title,

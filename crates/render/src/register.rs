@@ -340,20 +340,19 @@ fn row(
         Status::SubRequirements => None,
     };
     let third_party = any && third_party_only && status != Status::Inherited;
-    let term = |terms: &BTreeMap<String, String>, owner: Owner| -> String {
-        if third_party && let Some(t) = terms.get("third-party") {
-            return t.clone();
+    // The owner's term of a vocabulary, or its `third-party` term when a third party does it.
+    let term = |terms: &BTreeMap<String, String>, owner_term: &str| -> String {
+        if third_party {
+            crate::context::third_party(terms, owner_term)
+        } else {
+            owner_term.to_owned()
         }
-        terms
-            .get(owner.as_str())
-            .cloned()
-            .unwrap_or_else(|| owner.as_str().to_owned())
     };
     let (fedramp_inheritable, mut fedramp_origination, ccm_ownership) = match owner {
         Some(o) => (
             catalog.fedramp_inheritable(o).to_owned(),
-            term(&catalog.fedramp_origination, o),
-            term(&catalog.ccm_ssrm_ownership, o),
+            term(&catalog.fedramp_origination, catalog.fedramp_origination(o)),
+            term(&catalog.ccm_ssrm_ownership, catalog.ccm_term(o)),
         ),
         None => Default::default(),
     };
@@ -453,6 +452,26 @@ pub struct Soc2View {
     pub cuec: String,
     /// What the service organization (the customer) does itself, with no AWS control involved.
     pub own: String,
+}
+
+/// CSA CCM's "CSC Responsibilities" of a row: what the customer does where it shares or owns
+/// the controls behind it, else why it is the customer's.
+pub fn csc_responsibilities(r: &RegisterRow) -> String {
+    match r.status {
+        Status::Inherited => String::new(),
+        Status::Shared | Status::Customer => paragraphs(&r.customer),
+        _ => r.reason.clone(),
+    }
+}
+
+/// The CIS worksheet's mark of a row under one of FedRAMP's origination values: `X` only under
+/// the value itself (a third party's control claims no authorization nobody has verified).
+pub fn origination_mark(r: &RegisterRow, value: &str) -> &'static str {
+    if r.fedramp_origination == value {
+        "X"
+    } else {
+        ""
+    }
 }
 
 /// The SOC 2 view of a register row.

@@ -296,9 +296,10 @@ pub(crate) struct Sheet<'a, W> {
     _out: PhantomData<W>,
 }
 
-/// The index of a style's format in [`STYLES`] (and in a workbook's formats).
+/// The index of a style's format in [`STYLES`] (and in a workbook's formats): its place in the
+/// enum, which [`STYLES`] lists in order (tested).
 fn style_index(style: Style) -> usize {
-    STYLES.iter().position(|s| *s == style).unwrap_or(0)
+    style as usize
 }
 
 impl<W> Sheet<'_, W> {
@@ -542,6 +543,13 @@ mod tests {
                 "nul\u{2400}bell\u{2407}esc\u{241b}del\u{2421}"
             ]
         );
+    }
+
+    #[test]
+    fn styles_are_listed_in_the_order_of_the_enum() {
+        for (i, style) in STYLES.iter().enumerate() {
+            assert_eq!(style_index(*style), i, "{style:?}");
+        }
     }
 
     #[test]

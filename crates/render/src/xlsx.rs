@@ -16,7 +16,8 @@ use srmatrix_model::{Owner, Severity};
 
 use crate::context::ReportContext;
 use crate::register::{
-    Register, Status, paragraphs, register_with, responsibilities_text, soc2_view,
+    Register, csc_responsibilities, origination_mark, paragraphs, register_with,
+    responsibilities_text, soc2_view,
 };
 use crate::views::NO_OWNER_TEAM;
 use crate::workbook::{
@@ -888,10 +889,7 @@ fn cis<W: Write>(
     let mut t = Table::new(ws, "FedRAMP CIS", &cols, reg.rows.len() as u64)?;
     for r in &reg.rows {
         let mut cells = vec![V::T(&r.id), V::T(&r.title), V::T(r.status_label)];
-        for v in values {
-            let marked = r.fedramp_origination == *v;
-            cells.push(V::T(if marked { "X" } else { "" }));
-        }
+        cells.extend(values.iter().map(|v| V::T(origination_mark(r, v))));
         t.row(&cells)?;
     }
     t.autofilter()
@@ -910,11 +908,7 @@ fn ccm_ssrm<W: Write>(ws: &mut Sheet<'_, W>, reg: &Register) -> Result<(), Rende
     ];
     let mut t = Table::new(ws, "CCM SSRM", &COLS, reg.rows.len() as u64)?;
     for r in &reg.rows {
-        let csc = match r.status {
-            Status::Inherited => String::new(),
-            Status::Shared | Status::Customer => paragraphs(&r.customer),
-            _ => r.reason.clone(),
-        };
+        let csc = csc_responsibilities(r);
         t.row(&[
             V::T(&r.id),
             V::T(&r.title),
@@ -1540,6 +1534,45 @@ mod tests {
             .read_to_string(&mut text)
             .unwrap();
         text
+    }
+
+    #[test]
+    fn registers_and_their_framework_shapes_are_sheets_with_a_review_drop_down() {
+        let (ctx, mut wb) = workbook();
+        let registers = wb.worksheet_range("Registers").unwrap();
+        let total: usize = ctx.registers.iter().map(|r| r.rows.len()).sum();
+        assert!(total > 1000, "every framework's register: {total}");
+        assert_eq!(rows(&registers) as usize, total + 1);
+        assert_eq!(cell(&registers, 0, 14), "Review status");
+        let nist = ctx
+            .registers
+            .iter()
+            .find(|r| r.documents.iter().any(|d| d == "fedramp-crm"))
+            .unwrap();
+        for sheet in ["FedRAMP CRM", "FedRAMP CIS"] {
+            let range = wb.worksheet_range(sheet).unwrap();
+            assert_eq!(rows(&range) as usize, nist.rows.len() + 1, "{sheet}");
+        }
+        assert_eq!(
+            cell(&wb.worksheet_range("FedRAMP CRM").unwrap(), 0, 2),
+            "Can Be Inherited from CSP"
+        );
+        let ccm = wb.worksheet_range("CCM SSRM").unwrap();
+        assert_eq!(rows(&ccm), 198);
+        assert_eq!(rows(&wb.worksheet_range("SOC 2 CSOC-CUEC").unwrap()), 62);
+        // The review-status drop-down of the Registers sheet.
+        let (_, bytes) = written();
+        let no = sheet_names(ctx)
+            .iter()
+            .position(|s| *s == "Registers")
+            .unwrap()
+            + 1;
+        let xml = part(bytes, &format!("xl/worksheets/sheet{no}.xml"));
+        assert!(
+            xml.contains("<dataValidation type=\"list\"")
+                && xml.contains(&REVIEW_STATUSES.join(",")),
+            "no review-status drop-down"
+        );
     }
 
     #[test]
