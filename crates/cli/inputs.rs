@@ -204,14 +204,14 @@ fn file_id(path: &Path) -> Option<FileId> {
     }
 }
 
-/// Reads every input into the builder, one after the other, streaming.
+/// Reads every input into the builder, one after the other, streaming. The caller has refused
+/// duplicates ([`refuse_duplicates`]) before anything else.
 pub fn read_all(
     paths: &[PathBuf],
     opts: &ImportOptions,
     reading: Reading,
     builder: &mut AssessmentBuilder,
 ) -> Result<Vec<ImportStats>> {
-    refuse_duplicates(paths)?;
     let mut all = Vec::new();
     for path in paths {
         let name = path.display().to_string();

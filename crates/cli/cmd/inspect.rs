@@ -28,6 +28,7 @@ pub struct Args {
 
 /// Runs `srmatrix inspect`.
 pub fn run(args: Args) -> Result<ExitCode> {
+    inputs::refuse_duplicates(&args.files)?;
     let catalog = files::load_catalog(args.catalog.as_deref())?;
     let mut builder = AssessmentBuilder::new();
     builder.set_max_groups(args.input.max_groups());
