@@ -50,7 +50,8 @@ fn manifest_records_every_input_and_output_with_its_hash() {
     );
     assert_eq!(
         m["catalog_files"].as_array().unwrap().len(),
-        5 + srmatrix_model::requirements::BUILTIN_FILES.len()
+        srmatrix_model::CatalogSources::FILE_NAMES.len()
+            + srmatrix_model::requirements::BUILTIN_FILES.len()
     );
     let outputs = m["outputs"].as_array().unwrap();
     let mut names: Vec<&str> = outputs

@@ -5,6 +5,7 @@
 
 mod util;
 
+mod aws_names;
 mod bad_input;
 mod browser;
 mod catalog;
@@ -19,6 +20,7 @@ mod integrity;
 mod oscal;
 mod policy;
 mod properties;
+mod resources;
 mod schema;
 mod seeds;
 mod spreadsheet;

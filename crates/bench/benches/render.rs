@@ -37,7 +37,7 @@ fn sources() -> CatalogSources {
     for i in 0..SERVICES.saturating_sub(real) {
         let category = categories[i % categories.len()];
         services.push_str(&format!(
-            "synthetic-{i:03},Synthetic Service {i:03},{category},\"Synthetic row for the render benchmark, category {category}.\",,,synth{i:03},SyntheticService{i:03},,,Synthetic {i:03},benchmark\n"
+            "synthetic-{i:03},Synthetic Service {i:03},{category},\"Synthetic row for the render benchmark, category {category}.\",,,synth{i:03},SyntheticService{i:03},,,Synthetic {i:03},benchmark,,,,,,,,\n"
         ));
     }
     src.services.text = services;

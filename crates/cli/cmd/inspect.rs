@@ -32,6 +32,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let catalog = files::load_catalog(args.catalog.as_deref())?;
     let mut builder = AssessmentBuilder::new();
     builder.set_max_groups(args.input.max_groups());
+    builder.set_resolver(catalog.resolver().clone());
     let stats = inputs::read_all(
         &args.files,
         &args.input.options(),

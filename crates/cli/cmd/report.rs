@@ -74,6 +74,11 @@ pub struct Args {
     /// and the crosswalk). The CSV files, the workbook and report.json always hold everything.
     #[arg(long, default_value = "summary", value_name = "LEVEL", value_parser = parse_detail)]
     detail: Detail,
+    /// Namespace (an absolute URI, such as `https://grc.example.com/ns/oscal`) of the property
+    /// names srmatrix writes in report.oscal.json; its UUIDs are derived from it. Default: a
+    /// `urn:uuid:` of srmatrix's.
+    #[arg(long, value_name = "URI", default_value = srmatrix_render::oscal::DEFAULT_NS, value_parser = parse_namespace)]
+    oscal_namespace: String,
     /// Name printed as "prepared by" in the sign-off block (empty: a line to sign).
     #[arg(long, default_value = "", value_name = "NAME")]
     prepared_by: String,
@@ -156,6 +161,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
         None => AssessmentBuilder::new(),
     };
     builder.set_max_groups(args.input.max_groups());
+    builder.set_resolver(catalog.resolver().clone());
     inputs::read_all(
         &args.inventory,
         &args.input.options_with(policy_ref),
@@ -189,13 +195,13 @@ pub fn run(args: Args) -> Result<ExitCode> {
     };
     let as_of = options.as_of.clone();
     let mut ctx = ReportContext::new(&assessment, &catalog, meta);
-    if let Some((path, (p, _))) = &policy {
-        ctx.policy = Some(srmatrix_render::context::PolicyView::new(
-            &path.display().to_string(),
-            p,
-            &as_of,
-        ));
+    if let Some((path, (p, digest))) = &policy {
+        let mut view =
+            srmatrix_render::context::PolicyView::new(&path.display().to_string(), p, &as_of);
+        view.sha256.clone_from(&digest.sha256);
+        ctx.policy = Some(view);
     }
+    ctx.oscal_namespace.clone_from(&args.oscal_namespace);
     let baseline = match &args.baseline {
         Some(path) => {
             let (report, digest) = super::diff::read_report_with_digest(path)?;
@@ -312,6 +318,16 @@ fn refuse_shared_documents(catalog: &srmatrix_model::Catalog, selection: &[Strin
 
 fn parse_detail(s: &str) -> Result<Detail, String> {
     s.parse()
+}
+
+fn parse_namespace(s: &str) -> Result<String, String> {
+    if srmatrix_render::oscal::is_namespace(s) {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "`{s}` is not an absolute URI (scheme:rest, such as https://grc.example.com/ns/oscal)"
+        ))
+    }
 }
 
 /// The generated-at timestamp: `--generated-at`, else `SOURCE_DATE_EPOCH`, else now; UTC, seconds.

@@ -151,6 +151,11 @@ pub(crate) struct Plan {
     pub region: Vec<usize>,
     pub resource_id: Vec<usize>,
     pub resource_type: Vec<usize>,
+    /// Billing usage type: it reveals variants (ECS tasks on Fargate, Aurora under RDS).
+    pub usage_type: Vec<usize>,
+    /// Database engine (`aurora-mysql`, `Aurora MySQL`, `docdb`): it tells an Aurora cluster
+    /// from a DocumentDB or Neptune one.
+    pub engine: Vec<usize>,
     pub owner_team: Vec<usize>,
     pub environment: Vec<usize>,
     pub data_classification: Vec<usize>,
@@ -214,6 +219,7 @@ impl Plan {
                 plan.region = find(&["region"]);
                 plan.resource_id = find(&["resource_id"]);
                 plan.resource_type = find(&["resource_type"]);
+                plan.engine = find(&["engine"]);
                 plan.owner_team = find(&["owner_team"]);
                 plan.environment = find(&["environment"]);
                 plan.data_classification = find(&["data_classification"]);
@@ -226,6 +232,7 @@ impl Plan {
                     "region",
                     "resource_id",
                     "resource_type",
+                    "engine",
                     "owner_team",
                     "environment",
                     "data_classification",
@@ -250,6 +257,8 @@ impl Plan {
                 plan.region = find(&["product/regioncode", "product/region"]);
                 plan.resource_id = find(&["lineitem/resourceid"]);
                 plan.resource_type = find(&["product/productfamily"]);
+                plan.usage_type = find(&["lineitem/usagetype"]);
+                plan.engine = find(&["product/databaseengine"]);
                 plan.line_item_type = one(&["lineitem/lineitemtype"]);
                 plan.billing_entity = find(&["bill/billingentity"]);
                 for (i, n) in norm.iter().enumerate() {
@@ -272,6 +281,8 @@ impl Plan {
                 plan.region = find(&["product_region_code", "product_region"]);
                 plan.resource_id = find(&["line_item_resource_id"]);
                 plan.resource_type = find(&["product_product_family"]);
+                plan.usage_type = find(&["line_item_usage_type"]);
+                plan.engine = find(&["product_database_engine"]);
                 plan.line_item_type = one(&["line_item_line_item_type"]);
                 plan.billing_entity = find(&["bill_billing_entity"]);
                 plan.tags_json = one(&["resource_tags"]);
@@ -291,6 +302,7 @@ impl Plan {
                 plan.region = find(&["regionid"]);
                 plan.resource_id = find(&["resourceid"]);
                 plan.resource_type = find(&["resourcetype"]);
+                plan.usage_type = find(&["x_usagetype"]);
                 plan.line_item_type = one(&["chargecategory"]);
                 plan.provider = find(&["serviceprovidername", "providername"]);
                 plan.host_provider = find(&["hostprovidername"]);
@@ -302,6 +314,7 @@ impl Plan {
                 plan.region = find(&["awsregion"]);
                 plan.resource_id = find(&["resourceid", "arn"]);
                 plan.resource_type = find(&["resourcetype"]);
+                plan.engine = find(&["configuration.engine", "engine"]);
                 plan.arn = find(&["arn"]);
                 plan.tags_json = one(&["tags"]);
                 for (i, n) in norm.iter().enumerate() {

@@ -795,6 +795,8 @@ impl Worker {
                 region,
                 resource_id: row.first(&plan.resource_id),
                 resource_type: row.first(&plan.resource_type),
+                usage_type: row.first(&plan.usage_type),
+                engine: row.first(&plan.engine),
                 owner_team: team,
                 environment,
                 data_classification: classification,

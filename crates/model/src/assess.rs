@@ -18,6 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
 
 use foldhash::fast::{FixedState, RandomState};
 
@@ -25,6 +26,7 @@ use serde::Serialize;
 
 use crate::catalog::{Basis, Catalog, Control, Identified, Responsibility, Service};
 use crate::policy::{Policy, PolicyDecision, Scope};
+use crate::resolve::{Resolver, ResourceFacts};
 use crate::vocab::Category;
 
 /// How many example resource ids are kept per service × account × region without an owner team.
@@ -69,8 +71,12 @@ pub struct InventoryRecord<'a> {
     pub region: &'a str,
     /// Resource id or ARN.
     pub resource_id: &'a str,
-    /// Resource type (`AWS::S3::Bucket`, `instance`).
+    /// Resource type (`AWS::S3::Bucket`, `instance`) or billing product family (`Storage`).
     pub resource_type: &'a str,
+    /// Billing usage type (`USE1-Fargate-vCPU-Hours:perCPU`), when the format has one.
+    pub usage_type: &'a str,
+    /// Database engine (`aurora-mysql`, CUR `Aurora MySQL`), when the format has one.
+    pub engine: &'a str,
     /// Team that owns the resource.
     pub owner_team: &'a str,
     /// Environment (prod, staging ...).
@@ -225,6 +231,9 @@ pub struct ServiceUse<'c> {
     pub service: &'c Service,
     /// The identifiers the inventory named it by.
     pub spellings: BTreeSet<String>,
+    /// Rows that a resource rule gave to this service, by the rule in words
+    /// (`resource type AWS::EC2::Volume`); rows found by their identifier alone are not listed.
+    pub resolved_by: BTreeMap<String, u64>,
     /// Accounts it is used in.
     pub accounts: BTreeSet<String>,
     /// Regions it is used in.
@@ -614,6 +623,12 @@ pub struct AssessmentBuilder {
     /// Where the group limit was first hit: (input, line).
     overflow: Option<(usize, u64)>,
     key: String,
+    /// Identifier lookup and resource rules; without one, rows stay with the service their
+    /// identifier names.
+    resolver: Option<Arc<Resolver>>,
+    /// Per identifier as written: `Some(its namespace-level service)` when resource rules can
+    /// move its rows (`Some(None)`: it names nothing, but rules may), `None` when none can.
+    bases: HashMap<Box<str>, Option<Option<usize>>>,
 }
 
 /// The default most distinct groups (input × service × account × region × team × environment ×
@@ -669,6 +684,46 @@ impl AssessmentBuilder {
             scope,
             ..Self::new()
         }
+    }
+
+    /// Resolves rows with the catalog's resource rules (an EBS volume billed as `AmazonEC2` is
+    /// EBS). Give it `catalog.resolver()` of the catalog the assessment is finished with.
+    pub fn set_resolver(&mut self, resolver: Arc<Resolver>) {
+        self.resolver = Some(resolver);
+        self.bases.clear();
+    }
+
+    /// The resource rule that moves a row, as a key field (the rule's index plus one, or empty).
+    fn rule_of(&mut self, service: &str, rec: &InventoryRecord<'_>) -> Option<u32> {
+        let resolver = self.resolver.as_ref()?;
+        let base_of = |service: &str| {
+            let base = match resolver.identify(service) {
+                Some(Identified::Service(b)) => Some(b),
+                Some(Identified::Billing(_)) => return None,
+                None => None,
+            };
+            resolver.has_rules(base).then_some(base)
+        };
+        let base = if service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:") {
+            // ARNs are not memoised: each is its own identifier.
+            base_of(service)
+        } else if let Some(&b) = self.bases.get(service) {
+            b
+        } else {
+            let b = base_of(service);
+            self.bases.insert(service.into(), b);
+            b
+        };
+        resolver.refine(
+            base?,
+            &ResourceFacts {
+                service,
+                resource_type: rec.resource_type,
+                resource_id: rec.resource_id,
+                usage_type: rec.usage_type,
+                engine: rec.engine,
+            },
+        )
     }
 
     /// Sets the most distinct groups kept; rows that would open a group beyond it are not
@@ -765,6 +820,7 @@ impl AssessmentBuilder {
                 .collect(),
             scope: self.scope.clone(),
             max_groups: self.max_groups,
+            resolver: self.resolver.clone(),
             ..AssessmentBuilder::default()
         }
     }
@@ -904,11 +960,15 @@ impl AssessmentBuilder {
             }
         }
         let team = rec.owner_team.trim();
+        let rule = self.rule_of(service, rec);
+        let mut rule_digits = [0u8; 20];
+        let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
         self.key.clear();
         let mut digits = [0u8; 20];
         push_field(&mut self.key, decimal(input, &mut digits));
         for f in [
             service,
+            rule_field,
             rec.account_id.trim(),
             rec.region.trim(),
             team,
@@ -945,7 +1005,12 @@ impl AssessmentBuilder {
         }
         if team.is_empty() {
             self.key.clear();
-            for f in [service, rec.account_id.trim(), rec.region.trim()] {
+            for f in [
+                service,
+                rule_field,
+                rec.account_id.trim(),
+                rec.region.trim(),
+            ] {
                 push_field(&mut self.key, f);
             }
             let u = match self.unowned.get_mut(self.key.as_str()) {
@@ -1012,10 +1077,22 @@ impl AssessmentBuilder {
         keys.sort_by(|a, b| a.0.cmp(b.0));
         // Each identifier resolved once; the unmapped ones listed are those with the most rows.
         let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
+        // A resource rule, by its key field (index plus one), and the service it gives.
+        let rules = catalog.resolver().rules();
+        let by_rule = |field: &str| {
+            let r = field.parse::<usize>().ok()?.checked_sub(1)?;
+            rules
+                .get(r)
+                .filter(|rule| rule.service < catalog.services.len())
+        };
         for &(key, tally) in &keys {
-            let Some(&service) = split_fields(key).get(1) else {
+            let f = split_fields(key);
+            let (Some(&service), Some(&rule)) = (f.get(1), f.get(2)) else {
                 continue;
             };
+            if by_rule(rule).is_some() {
+                continue;
+            }
             let found = *resolved
                 .entry(service)
                 .or_insert_with(|| catalog.identify(service));
@@ -1036,9 +1113,10 @@ impl AssessmentBuilder {
         drop(unmapped_rows);
         for (key, tally) in keys {
             let f = split_fields(key);
-            let [input, service, account, region, team, env, class] = f[..] else {
+            let [input, service, rule, account, region, team, env, class] = f[..] else {
                 continue;
             };
+            let rule = by_rule(rule);
             let input: usize = input.parse().unwrap_or_default();
             let summary = &mut inputs[input];
             summary.blank_resource_ids += tally.blank_resource_ids;
@@ -1051,9 +1129,12 @@ impl AssessmentBuilder {
                     set.insert(v.to_owned());
                 }
             }
-            let found = *resolved
-                .entry(service)
-                .or_insert_with(|| catalog.identify(service));
+            let found = match rule {
+                Some(r) => Some(Identified::Service(r.service)),
+                None => *resolved
+                    .entry(service)
+                    .or_insert_with(|| catalog.identify(service)),
+            };
             if let Some(Identified::Billing(b)) = found {
                 summary.non_service_rows += tally.rows;
                 let code = &catalog.billing_codes[b];
@@ -1101,6 +1182,9 @@ impl AssessmentBuilder {
                 .entry(idx)
                 .or_insert_with(|| new_use(catalog, idx, options));
             u.spellings.insert(service.to_owned());
+            if let Some(r) = rule {
+                *u.resolved_by.entry(r.describe()).or_default() += tally.rows;
+            }
             u.rows += tally.rows;
             for (set, v) in [
                 (&mut u.accounts, account),
@@ -1132,14 +1216,18 @@ impl AssessmentBuilder {
         let mut others_ids: (u64, HashSet<u64>) = Default::default();
         for (key, tally) in self.groups.iter() {
             let f = split_fields(key);
-            let [input, service, ..] = f[..] else {
+            let [input, service, rule, ..] = f[..] else {
                 continue;
             };
             let input: usize = input.parse().unwrap_or_default();
             let per_input = input_ids.entry((input, service)).or_default();
             per_input.0 = per_input.0.saturating_add(tally.resources);
             per_input.1.extend(tally.distinct.iter());
-            let slot = match resolved.get(service).copied().flatten() {
+            let found = match by_rule(rule) {
+                Some(r) => Some(Identified::Service(r.service)),
+                None => resolved.get(service).copied().flatten(),
+            };
+            let slot = match found {
                 Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
                 Some(Identified::Billing(_)) => continue,
                 None if listed.contains(service) => {
@@ -1175,11 +1263,15 @@ impl AssessmentBuilder {
             .into_iter()
             .filter_map(|(key, t)| {
                 let f = split_fields(&key);
-                let [service, account, region] = f[..] else {
+                let [service, rule, account, region] = f[..] else {
                     return None;
                 };
                 let resources = t.resources.saturating_add(t.distinct.len() as u64);
-                let service = match resolved.get(service).copied().flatten() {
+                let found = match by_rule(rule) {
+                    Some(r) => Some(Identified::Service(r.service)),
+                    None => resolved.get(service).copied().flatten(),
+                };
+                let service = match found {
                     Some(Identified::Service(i)) => catalog.services[i].id.clone(),
                     Some(Identified::Billing(_)) => return None,
                     None if listed.contains(service) => service.to_owned(),
@@ -1270,6 +1362,7 @@ fn new_use<'c>(catalog: &'c Catalog, idx: usize, options: &AssessOptions) -> Ser
     ServiceUse {
         service: &catalog.services[idx],
         spellings: BTreeSet::new(),
+        resolved_by: BTreeMap::new(),
         accounts: BTreeSet::new(),
         regions: BTreeSet::new(),
         teams: BTreeMap::new(),
@@ -1283,6 +1376,59 @@ fn new_use<'c>(catalog: &'c Catalog, idx: usize, options: &AssessOptions) -> Ser
     }
 }
 
+/// A service in use that AWS has retired, is retiring or has closed to new customers.
+fn lifecycle_finding(s: &ServiceUse<'_>, as_of: &str) -> Option<Finding> {
+    let life = &s.service.lifecycle;
+    let name = &s.service.name;
+    let used = format!("{} resource(s) in {} inventory row(s)", s.resources, s.rows);
+    let (code, severity, message, action) = match (life.status, life.end_of_support_on.as_deref()) {
+        (_, Some(end)) if !as_of.is_empty() && end <= as_of => (
+            "retired-service",
+            Severity::High,
+            format!(
+                "{name} reached its end of support on {end} and is still in use ({used}): AWS no longer operates its side of the model for it."
+            ),
+            format!(
+                "Migrate off it ({}) and record the decommissioning; until then, treat every control of it as the customer's, without AWS's attestation.",
+                life.migration
+            ),
+        ),
+        (_, Some(end)) => (
+            "end-of-support-announced",
+            Severity::Medium,
+            format!("AWS ends support for {name} on {end}; it is in use ({used})."),
+            format!(
+                "Plan the migration before {end} ({}) and keep the plan as evidence.",
+                life.migration
+            ),
+        ),
+        (crate::catalog::LifecycleStatus::ClosedToNewCustomers, None) => (
+            "closed-to-new-customers",
+            Severity::Low,
+            format!(
+                "{name} is closed to new customers{}; existing use continues ({used}), but new accounts cannot adopt it.",
+                life.closed_on
+                    .as_deref()
+                    .map(|d| format!(" since {d}"))
+                    .unwrap_or_default()
+            ),
+            format!(
+                "Decide whether to stay on it; AWS's recommended path: {}.",
+                life.migration
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Finding {
+        code,
+        severity,
+        subject: s.service.id.clone(),
+        count: s.resources,
+        message: format!("{message} (Source: {})", life.source),
+        action,
+    })
+}
+
 fn findings(
     catalog: &Catalog,
     options: &AssessOptions,
@@ -1293,6 +1439,22 @@ fn findings(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for s in services {
+        if let Some(f) = lifecycle_finding(s, &options.as_of) {
+            out.push(f);
+        }
+        if !s.service.assumed_variant.is_empty() {
+            out.push(Finding {
+                code: "assumed-variant",
+                severity: Severity::Low,
+                subject: s.service.id.clone(),
+                count: s.resources,
+                message: format!(
+                    "The inventory does not say which variant of {} each resource is; its statements assume: {}",
+                    s.service.name, s.service.assumed_variant
+                ),
+                action: "Confirm the variant in use; where it differs, the customer's side of patching and host controls differs as the assumption says.".into(),
+            });
+        }
         for r in &s.responsibilities {
             for e in r.policy.exceptions.iter().filter(|e| e.expired) {
                 out.push(Finding {
@@ -1528,6 +1690,8 @@ mod tests {
             ec2,Amazon Elastic Compute Cloud,infrastructure,ec2,AmazonEC2\n"
             .into();
         s.statements.text = String::new();
+        s.resource_types.text = String::new();
+        s.aws_components.text = String::new();
         Catalog::load(&s).unwrap()
     }
 
@@ -1619,6 +1783,8 @@ mod tests {
         s.services.text =
             "id,name,category,billing_codes\ns3,Amazon S3,abstracted,AmazonS3\n".into();
         s.statements.text = String::new();
+        s.resource_types.text = String::new();
+        s.aws_components.text = String::new();
         s.billing.text =
             "code,group,name\nAWSDataTransfer,data-transfer,AWS Data Transfer\n".into();
         let cat = Catalog::load(&s).unwrap();

@@ -6,11 +6,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::error::{CatalogError, Problem};
+pub use crate::resolve::RESOURCE_TYPES_FILE;
+use crate::resolve::Resolver;
 use crate::vocab::{Category, Owner};
 
 /// File name of the catalog metadata (categories, domains, frameworks).
@@ -23,6 +26,8 @@ pub const CONTROLS_FILE: &str = "controls.toml";
 pub const STATEMENTS_FILE: &str = "statements.toml";
 /// File name of the billing codes that are not services.
 pub const BILLING_FILE: &str = "billing-codes.csv";
+/// File name of the links from services to AWS's own OSCAL components.
+pub const AWS_COMPONENTS_FILE: &str = "aws-components.csv";
 
 /// One catalog file: where it came from and its text.
 #[derive(Debug, Clone)]
@@ -55,6 +60,10 @@ pub struct CatalogSources {
     pub statements: SourceFile,
     /// `billing-codes.csv`.
     pub billing: SourceFile,
+    /// `resource-types.csv`.
+    pub resource_types: SourceFile,
+    /// `aws-components.csv`.
+    pub aws_components: SourceFile,
     /// Requirement files, by path relative to the catalog directory
     /// (`requirements/nist-800-53.csv`).
     pub requirements: Vec<(String, SourceFile)>,
@@ -83,6 +92,14 @@ impl CatalogSources {
             billing: SourceFile::builtin(
                 BILLING_FILE,
                 include_str!("../../../catalog/billing-codes.csv"),
+            ),
+            resource_types: SourceFile::builtin(
+                RESOURCE_TYPES_FILE,
+                include_str!("../../../catalog/resource-types.csv"),
+            ),
+            aws_components: SourceFile::builtin(
+                AWS_COMPONENTS_FILE,
+                include_str!("../../../catalog/aws-components.csv"),
             ),
             requirements: crate::requirements::BUILTIN_FILES
                 .iter()
@@ -119,6 +136,8 @@ impl CatalogSources {
             &self.controls,
             &self.statements,
             &self.billing,
+            &self.resource_types,
+            &self.aws_components,
         ]
         .into_iter()
         .chain(self.requirements.iter().map(|(_, f)| f))
@@ -133,6 +152,8 @@ impl CatalogSources {
             CONTROLS_FILE => Some(&mut self.controls),
             STATEMENTS_FILE => Some(&mut self.statements),
             BILLING_FILE => Some(&mut self.billing),
+            RESOURCE_TYPES_FILE => Some(&mut self.resource_types),
+            AWS_COMPONENTS_FILE => Some(&mut self.aws_components),
             other => self
                 .requirements
                 .iter_mut()
@@ -142,12 +163,14 @@ impl CatalogSources {
     }
 
     /// The file names a catalog directory may hold.
-    pub const FILE_NAMES: [&'static str; 5] = [
+    pub const FILE_NAMES: [&'static str; 7] = [
         CATALOG_FILE,
         SERVICES_FILE,
         CONTROLS_FILE,
         STATEMENTS_FILE,
         BILLING_FILE,
+        RESOURCE_TYPES_FILE,
+        AWS_COMPONENTS_FILE,
     ];
 }
 
@@ -233,6 +256,121 @@ pub struct Service {
     pub aliases: Vec<String>,
     /// Where the identifiers were checked.
     pub source: String,
+    /// How the service is deployed and operated when its category does not describe it (an id
+    /// of [`Catalog::deployments`]): on customer premises, by a third party ...
+    pub deployment: Option<String>,
+    /// Why that deployment.
+    pub deployment_reason: String,
+    /// Whether AWS still offers and supports the service.
+    pub lifecycle: Lifecycle,
+    /// Which variant the statements assume where an inventory cannot tell (Lambda functions from
+    /// .zip archives rather than container images ...); empty when there is no such choice.
+    pub assumed_variant: String,
+    /// AWS's own OSCAL components for this service (`aws-components.csv`).
+    pub aws_components: Vec<AwsComponent>,
+}
+
+/// A service component of AWS's published OSCAL component definitions.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwsComponent {
+    /// AWS's `service-id` property (`EC2`).
+    pub aws_service_id: String,
+    /// The component definition file (`ec2.oscal.json`).
+    pub component_definition: String,
+    /// The component's UUID in that file.
+    pub component_uuid: String,
+}
+
+/// Where a service stands in AWS's offering.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LifecycleStatus {
+    /// Generally available and open to new customers.
+    Available,
+    /// In preview only.
+    Preview,
+    /// Existing customers may continue; new ones cannot start.
+    ClosedToNewCustomers,
+    /// AWS ends (or has ended) support on a date.
+    EndOfSupport,
+}
+
+impl LifecycleStatus {
+    /// The value written in `services.csv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LifecycleStatus::Available => "available",
+            LifecycleStatus::Preview => "preview",
+            LifecycleStatus::ClosedToNewCustomers => "closed-to-new-customers",
+            LifecycleStatus::EndOfSupport => "end-of-support",
+        }
+    }
+}
+
+impl std::str::FromStr for LifecycleStatus {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            LifecycleStatus::Available,
+            LifecycleStatus::Preview,
+            LifecycleStatus::ClosedToNewCustomers,
+            LifecycleStatus::EndOfSupport,
+        ]
+        .into_iter()
+        .find(|l| l.as_str() == s.trim())
+        .ok_or_else(|| {
+            format!(
+                "unknown lifecycle `{s}` (expected available, preview, closed-to-new-customers or end-of-support)"
+            )
+        })
+    }
+}
+
+/// A service's lifecycle, with its dates and AWS's migration path.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lifecycle {
+    /// Where the service stands.
+    pub status: LifecycleStatus,
+    /// When it closed to new customers (`YYYY-MM-DD`).
+    pub closed_on: Option<String>,
+    /// When AWS ends (or ended) support (`YYYY-MM-DD`).
+    pub end_of_support_on: Option<String>,
+    /// What AWS recommends moving to.
+    pub migration: String,
+    /// Where the lifecycle is stated.
+    pub source: String,
+}
+
+impl Default for Lifecycle {
+    fn default() -> Self {
+        Lifecycle {
+            status: LifecycleStatus::Available,
+            closed_on: None,
+            end_of_support_on: None,
+            migration: String::new(),
+            source: String::new(),
+        }
+    }
+}
+
+/// A way a service is deployed or operated that its category does not describe, and the
+/// controls whose answer depends on it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    /// Stable id: `customer-premises`.
+    pub id: String,
+    /// Title for reports.
+    pub title: String,
+    /// What it means (Markdown).
+    pub description: String,
+    /// Controls a service of this deployment must answer with its own statement or this
+    /// deployment's block, never with a category default.
+    pub decides: Vec<String>,
 }
 
 impl Service {
@@ -408,6 +546,9 @@ pub struct Control {
     pub frameworks: BTreeMap<String, Vec<String>>,
     /// Responsibility per category, indexed by [`Category::index`].
     pub by_category: [Responsibility; 3],
+    /// Responsibility per deployment id, then per category: the deployment's block laid over
+    /// the category default.
+    pub by_deployment: BTreeMap<String, [Responsibility; 3]>,
 }
 
 impl Control {
@@ -426,6 +567,9 @@ pub enum Basis {
     ServiceStatement,
     /// The default of the service's category.
     CategoryDefault,
+    /// The default for the service's deployment (on customer premises, operated by a third
+    /// party ...), laid over its category's.
+    DeploymentDefault,
 }
 
 impl fmt::Display for Basis {
@@ -433,6 +577,7 @@ impl fmt::Display for Basis {
         f.write_str(match self {
             Basis::ServiceStatement => "service-statement",
             Basis::CategoryDefault => "category-default",
+            Basis::DeploymentDefault => "deployment-default",
         })
     }
 }
@@ -442,7 +587,7 @@ impl fmt::Display for Basis {
 pub struct Resolved<'c> {
     /// The responsibility.
     pub responsibility: &'c Responsibility,
-    /// Service statement or category default.
+    /// Service statement, deployment default or category default.
     pub basis: Basis,
 }
 
@@ -476,6 +621,14 @@ pub struct Catalog {
     pub fedramp_origination: BTreeMap<String, String>,
     /// FedRAMP's control origination values, in the order of the CIS worksheet's columns.
     pub fedramp_origination_values: Vec<String>,
+    /// Deployments that override category defaults.
+    pub deployments: Vec<Deployment>,
+    /// Where AWS's component definition files are published (a directory URL ending in `/`):
+    /// a service's [`AwsComponent`] is at this URL, its file name and `#` its UUID.
+    pub aws_components_url: String,
+    /// SHA-256 (hex) of every catalog file, each by its name and length, in a stable order: what
+    /// the catalog says, whatever paths it was read from.
+    pub sha256: String,
     /// Services, sorted by id.
     pub services: Vec<Service>,
     /// Controls, sorted by domain order, then id.
@@ -483,7 +636,7 @@ pub struct Catalog {
     /// Where each file came from, for reports.
     pub origins: Vec<String>,
     statements: HashMap<(usize, usize), Responsibility>,
-    index: HashMap<String, Identified>,
+    resolver: Arc<Resolver>,
 }
 
 impl Catalog {
@@ -498,7 +651,7 @@ impl Catalog {
         let meta = parse_toml::<RawCatalog>(&src.catalog)?;
         let categories = categories(&src.catalog, &meta, &mut problems);
         let frameworks = frameworks(&src.catalog, &meta, &mut problems);
-        let services = parse_services(&src.services, &mut problems)?;
+        let services = parse_services(&src.services, &meta.deployment, &mut problems)?;
         let billing_codes = parse_billing(&src.billing, &meta.billing_group, &mut problems)?;
         let index = build_index(
             &src.services,
@@ -507,6 +660,10 @@ impl Catalog {
             &billing_codes,
             &mut problems,
         );
+        let mut services = services;
+        aws_components(&src.aws_components, &mut services, &mut problems)?;
+        let mut resolver = Resolver::new(index);
+        resolver.load_rules(&src.resource_types, &services, &mut problems)?;
         for (name, terms) in [
             ("ccm_ssrm_ownership", &meta.ccm_ssrm_ownership),
             ("fedramp_inheritable", &meta.fedramp_inheritable),
@@ -535,6 +692,7 @@ impl Catalog {
             &src.controls,
             raw_controls,
             &meta.domain,
+            &meta.deployment,
             &frameworks,
             &mut problems,
         );
@@ -566,6 +724,14 @@ impl Catalog {
             &controls,
             &mut problems,
         );
+        check_deployments(
+            (&src.catalog, &src.services),
+            &meta.deployment,
+            &services,
+            &controls,
+            &statements,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(CatalogError::Invalid { problems });
         }
@@ -583,11 +749,14 @@ impl Catalog {
             fedramp_inheritable: meta.fedramp_inheritable,
             fedramp_origination: meta.fedramp_origination,
             fedramp_origination_values: meta.fedramp_origination_values,
+            deployments: meta.deployment,
+            aws_components_url: meta.aws_components_url,
+            sha256: digest(src),
             services,
             controls,
             origins: src.files().iter().map(|s| s.origin.clone()).collect(),
             statements,
-            index,
+            resolver: Arc::new(resolver),
         })
     }
 
@@ -604,34 +773,12 @@ impl Catalog {
     /// Finds what an identifier names: a service (see [`Catalog::lookup`] for the forms
     /// accepted) or a billing code that is not a service.
     pub fn identify(&self, identifier: &str) -> Option<Identified> {
-        let trimmed = identifier.trim();
-        if trimmed.is_empty() {
-            return None;
-        }
-        let key = trimmed.to_lowercase();
-        if let Some(&i) = self.index.get(&key) {
-            return Some(i);
-        }
-        if let Some(rest) = key.strip_prefix("arn:") {
-            // arn:partition:service:region:account:resource: a partial or scrambled ARN is not
-            // trusted to name a service.
-            let mut parts = rest.splitn(5, ':');
-            let (_partition, namespace) = (parts.next()?, parts.next()?);
-            let (_region, _account, resource) = (parts.next()?, parts.next()?, parts.next()?);
-            if namespace.is_empty() || resource.is_empty() {
-                return None;
-            }
-            return self.index.get(namespace).copied();
-        }
-        let mut parts = key.split("::");
-        if let (Some(vendor), Some(ns), Some(_)) = (parts.next(), parts.next(), parts.next()) {
-            return self.index.get(&format!("{vendor}::{ns}")).copied();
-        }
-        // A bare CloudFormation service name, as Tag Editor writes it (`ElasticLoadBalancingV2`).
-        if !key.contains(':') {
-            return self.index.get(&format!("aws::{key}")).copied();
-        }
-        None
+        self.resolver.identify(identifier)
+    }
+
+    /// The identifier lookup and resource-type rules, shared with the assessment builder.
+    pub fn resolver(&self) -> &Arc<Resolver> {
+        &self.resolver
     }
 
     /// Title of a guidance category (its id when the catalog gives none).
@@ -692,17 +839,29 @@ impl Catalog {
 
     /// The responsibility of a service for a control: its own statement, else its category's default.
     pub fn resolve(&self, service: usize, control: usize) -> Resolved<'_> {
-        match self.statements.get(&(service, control)) {
-            Some(r) => Resolved {
+        if let Some(r) = self.statements.get(&(service, control)) {
+            return Resolved {
                 responsibility: r,
                 basis: Basis::ServiceStatement,
+            };
+        }
+        let s = &self.services[service];
+        let c = &self.controls[control];
+        match s.deployment.as_ref().and_then(|d| c.by_deployment.get(d)) {
+            Some(by) => Resolved {
+                responsibility: &by[s.category.index()],
+                basis: Basis::DeploymentDefault,
             },
             None => Resolved {
-                responsibility: self.controls[control]
-                    .for_category(self.services[service].category),
+                responsibility: c.for_category(s.category),
                 basis: Basis::CategoryDefault,
             },
         }
+    }
+
+    /// The deployment with this id.
+    pub fn deployment(&self, id: &str) -> Option<&Deployment> {
+        self.deployments.iter().find(|d| d.id == id)
     }
 
     /// Number of service-specific statements.
@@ -751,6 +910,10 @@ struct RawCatalog {
     fedramp_origination: BTreeMap<String, String>,
     #[serde(default)]
     fedramp_origination_values: Vec<String>,
+    #[serde(default)]
+    deployment: Vec<Deployment>,
+    #[serde(default)]
+    aws_components_url: String,
 }
 
 #[derive(Deserialize)]
@@ -786,6 +949,8 @@ struct RawControl {
     container: RawResponsibility,
     #[serde(default)]
     abstracted: RawResponsibility,
+    #[serde(default)]
+    deployment: BTreeMap<String, RawResponsibility>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -924,6 +1089,22 @@ struct RawService {
     aliases: String,
     #[serde(default)]
     source: String,
+    #[serde(default)]
+    deployment: String,
+    #[serde(default)]
+    deployment_reason: String,
+    #[serde(default)]
+    lifecycle: String,
+    #[serde(default)]
+    closed_on: String,
+    #[serde(default)]
+    end_of_support_on: String,
+    #[serde(default)]
+    migration: String,
+    #[serde(default)]
+    lifecycle_source: String,
+    #[serde(default)]
+    assumed_variant: String,
 }
 
 /// A 1-based line and column in a file.
@@ -1192,6 +1373,7 @@ fn csv_rows<T: for<'de> Deserialize<'de>>(
 
 fn parse_services(
     file: &SourceFile,
+    deployments: &[Deployment],
     problems: &mut Vec<Problem>,
 ) -> Result<Vec<Service>, CatalogError> {
     let mut services: Vec<Service> = Vec::new();
@@ -1241,6 +1423,16 @@ fn parse_services(
                 }
             },
         };
+        let lifecycle = lifecycle(&raw, |message| {
+            problems.push(at.problem(file, format!("service `{}`: {message}", raw.id)))
+        });
+        let d = raw.deployment.as_str();
+        if !d.is_empty() && !deployments.iter().any(|x| x.id == d) {
+            problems.push(at.problem(
+                file,
+                format!("service `{}`: unknown deployment `{d}`", raw.id),
+            ));
+        }
         if let Some(first) = lines.insert(raw.id.clone(), line) {
             problems.push(at.problem(
                 file,
@@ -1263,10 +1455,158 @@ fn parse_services(
             sdk_ids: split_list(&raw.sdk_ids),
             aliases: split_list(&raw.aliases),
             source: raw.source,
+            deployment: Some(raw.deployment).filter(|d| !d.is_empty()),
+            deployment_reason: raw.deployment_reason,
+            lifecycle,
+            assumed_variant: raw.assumed_variant,
+            aws_components: Vec::new(),
         });
     }
     services.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(services)
+}
+
+/// SHA-256 of the catalog's files: each file's name, length and text.
+fn digest(src: &CatalogSources) -> String {
+    use sha2::{Digest, Sha256};
+    let names = CatalogSources::FILE_NAMES
+        .iter()
+        .copied()
+        .chain(src.requirements.iter().map(|(n, _)| n.as_str()));
+    let mut h = Sha256::new();
+    for (name, file) in names.zip(src.files()) {
+        for part in [name.as_bytes(), file.text.as_bytes()] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAwsComponent {
+    service: String,
+    aws_service_id: String,
+    component_definition: String,
+    component_uuid: String,
+}
+
+/// Reads `aws-components.csv` into the services it names.
+fn aws_components(
+    file: &SourceFile,
+    services: &mut [Service],
+    problems: &mut Vec<Problem>,
+) -> Result<(), CatalogError> {
+    for (at, raw) in csv_rows::<RawAwsComponent>(file, problems)? {
+        match services.binary_search_by(|s| s.id.as_str().cmp(&raw.service)) {
+            Ok(i) => services[i].aws_components.push(AwsComponent {
+                aws_service_id: raw.aws_service_id,
+                component_definition: raw.component_definition,
+                component_uuid: raw.component_uuid,
+            }),
+            Err(_) => problems.push(at.problem(file, format!("unknown service `{}`", raw.service))),
+        }
+    }
+    Ok(())
+}
+
+/// A service's lifecycle from its `services.csv` columns; problems go to `problem`.
+fn lifecycle(raw: &RawService, mut problem: impl FnMut(String)) -> Lifecycle {
+    let status = match raw.lifecycle.as_str() {
+        "" => LifecycleStatus::Available,
+        s => s.parse().unwrap_or_else(|e: String| {
+            problem(e);
+            LifecycleStatus::Available
+        }),
+    };
+    let mut date = |name: &str, value: &str| -> Option<String> {
+        if value.is_empty() {
+            return None;
+        }
+        if !crate::policy::is_date(value) {
+            problem(format!("{name} `{value}` is not a date (YYYY-MM-DD)"));
+        }
+        Some(value.to_owned())
+    };
+    let closed_on = date("closed_on", &raw.closed_on);
+    let end_of_support_on = date("end_of_support_on", &raw.end_of_support_on);
+    let needs = match status {
+        LifecycleStatus::ClosedToNewCustomers => closed_on.is_none().then_some("closed_on"),
+        LifecycleStatus::EndOfSupport => end_of_support_on.is_none().then_some("end_of_support_on"),
+        _ => None,
+    };
+    if let Some(field) = needs {
+        problem(format!("lifecycle `{}` needs {field}", status.as_str()));
+    }
+    if status != LifecycleStatus::Available
+        && (raw.lifecycle_source.is_empty() || raw.migration.is_empty())
+    {
+        problem(format!(
+            "lifecycle `{}` needs a migration and a lifecycle_source",
+            status.as_str()
+        ));
+    }
+    Lifecycle {
+        status,
+        closed_on,
+        end_of_support_on,
+        migration: raw.migration.clone(),
+        source: raw.lifecycle_source.clone(),
+    }
+}
+
+/// Every service with a deployment answers the controls its deployment decides with its own
+/// statement or the deployment's block, never with a category default.
+fn check_deployments(
+    files: (&SourceFile, &SourceFile),
+    deployments: &[Deployment],
+    services: &[Service],
+    controls: &[Control],
+    statements: &HashMap<(usize, usize), Responsibility>,
+    problems: &mut Vec<Problem>,
+) {
+    let (catalog_file, services_file) = files;
+    for d in deployments {
+        for c in &d.decides {
+            if !controls.iter().any(|x| &x.id == c) {
+                problems.push(Pos { line: 1, column: 1 }.problem(
+                    catalog_file,
+                    format!("deployment `{}` decides unknown control `{c}`", d.id),
+                ));
+            }
+        }
+    }
+    let service_lines: HashMap<&str, u64> = services_file
+        .text
+        .lines()
+        .enumerate()
+        .filter_map(|(i, l)| Some((l.split(',').next()?, i as u64 + 1)))
+        .collect();
+    for (si, s) in services.iter().enumerate() {
+        let Some(d) = s
+            .deployment
+            .as_ref()
+            .and_then(|d| deployments.iter().find(|x| &x.id == d))
+        else {
+            continue;
+        };
+        for (ci, c) in controls.iter().enumerate() {
+            if d.decides.contains(&c.id)
+                && !statements.contains_key(&(si, ci))
+                && !c.by_deployment.contains_key(&d.id)
+            {
+                let line = service_lines.get(s.id.as_str()).copied().unwrap_or(1);
+                problems.push(Pos { line, column: 1 }.problem(
+                    services_file,
+                    format!(
+                        "service `{}` is deployed as `{}`, which decides {}, but neither a statement nor a `[control.deployment.{}]` block answers it: its {} default would apply",
+                        s.id, d.id, c.id, d.id, s.category
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 fn build_index(
@@ -1381,6 +1721,7 @@ fn build_controls(
     file: &SourceFile,
     raw: RawControls,
     domains: &[Domain],
+    deployments: &[Deployment],
     frameworks: &[(Framework, Option<regex::Regex>)],
     problems: &mut Vec<Problem>,
 ) -> Vec<Control> {
@@ -1419,12 +1760,34 @@ fn build_controls(
                 Some((_, None)) => {}
             }
         }
-        let per = [c.infrastructure, c.container, c.abstracted];
+        let per_raw = [c.infrastructure, c.container, c.abstracted];
         let mut resolved = Vec::new();
-        for (cat, block) in Category::ALL.into_iter().zip(per) {
+        for (cat, block) in Category::ALL.into_iter().zip(per_raw.clone()) {
             let what = format!("control `{id}` for {cat} services");
             if let Some(r) = block.over(&c.all).complete(&what, at, file, problems) {
                 resolved.push(r);
+            }
+        }
+        let mut by_deployment = BTreeMap::new();
+        for (d, block) in c.deployment {
+            if !deployments.iter().any(|x| x.id == d) {
+                problems
+                    .push(at.problem(file, format!("control `{id}`: unknown deployment `{d}`")));
+                continue;
+            }
+            let mut per = Vec::new();
+            for (cat, over) in Category::ALL.into_iter().zip(&per_raw) {
+                let what = format!("control `{id}` for {cat} services deployed as `{d}`");
+                if let Some(r) = block
+                    .clone()
+                    .over(&over.clone().over(&c.all))
+                    .complete(&what, at, file, problems)
+                {
+                    per.push(r);
+                }
+            }
+            if let Ok(per) = <[Responsibility; 3]>::try_from(per) {
+                by_deployment.insert(d, per);
             }
         }
         let Ok(by_category) = <[Responsibility; 3]>::try_from(resolved) else {
@@ -1437,6 +1800,7 @@ fn build_controls(
             description: c.description.trim().to_owned(),
             frameworks: c.frameworks,
             by_category,
+            by_deployment,
         });
     }
     let order = |d: &str| domains.iter().position(|x| x.id == d).unwrap_or(usize::MAX);
@@ -1485,8 +1849,17 @@ fn build_statements(
             ));
             continue;
         }
-        let base =
-            RawResponsibility::from_resolved(controls[ci].for_category(services[si].category));
+        let (service, control) = (&services[si], &controls[ci]);
+        let base = RawResponsibility::from_resolved(
+            match service
+                .deployment
+                .as_ref()
+                .and_then(|d| control.by_deployment.get(d))
+            {
+                Some(by) => &by[service.category.index()],
+                None => control.for_category(service.category),
+            },
+        );
         let own = RawResponsibility {
             owner: st.owner,
             aws: st.aws,
@@ -1511,8 +1884,14 @@ mod tests {
     fn sources(services: &str, controls: &str, statements: &str) -> CatalogSources {
         let mut s = CatalogSources::builtin();
         s.services.text = services.to_owned();
+        s.resource_types.text = String::new();
+        s.aws_components.text = String::new();
         s.controls.text = controls.to_owned();
         s.statements.text = statements.to_owned();
+        // The deployments decide controls these tests do not define.
+        if let Some(at) = s.catalog.text.find("\n[[deployment]]") {
+            s.catalog.text.truncate(at + 1);
+        }
         s
     }
 
@@ -1658,6 +2037,121 @@ source = "test statement"
             err.to_string().starts_with("builtin:controls.toml:1:"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn no_service_answers_a_control_its_deployment_decides_with_a_category_default() {
+        let cat = Catalog::builtin().unwrap();
+        let mut with_deployment = 0;
+        for (si, s) in cat.services.iter().enumerate() {
+            let Some(d) = s.deployment.as_deref() else {
+                continue;
+            };
+            with_deployment += 1;
+            let d = cat.deployment(d).unwrap();
+            assert!(!s.deployment_reason.is_empty(), "{}", s.id);
+            for (ci, c) in cat.controls.iter().enumerate() {
+                let r = cat.resolve(si, ci);
+                if d.decides.contains(&c.id) {
+                    assert_ne!(
+                        r.basis,
+                        Basis::CategoryDefault,
+                        "{} × {} ({})",
+                        s.id,
+                        c.id,
+                        d.id
+                    );
+                }
+            }
+        }
+        assert!(with_deployment >= 25, "{with_deployment}");
+        // The customer-premises deployment takes physical security away from AWS alone.
+        let outposts = cat.service_index("outposts").unwrap();
+        let phy = cat.control_index("SRM-PHY-01").unwrap();
+        assert_ne!(cat.resolve(outposts, phy).responsibility.owner, Owner::Aws);
+        // An AWS-run network service has no guest OS for the customer to patch.
+        let tgw = cat.service_index("transit-gateway").unwrap();
+        let pat = cat.control_index("SRM-PAT-01").unwrap();
+        assert_eq!(cat.resolve(tgw, pat).responsibility.owner, Owner::Aws);
+    }
+
+    #[test]
+    fn a_decided_control_left_to_the_category_default_is_a_problem() {
+        let mut src = CatalogSources::builtin();
+        // Drop every block of one deployment: its services now fall back to category defaults.
+        let mut kept = String::new();
+        let mut skipping = false;
+        for line in src.controls.text.lines() {
+            if line.starts_with('[') {
+                skipping = line == "[control.deployment.customer-images]";
+            }
+            if !skipping {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        src.controls.text = kept;
+        let err = Catalog::load(&src).unwrap_err().to_string();
+        assert!(
+            err.contains(
+                "service `appstream` is deployed as `customer-images`, which decides SRM-PAT-01"
+            ),
+            "{err}"
+        );
+        assert!(err.contains("builtin:services.csv:"), "{err}");
+    }
+
+    #[test]
+    fn lifecycle_columns_are_checked() {
+        let header =
+            "id,name,category,lifecycle,closed_on,end_of_support_on,migration,lifecycle_source\n";
+        for (row, want) in [
+            (
+                "x,X,abstracted,retired,,,,\n",
+                "unknown lifecycle `retired`",
+            ),
+            (
+                "x,X,abstracted,end-of-support,,,Move,AWS page\n",
+                "needs end_of_support_on",
+            ),
+            (
+                "x,X,abstracted,closed-to-new-customers,2025-13-01,,Move,AWS page\n",
+                "closed_on `2025-13-01` is not a date",
+            ),
+            (
+                "x,X,abstracted,end-of-support,,2026-01-01,,\n",
+                "needs a migration and a lifecycle_source",
+            ),
+        ] {
+            let mut src = sources(&format!("{header}{row}"), CONTROLS, "");
+            src.resource_types.text = String::new();
+            src.aws_components.text = String::new();
+            let err = Catalog::load(&src).unwrap_err().to_string();
+            assert!(err.contains("services.csv:2:1: service `x`: "), "{err}");
+            assert!(err.contains(want), "{want}: {err}");
+        }
+        let cat = Catalog::builtin().unwrap();
+        let mediastore = &cat.services[cat.service_index("mediastore").unwrap()];
+        assert_eq!(mediastore.lifecycle.status, LifecycleStatus::EndOfSupport);
+        assert_eq!(
+            mediastore.lifecycle.end_of_support_on.as_deref(),
+            Some("2025-11-13")
+        );
+        for s in &cat.services {
+            if s.lifecycle.status != LifecycleStatus::Available {
+                assert!(!s.lifecycle.source.is_empty(), "{}", s.id);
+            }
+        }
+    }
+
+    #[test]
+    fn the_catalog_digest_follows_content_not_paths() {
+        let a = Catalog::builtin().unwrap();
+        let mut src = CatalogSources::builtin();
+        src.services.origin = "/elsewhere/services.csv".into();
+        assert_eq!(Catalog::load(&src).unwrap().sha256, a.sha256);
+        src.statements.text.push_str("\n# a comment\n");
+        assert_ne!(Catalog::load(&src).unwrap().sha256, a.sha256);
     }
 
     #[test]

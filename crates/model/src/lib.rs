@@ -6,6 +6,8 @@
 //! - [`catalog`]: services with every identifier they are known by, controls with their
 //!   responsibility split per category, and service-specific statements, loaded from the catalog
 //!   files and validated ([`Catalog::load`]).
+//! - [`resolve`]: how a row finds its service: its identifier at namespace level, then the
+//!   resource-type rules that give EBS volumes to EBS and VPCs to VPC.
 //! - [`requirements`]: every requirement of a framework version, in its order, and the
 //!   baselines that select some of them: the rows of the framework registers.
 //! - [`assess`]: inventory records in, an [`Assessment`] out: the services in use with their
@@ -17,15 +19,17 @@ pub mod catalog;
 pub mod error;
 pub mod policy;
 pub mod requirements;
+pub mod resolve;
 pub mod vocab;
 
 pub use assess::{
     AssessOptions, Assessment, AssessmentBuilder, Finding, InventoryRecord, RowKind, Severity,
 };
 pub use catalog::{
-    Basis, BillingCode, BillingGroup, Catalog, CatalogSources, Control, GuidanceCategory,
-    Identified, Responsibility, Service, Taxonomy,
+    AwsComponent, Basis, BillingCode, BillingGroup, Catalog, CatalogSources, Control, Deployment,
+    GuidanceCategory, Identified, Lifecycle, LifecycleStatus, Responsibility, Service, Taxonomy,
 };
 pub use error::{CatalogError, Problem};
 pub use policy::{Policy, PolicyDecision, Scope};
+pub use resolve::{Resolver, ResourceFacts, ResourceRule, RuleKind};
 pub use vocab::{Category, Owner};

@@ -266,7 +266,7 @@ fn line_col(text: &str, offset: usize) -> (u64, u64) {
 }
 
 /// Whether `s` is a calendar date `YYYY-MM-DD`.
-fn is_date(s: &str) -> bool {
+pub(crate) fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return false;

@@ -16,7 +16,7 @@ use crate::error::{CatalogError, Problem};
 
 /// The requirement files shipped in the binary (the repository's `catalog/requirements/`), by
 /// their path relative to a catalog directory.
-pub const BUILTIN_FILES: [(&str, &str); 7] = [
+pub const BUILTIN_FILES: [(&str, &str); 9] = [
     (
         "requirements/nist-800-53.csv",
         include_str!("../../../catalog/requirements/nist-800-53.csv"),
@@ -36,6 +36,14 @@ pub const BUILTIN_FILES: [(&str, &str); 7] = [
     (
         "requirements/cis-aws.csv",
         include_str!("../../../catalog/requirements/cis-aws.csv"),
+    ),
+    (
+        "requirements/cis-aws-v6.csv",
+        include_str!("../../../catalog/requirements/cis-aws-v6.csv"),
+    ),
+    (
+        "requirements/cis-aws-v7.csv",
+        include_str!("../../../catalog/requirements/cis-aws-v7.csv"),
     ),
     (
         "requirements/csa-ccm.csv",

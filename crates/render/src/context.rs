@@ -142,6 +142,8 @@ pub struct CatalogInfo {
     pub services: usize,
     /// Number of controls.
     pub controls: usize,
+    /// SHA-256 of the catalog's files (see [`srmatrix_model::Catalog::sha256`]).
+    pub sha256: String,
 }
 
 /// A count with a label.
@@ -403,7 +405,7 @@ pub struct ResponsibilityView {
     pub frameworks: String,
     /// Source of the statement.
     pub source: String,
-    /// `service-statement` or `category-default`.
+    /// `service-statement`, `deployment-default` or `category-default`.
     pub basis: String,
 }
 
@@ -415,6 +417,38 @@ pub struct TeamCount {
     pub team: String,
     /// Resources.
     pub resources: u64,
+}
+
+/// Rows a resource rule gave to a service.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCount {
+    /// The rule in words: `resource type AWS::EC2::Volume`.
+    pub rule: String,
+    /// Inventory rows.
+    pub rows: u64,
+}
+
+/// AWS's published OSCAL component of a service.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct AwsComponentLink {
+    /// AWS's `service-id` property (`EC2`).
+    pub aws_service_id: String,
+    /// Where the component is: its file's URL and `#` its UUID.
+    pub href: String,
+}
+
+/// How a service is deployed or operated, when its category does not describe it.
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[derive(Debug, Clone, Serialize)]
+pub struct DeploymentView {
+    /// Deployment id: `customer-premises`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Why the service has it.
+    pub reason: String,
 }
 
 /// A service in use, with everything a reader needs about it.
@@ -461,6 +495,18 @@ pub struct ServiceView {
     pub owners: OwnerCounts,
     /// Number of controls set by a service-specific statement.
     pub specific_statements: usize,
+    /// Number of controls set by the default of the service's deployment.
+    pub deployment_defaults: usize,
+    /// How the service is deployed, when its category does not describe it.
+    pub deployment: Option<DeploymentView>,
+    /// Whether AWS still offers and supports it.
+    pub lifecycle: srmatrix_model::Lifecycle,
+    /// The variant its statements assume where the inventory cannot tell (empty: no choice).
+    pub assumed_variant: String,
+    /// Rows a resource rule gave to this service (an `AWS::EC2::Volume` is EBS, not EC2).
+    pub resolved_by: Vec<RuleCount>,
+    /// AWS's own OSCAL components of this service.
+    pub aws_components: Vec<AwsComponentLink>,
     /// Responsibility per control.
     pub responsibilities: Vec<ResponsibilityView>,
 }
@@ -529,6 +575,9 @@ pub struct ReportContext {
     pub changes: Option<crate::diff::Changes>,
     /// The organisation policy applied, when there was one.
     pub policy: Option<PolicyView>,
+    /// The namespace of the OSCAL output's own property names, from which its UUIDs derive
+    /// (`report --oscal-namespace`).
+    pub oscal_namespace: String,
 }
 
 /// An exception of the policy, with its state on the report's date.
@@ -558,6 +607,8 @@ pub struct PolicyView {
     pub exceptions: Vec<ExceptionView>,
     /// Scope filters.
     pub scope: srmatrix_model::policy::Scope,
+    /// SHA-256 of the policy file (empty when not known).
+    pub sha256: String,
 }
 
 impl PolicyView {
@@ -577,6 +628,7 @@ impl PolicyView {
                 })
                 .collect(),
             scope: policy.scope.clone(),
+            sha256: String::new(),
         }
     }
 }
@@ -810,6 +862,43 @@ impl ReportContext {
                         .filter(|r| in_scope(r.control))
                         .filter(|r| r.basis == srmatrix_model::Basis::ServiceStatement)
                         .count(),
+                    deployment_defaults: s
+                        .responsibilities
+                        .iter()
+                        .filter(|r| in_scope(r.control))
+                        .filter(|r| r.basis == srmatrix_model::Basis::DeploymentDefault)
+                        .count(),
+                    deployment: s.service.deployment.as_deref().and_then(|d| {
+                        catalog.deployment(d).map(|d| DeploymentView {
+                            id: d.id.clone(),
+                            title: d.title.clone(),
+                            reason: s.service.deployment_reason.clone(),
+                        })
+                    }),
+                    lifecycle: s.service.lifecycle.clone(),
+                    assumed_variant: s.service.assumed_variant.clone(),
+                    aws_components: s
+                        .service
+                        .aws_components
+                        .iter()
+                        .map(|c| AwsComponentLink {
+                            aws_service_id: c.aws_service_id.clone(),
+                            href: format!(
+                                "{}{}#{}",
+                                catalog.aws_components_url,
+                                c.component_definition,
+                                c.component_uuid
+                            ),
+                        })
+                        .collect(),
+                    resolved_by: s
+                        .resolved_by
+                        .iter()
+                        .map(|(rule, &rows)| RuleCount {
+                            rule: rule.clone(),
+                            rows,
+                        })
+                        .collect(),
                     whitepaper_2016: s.service.whitepaper_2016.map(|c| c.to_string()),
                     guidance_category: s.service.guidance_category.map(|c| c.as_str().to_owned()),
                     taxonomies_disagree: s.service.taxonomies_disagree(),
@@ -1096,6 +1185,7 @@ impl ReportContext {
         ReportContext {
             schema_version: REPORT_SCHEMA_VERSION,
             policy: None,
+            oscal_namespace: crate::oscal::DEFAULT_NS.to_owned(),
             changes: None,
             charts,
             team_actions,
@@ -1110,6 +1200,7 @@ impl ReportContext {
                 fedramp_origination_values: catalog.fedramp_origination_values.clone(),
                 services: catalog.services.len(),
                 controls: catalog.controls.len(),
+                sha256: catalog.sha256.clone(),
             },
             accounts: assessment.accounts.iter().cloned().collect(),
             account_labels: assessment

@@ -9,7 +9,6 @@
 pub mod context;
 mod csv_out;
 pub mod diff;
-mod digest;
 mod html;
 pub mod oscal;
 pub mod register;

@@ -9,11 +9,16 @@
 //! controls map to the same NIST id for one service, they are merged into one requirement, so
 //! control ids are unique within a control implementation.
 //!
-//! Every UUID is a name-based (v5) UUID, so the same context gives byte-identical output.
-//! Components, control implementations and requirements take their UUID from stable names
-//! (`component:s3`, `impl:s3:nist-800-53`, `req:s3:nist-800-53:ac-2`), so they keep it from one
-//! report to the next. The document's own UUID comes from a digest of its content, so it changes
-//! whenever the content does, as OSCAL asks of a new revision.
+//! Each component carries AWS's own `service-id` property and links to AWS's published component
+//! of the service (`aws-components.csv`), so tools can join the two.
+//!
+//! Every UUID is a name-based (v5) UUID in the document's namespace (`--oscal-namespace`), so the
+//! same context gives byte-identical output. Components, control implementations and requirements
+//! take their UUID from stable names (`component:s3`, `impl:s3:nist-800-53`,
+//! `req:s3:nist-800-53:ac-2`), so they keep it from one report to the next. The document's own UUID
+//! names the digests of the evidence it is made from (every input's and the catalog's SHA-256, the
+//! policy's) with the report's metadata, so it changes whenever they do, as OSCAL asks of a new
+//! revision.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -36,9 +41,28 @@ pub const OSCAL_FILE: &str = "report.oscal.json";
 /// The OSCAL version the output conforms to.
 pub const OSCAL_VERSION: &str = "1.1.2";
 
-/// Namespace of srmatrix's own property names. OSCAL requires a namespace for property names
-/// that OSCAL does not define. Every UUID is derived from this namespace too.
-pub const NS: &str = "https://srmatrix.invalid/ns/oscal";
+/// The default namespace of srmatrix's own property names (OSCAL requires one for names it does
+/// not define): a `urn:uuid:` URI, valid and stable without a domain; an organisation sets its
+/// own with `report --oscal-namespace`. Every UUID of the document is derived from the namespace.
+pub const DEFAULT_NS: &str = "urn:uuid:85efbbde-5c18-5da6-83e9-2e2169658c4c";
+
+/// The namespace of AWS's own property names in its OSCAL content (its `service-id`).
+pub const AWS_NS: &str = "http://aws.amazon.com/ns/oscal";
+
+/// Whether `ns` can be an OSCAL namespace: an absolute URI (`scheme:rest`, RFC 3986 scheme
+/// syntax, no white space or control characters).
+pub fn is_namespace(ns: &str) -> bool {
+    let Some((scheme, rest)) = ns.split_once(':') else {
+        return false;
+    };
+    let mut chars = scheme.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && !rest.is_empty()
+        && !ns
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"')
+}
 
 /// The catalog framework id of NIST SP 800-53 Rev. 5.
 pub const NIST_FRAMEWORK: &str = "nist-800-53";
@@ -89,15 +113,15 @@ struct Metadata {
 #[derive(Serialize)]
 struct Prop {
     name: &'static str,
-    ns: &'static str,
+    ns: Rc<str>,
     value: String,
 }
 
 #[derive(Serialize)]
 struct Link {
-    href: &'static str,
+    href: String,
     rel: &'static str,
-    text: &'static str,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -173,6 +197,8 @@ struct Component {
     description: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     props: Vec<Prop>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    links: Vec<Link>,
     responsible_roles: Vec<ResponsibleRole>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     control_implementations: Vec<ControlImplementation>,
@@ -383,16 +409,6 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// An srmatrix property; `None` when the value is blank (OSCAL values may not be empty).
-fn prop(name: &'static str, value: &str) -> Option<Prop> {
-    let value = one_line(value);
-    (!value.is_empty()).then_some(Prop {
-        name,
-        ns: NS,
-        value,
-    })
-}
-
 /// Who carries a requirement, as the `responsibility` property says it.
 fn responsibility(owner: Owner) -> &'static str {
     match owner {
@@ -437,16 +453,35 @@ fn check_timestamp(s: &str) -> Result<(), RenderError> {
     }
 }
 
-/// Name-based UUIDs in srmatrix's namespace.
-struct Uuids(Uuid);
+/// The document's namespace: its properties' `ns` and the name-based UUIDs derived from it.
+struct Names {
+    ns: Rc<str>,
+    uuids: Uuid,
+    aws_ns: Rc<str>,
+}
 
-impl Uuids {
-    fn new() -> Uuids {
-        Uuids(Uuid::new_v5(&Uuid::NAMESPACE_URL, NS.as_bytes()))
+impl Names {
+    fn new(ns: &str) -> Names {
+        Names {
+            ns: Rc::from(ns),
+            uuids: Uuid::new_v5(&Uuid::NAMESPACE_URL, ns.as_bytes()),
+            aws_ns: Rc::from(AWS_NS),
+        }
     }
 
+    /// The UUID of a name.
     fn of(&self, name: &str) -> String {
-        Uuid::new_v5(&self.0, name.as_bytes()).to_string()
+        Uuid::new_v5(&self.uuids, name.as_bytes()).to_string()
+    }
+
+    /// A property in the namespace, on one line; none for an empty value.
+    fn prop(&self, name: &'static str, value: &str) -> Option<Prop> {
+        let value = one_line(value);
+        (!value.is_empty()).then(|| Prop {
+            name,
+            ns: self.ns.clone(),
+            value,
+        })
     }
 }
 
@@ -468,7 +503,13 @@ pub(crate) fn write_component_definition_to<W: Write>(
     mut sink: Sink<W>,
 ) -> Result<Written<W>, RenderError> {
     check_timestamp(&ctx.meta.generated_at)?;
-    let ids = Uuids::new();
+    if !is_namespace(&ctx.oscal_namespace) {
+        return Err(RenderError::Context(format!(
+            "{OSCAL_FILE}: the namespace `{}` is not an absolute URI",
+            ctx.oscal_namespace
+        )));
+    }
+    let ids = Names::new(&ctx.oscal_namespace);
     let organisation = match one_line(&ctx.meta.organisation) {
         o if o.is_empty() => "Customer".to_owned(),
         o => o,
@@ -523,15 +564,19 @@ pub(crate) fn write_component_definition_to<W: Write>(
         v => v,
     };
     let mut props: Vec<Prop> = [
-        prop("tool", &ctx.meta.tool),
-        prop("catalog", &ctx.catalog.name),
-        prop("period", &ctx.meta.period),
-        prop("framework-scope", &ctx.meta.frameworks.join(", ")),
+        ids.prop("tool", &ctx.meta.tool),
+        ids.prop("catalog", &ctx.catalog.name),
+        ids.prop("period", &ctx.meta.period),
+        ids.prop("framework-scope", &ctx.meta.frameworks.join(", ")),
     ]
     .into_iter()
     .flatten()
     .collect();
-    props.extend(ctx.accounts.iter().filter_map(|a| prop("aws-account", a)));
+    props.extend(
+        ctx.accounts
+            .iter()
+            .filter_map(|a| ids.prop("aws-account", a)),
+    );
     let metadata = Metadata {
         title: ctx.title.clone(),
         last_modified: ctx.meta.generated_at.clone(),
@@ -539,9 +584,9 @@ pub(crate) fn write_component_definition_to<W: Write>(
         oscal_version: OSCAL_VERSION,
         props,
         links: vec![Link {
-            href: SRM_URL,
+            href: SRM_URL.to_owned(),
             rel: "reference",
-            text: "AWS Shared Responsibility Model",
+            text: "AWS Shared Responsibility Model".to_owned(),
         }],
         roles: vec![
             Role {
@@ -600,17 +645,46 @@ pub(crate) fn write_component_definition_to<W: Write>(
             components,
         },
     };
-    // The document's uuid names its content: the digest of the document without it (see
-    // `content_digest`), hashed as it is serialised rather than held in memory.
-    let hex: String = crate::digest::content_digest(&root)
-        .map_err(|e| RenderError::Context(format!("{OSCAL_FILE}: {e}")))?
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    root.component_definition.uuid = ids.of(&format!("component-definition:{hex}"));
+    root.component_definition.uuid =
+        ids.of(&format!("component-definition:{}", evidence_digest(ctx)));
     serde_json::to_writer_pretty(&mut sink, &root).map_err(json_error)?;
     sink.write_all(b"\n")?;
     sink.finish()
+}
+
+/// What the document says is fixed by the evidence it is made from: the SHA-256 of every input and
+/// of the catalog (and the policy's, when there is one) with the report's metadata and namespace.
+/// The document's UUID names this, so the same evidence gives the same UUID, and other evidence
+/// another.
+fn evidence_digest(ctx: &ReportContext) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let mut part = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    part(ctx.catalog.sha256.as_bytes());
+    for i in &ctx.inputs {
+        part(i.name.as_bytes());
+        part(i.sha256.as_bytes());
+    }
+    part(
+        ctx.policy
+            .as_ref()
+            .map_or("", |p| p.sha256.as_str())
+            .as_bytes(),
+    );
+    part(ctx.oscal_namespace.as_bytes());
+    for field in [
+        &ctx.meta.tool,
+        &ctx.meta.generated_at,
+        &ctx.meta.organisation,
+        &ctx.meta.period,
+        &ctx.meta.frameworks.join("\n"),
+    ] {
+        part(field.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn json_error(e: serde_json::Error) -> RenderError {
@@ -624,21 +698,43 @@ fn plural(n: u64, one: &str, many: &str) -> String {
 fn component<'a>(
     s: &ServiceView,
     reqs: Requirements<'a>,
-    ids: &Uuids,
+    ids: &Names,
     parties: &Parties,
     texts: &mut PlainTexts<'a>,
 ) -> Result<Component, serde_json::Error> {
     let mut props: Vec<Prop> = [
-        prop("service-id", &s.id),
-        prop("category", s.category.as_str()),
+        ids.prop("service-id", &s.id),
+        ids.prop("category", s.category.as_str()),
         s.guidance_category
             .as_deref()
-            .and_then(|g| prop("guidance-category", g)),
+            .and_then(|g| ids.prop("guidance-category", g)),
     ]
     .into_iter()
     .flatten()
     .collect();
-    props.extend(s.teams.iter().filter_map(|t| prop("owner-team", &t.team)));
+    props.extend(
+        s.teams
+            .iter()
+            .filter_map(|t| ids.prop("owner-team", &t.team)),
+    );
+    // AWS's own property, so that tools join this component with AWS's component of the service.
+    props.extend(s.aws_components.iter().map(|c| Prop {
+        name: "service-id",
+        ns: ids.aws_ns.clone(),
+        value: c.aws_service_id.clone(),
+    }));
+    let links = s
+        .aws_components
+        .iter()
+        .map(|c| Link {
+            href: c.href.clone(),
+            rel: "related",
+            text: format!(
+                "AWS's OSCAL component for this service (service-id {})",
+                c.aws_service_id
+            ),
+        })
+        .collect();
 
     let implemented_requirements: Vec<ImplementedRequirement> = reqs
         .into_iter()
@@ -655,7 +751,7 @@ fn component<'a>(
                  Shared Responsibility Model: the provider (AWS), the customer, or both (shared).",
                 one_line(&s.name)
             ),
-            props: prop("framework", NIST_FRAMEWORK).into_iter().collect(),
+            props: ids.prop("framework", NIST_FRAMEWORK).into_iter().collect(),
             implemented_requirements,
         }]
     };
@@ -674,6 +770,7 @@ fn component<'a>(
             plural(s.rows, "inventory row", "inventory rows"),
         ),
         props,
+        links,
         responsible_roles: parties.roles(true, true, true),
         control_implementations,
     })
@@ -683,7 +780,7 @@ fn requirement<'a>(
     service: &str,
     id: &NistId,
     rs: &[&'a ResponsibilityView],
-    ids: &Uuids,
+    ids: &Names,
     parties: &Parties,
     texts: &mut PlainTexts<'a>,
 ) -> Result<ImplementedRequirement, serde_json::Error> {
@@ -693,12 +790,13 @@ fn requirement<'a>(
         _ => Owner::Shared,
     };
     let (description, remarks) = texts.requirement(rs)?;
-    let mut props: Vec<Prop> = prop("responsibility", responsibility(owner))
+    let mut props: Vec<Prop> = ids
+        .prop("responsibility", responsibility(owner))
         .into_iter()
         .collect();
     props.extend(
         rs.iter()
-            .filter_map(|r| prop("srmatrix-control", &r.control)),
+            .filter_map(|r| ids.prop("srmatrix-control", &r.control)),
     );
     Ok(ImplementedRequirement {
         uuid: ids.of(&format!("req:{service}:{NIST_FRAMEWORK}:{control_id}")),

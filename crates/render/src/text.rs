@@ -396,6 +396,11 @@ mod tests {
         "s.rows",
         "s.sensitive_resources",
         "s.specific_statements",
+        "s.deployment_defaults",
+        "s.lifecycle.status",
+        "s.lifecycle.closed_on",
+        "s.lifecycle.end_of_support_on",
+        "r.rows",
         "s.unowned_resources",
         "s.whitepaper_2016",
         "summary.controls",
@@ -431,7 +436,11 @@ mod tests {
         "r.customer",
         "r.source",
         "r.title",
+        "s.assumed_variant",
         "s.category_reason",
+        "s.deployment.reason",
+        "s.lifecycle.migration",
+        "s.lifecycle.source",
     ];
 
     /// Every `{{ … }}` of the built-in Markdown templates: a value from an input, the policy or a
