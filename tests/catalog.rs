@@ -286,6 +286,27 @@ fn services_list_shows_both_taxonomies() {
         ec2.contains(",\"infrastructure\",\"infrastructure\","),
         "{ec2}"
     );
+    // Deployment and lifecycle columns.
+    assert!(
+        header.ends_with(r#""deployment","lifecycle","closed_on","end_of_support_on""#),
+        "{header}"
+    );
+    let outposts = text
+        .lines()
+        .find(|l| l.starts_with("\"outposts\","))
+        .unwrap();
+    assert!(
+        outposts.ends_with(r#","customer-premises","available","","""#),
+        "{outposts}"
+    );
+    let mediastore = text
+        .lines()
+        .find(|l| l.starts_with("\"mediastore\","))
+        .unwrap();
+    assert!(
+        mediastore.ends_with(r#","","end-of-support","","2025-11-13""#),
+        "{mediastore}"
+    );
 }
 
 /// Every register has exactly the framework's requirements, each once: the publisher's counts.

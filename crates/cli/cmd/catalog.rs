@@ -98,6 +98,10 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                         s.cfn_namespaces.join(";"),
                         s.sdk_ids.join(";"),
                         s.aliases.join(";"),
+                        s.deployment.clone().unwrap_or_default(),
+                        s.lifecycle.status.as_str().to_owned(),
+                        s.lifecycle.closed_on.clone().unwrap_or_default(),
+                        s.lifecycle.end_of_support_on.clone().unwrap_or_default(),
                     ]
                 })
                 .collect();
@@ -115,6 +119,10 @@ fn services(args: ListArgs) -> Result<ExitCode> {
                     "cfn_namespaces",
                     "sdk_ids",
                     "aliases",
+                    "deployment",
+                    "lifecycle",
+                    "closed_on",
+                    "end_of_support_on",
                 ],
                 &rows,
             )?;
@@ -129,11 +137,20 @@ fn services(args: ListArgs) -> Result<ExitCode> {
             outln!("{:<w$}  {:<14}  {:<14}  name", "id", "category", "guidance")?;
             for s in &catalog.services {
                 let guidance = s.guidance_category.map_or("-", |g| g.as_str());
-                let flag = if s.taxonomies_disagree() {
-                    "  [taxonomies disagree]"
-                } else {
-                    ""
-                };
+                let mut flag = String::new();
+                if s.taxonomies_disagree() {
+                    flag.push_str("  [taxonomies disagree]");
+                }
+                if let Some(d) = &s.deployment {
+                    flag.push_str(&format!("  [{d}]"));
+                }
+                match (&s.lifecycle.end_of_support_on, &s.lifecycle.closed_on) {
+                    (Some(end), _) => flag.push_str(&format!("  [end of support {end}]")),
+                    (None, Some(closed)) => {
+                        flag.push_str(&format!("  [closed to new customers {closed}]"));
+                    }
+                    (None, None) => {}
+                }
                 outln!(
                     "{:<w$}  {:<14}  {:<14}  {}{flag}",
                     s.id,
@@ -383,7 +400,7 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
     match files::load_catalog(args.catalog.as_deref()) {
         Ok(c) => {
             outln!(
-                "{} {}: ok ({} services, {} non-service billing codes, {} controls, {} domains, {} frameworks, {} service-specific statements)",
+                "{} {}: ok ({} services, {} non-service billing codes, {} controls, {} domains, {} frameworks, {} service-specific statements, {} resource rules, {} deployments)",
                 c.name,
                 c.version,
                 c.services.len(),
@@ -391,7 +408,9 @@ fn check(args: CheckArgs) -> Result<ExitCode> {
                 c.controls.len(),
                 c.domains.len(),
                 c.frameworks.len(),
-                c.statement_count()
+                c.statement_count(),
+                c.resolver().rules().len(),
+                c.deployments.len()
             )?;
             Ok(ExitCode::SUCCESS)
         }
