@@ -703,6 +703,18 @@ mod tests {
             resolve(&cat, facts("s3.amazonaws.com", "", "", "")),
             Some("s3")
         );
+        // Cost Explorer's and the billing codes' own spellings.
+        for (ident, want) in [
+            ("Amazon Elastic Load Balancing", "elb"),
+            ("AmazonRegistrar", "route53"),
+            ("AWS::Serverless::SimpleTable", "dynamodb"),
+        ] {
+            assert_eq!(
+                resolve(&cat, facts(ident, ident, "", "")),
+                Some(want),
+                "{ident}"
+            );
+        }
     }
 
     #[test]
