@@ -18,6 +18,7 @@ mod golden;
 mod hostile;
 mod integrity;
 mod oscal;
+mod parquet;
 mod policy;
 mod properties;
 mod resources;

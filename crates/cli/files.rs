@@ -178,6 +178,46 @@ impl<R: Read, F: FnMut(usize)> Read for Digesting<R, F> {
     }
 }
 
+/// Opens `path` when it is a Parquet file (it starts with `PAR1`, whatever its name): Parquet is
+/// read from its footer, with random access, not streamed. `None` for standard input and
+/// for any other file, which [`open_input`] streams.
+pub fn open_parquet(path: &Path) -> Result<Option<File>> {
+    if path.as_os_str() == "-" || path.is_dir() {
+        return Ok(None);
+    }
+    let mut file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
+    let mut head = Vec::with_capacity(4);
+    (&mut file)
+        .take(4)
+        .read_to_end(&mut head)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
+    if !srmatrix_import::is_parquet(&head) {
+        return Ok(None);
+    }
+    Ok(Some(file))
+}
+
+/// The SHA-256 (hex) and size of a file, read from its start.
+pub fn sha256_of(file: File) -> io::Result<(String, u64)> {
+    use std::io::Seek as _;
+    let mut file = file;
+    file.rewind()?;
+    let mut sha = Sha256::new();
+    let mut buf = vec![0; 1 << 16];
+    let mut bytes = 0u64;
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        sha.update(buf.get(..n).unwrap_or_default());
+        bytes += n as u64;
+    }
+    Ok((crate::manifest::hex(&sha.finalize()), bytes))
+}
+
 /// Opens an input for streaming; `-` is standard input. Gzip input (by its magic bytes, not its
 /// name) is decompressed on the fly. The returned [`Digest`] hashes the bytes as read, once the
 /// reader has been read to its end; `on_read` hears how many bytes of the file each read took.
@@ -255,7 +295,7 @@ const UNREADABLE_FORMATS: [(&[u8], &str, &str); 7] = [
     (
         b"PAR1",
         "an Apache Parquet file",
-        "export the data as CSV (for example `COPY (SELECT * FROM 'FILE') TO 'out.csv'` in DuckDB) or choose CSV in the AWS Data Exports delivery options",
+        "srmatrix reads Parquet from a file, not from standard input or a gzip stream (Parquet compresses inside the file): give the .parquet file itself",
     ),
     (
         b"PK\x03\x04",

@@ -204,6 +204,53 @@ fn file_id(path: &Path) -> Option<FileId> {
     }
 }
 
+/// Expands each directory among `paths` into its `.parquet` and `.csv.gz` files (an AWS Data
+/// Exports partition such as `data/BILLING_PERIOD=2026-09/`, or the export's folder with all its
+/// periods), found recursively and sorted by path, so that the inputs and the manifest come in
+/// the same order on every run. Files and `-` stay as given. A directory without such a file
+/// is an error.
+pub fn expand_dirs(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.as_os_str() == "-" || !path.is_dir() {
+            out.push(path.clone());
+            continue;
+        }
+        let mut found = Vec::new();
+        collect_exports(path, &mut found)?;
+        if found.is_empty() {
+            anyhow::bail!(
+                "{}: the directory holds no .parquet or .csv.gz file",
+                crate::term::path(path)
+            );
+        }
+        found.sort();
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The `.parquet` and `.csv.gz` files under `dir`, recursively (hidden entries skipped).
+fn collect_exports(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        anyhow::anyhow!("{}: cannot list the directory: {e}", crate::term::path(dir))
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| anyhow::anyhow!("{}: {e}", crate::term::path(dir)))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().to_ascii_lowercase();
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            collect_exports(&path, found)?;
+        } else if name.ends_with(".parquet") || name.ends_with(".csv.gz") {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
 /// Reads every input into the builder, one after the other, streaming. The caller has refused
 /// duplicates ([`refuse_duplicates`]) before anything else.
 pub fn read_all(
@@ -215,6 +262,10 @@ pub fn read_all(
     let mut all = Vec::new();
     for path in paths {
         let name = path.display().to_string();
+        if let Some(file) = files::open_parquet(path)? {
+            all.push(read_parquet(&name, file, opts, reading, builder)?);
+            continue;
+        }
         let bar = reading.progress.then(|| progress_bar(path));
         let mut reveal = bar.as_ref().map(reveal_after_a_second);
         let on_read = |n: usize| {
@@ -242,6 +293,60 @@ pub fn read_all(
         for fork in forks {
             builder.merge(fork);
         }
+        finish_input(builder, input, &stats)?;
+        let (sha256, bytes) = digest.finish();
+        builder.input_digest(input, &sha256, bytes);
+        all.push(stats);
+    }
+    Ok(all)
+}
+
+/// Reads one Parquet input into the builder (row groups on `reading.threads` threads), while
+/// another thread computes the file's SHA-256 from the same open file.
+fn read_parquet(
+    name: &str,
+    file: std::fs::File,
+    opts: &ImportOptions,
+    reading: Reading,
+    builder: &mut AssessmentBuilder,
+) -> Result<ImportStats> {
+    let len = file.metadata()?.len();
+    let hashed = file.try_clone()?;
+    let source = srmatrix_import::ParquetSource::file(file)?;
+    let input = builder.start_input(name, "");
+    let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
+        .map(|_| builder.fork())
+        .collect();
+    let (stats, digest) = std::thread::scope(|scope| {
+        let digest = scope.spawn(move || files::sha256_of(hashed));
+        let mut sinks: Vec<_> = forks
+            .iter_mut()
+            .map(|fork| move |rec: &InventoryRecord<'_>| fork.add(input, rec))
+            .collect();
+        let stats = srmatrix_import::read_parquet(name, source, opts, &mut sinks);
+        (stats, digest.join())
+    });
+    let stats = stats?;
+    let (sha256, bytes) = match digest {
+        Ok(d) => d.map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    if bytes != len {
+        anyhow::bail!(
+            "{name}: the file changed while it was read ({len} bytes, then {bytes}); read it again once it is complete"
+        );
+    }
+    for fork in forks {
+        builder.merge(fork);
+    }
+    finish_input(builder, input, &stats)?;
+    builder.input_digest(input, &sha256, bytes);
+    Ok(stats)
+}
+
+/// Records an input's details in the builder and checks the totals so far.
+fn finish_input(builder: &mut AssessmentBuilder, input: usize, stats: &ImportStats) -> Result<()> {
+    {
         builder.input_details(
             input,
             stats.format.as_str(),
@@ -266,9 +371,6 @@ pub fn read_all(
                 u64::MAX
             );
         }
-        let (sha256, bytes) = digest.finish();
-        builder.input_digest(input, &sha256, bytes);
-        all.push(stats);
     }
-    Ok(all)
+    Ok(())
 }

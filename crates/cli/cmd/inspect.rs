@@ -16,7 +16,8 @@ use crate::term::outln;
     after_help = "Examples:\n  srmatrix inspect inputs/inventory.csv\n  srmatrix inspect cur-2026-09.csv.gz --team-tag CostCenterOwner\n  srmatrix inspect export.csv --input-format focus"
 )]
 pub struct Args {
-    /// Inventory files (`-` for standard input; `.gz` read transparently).
+    /// Inventory files (`-` for standard input; `.gz` read transparently; Parquet by its magic
+    /// bytes), or directories of `.parquet` and `.csv.gz` files (an AWS Data Exports partition).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
     #[command(flatten)]
@@ -27,7 +28,8 @@ pub struct Args {
 }
 
 /// Runs `srmatrix inspect`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(mut args: Args) -> Result<ExitCode> {
+    args.files = inputs::expand_dirs(&args.files)?;
     inputs::refuse_duplicates(&args.files)?;
     let catalog = files::load_catalog(args.catalog.as_deref())?;
     let mut builder = AssessmentBuilder::new();
@@ -43,7 +45,27 @@ pub fn run(args: Args) -> Result<ExitCode> {
     for (summary, stats) in a.inputs.iter().zip(&stats) {
         outln!("{}", crate::term::escape(&summary.name))?;
         outln!("  format:             {}", summary.format)?;
-        if !stats.header.is_empty() {
+        if let Some(pq) = &stats.parquet {
+            outln!(
+                "  parquet:            {} row group(s), {} row(s), {} leaf column(s){}",
+                pq.row_groups,
+                pq.rows,
+                pq.leaf_columns,
+                pq.created_by
+                    .as_deref()
+                    .map(|w| format!(", written by {}", crate::term::escape(w)))
+                    .unwrap_or_default()
+            )?;
+            outln!(
+                "  columns read:       {} of {} (codecs: {})",
+                pq.columns_read.len(),
+                stats.header.len(),
+                pq.codecs.join(", ")
+            )?;
+            for c in &pq.columns_read {
+                outln!("    {}", crate::term::escape(c))?;
+            }
+        } else if !stats.header.is_empty() {
             outln!("  columns:            {}", stats.header.len())?;
         }
         outln!("  rows read:          {}", summary.rows)?;

@@ -21,8 +21,9 @@ use crate::term::noteln;
     after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix report --inventory prod.csv dev.csv --org \"Northwind Analytics\" --period 2026-Q3 --format md,csv\n  SOURCE_DATE_EPOCH=1767225600 srmatrix report --inventory inventory.csv   # reproducible output"
 )]
 pub struct Args {
-    /// Inventory files (`-` for standard input; `.gz` read transparently), in any supported
-    /// format; all of them go into one report.
+    /// Inventory files (`-` for standard input; `.gz` read transparently; Parquet by its magic
+    /// bytes), in any supported format, or directories (every `.parquet` and `.csv.gz` file in
+    /// them, as AWS Data Exports deliver a month); all of them go into one report.
     #[arg(long, short = 'i', required = true, num_args = 1.., value_name = "FILE")]
     inventory: Vec<PathBuf>,
     #[command(flatten)]
@@ -91,7 +92,8 @@ pub struct Args {
 }
 
 /// Runs `srmatrix report`.
-pub fn run(args: Args) -> Result<ExitCode> {
+pub fn run(mut args: Args) -> Result<ExitCode> {
+    args.inventory = inputs::expand_dirs(&args.inventory)?;
     let (catalog, catalog_files) = files::load_catalog_with_digests(args.catalog.as_deref())?;
     for f in &args.framework {
         if catalog.selection(f).is_none() {

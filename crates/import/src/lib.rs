@@ -16,6 +16,7 @@
 pub mod differential;
 pub mod format;
 pub mod native;
+pub mod parquet;
 mod reader;
 mod split;
 mod tokenize;
@@ -23,6 +24,7 @@ mod tokenize;
 use std::fmt;
 
 pub use format::Format;
+pub use parquet::{ParquetInfo, ParquetSource, describe_parquet, is_parquet, read_parquet};
 pub use reader::{ImportOptions, ImportStats, Limits, read, read_parallel};
 pub use srmatrix_model::{InventoryRecord, RowKind};
 
@@ -202,12 +204,35 @@ pub enum ImportError {
         /// What is too large.
         what: String,
     },
+    /// A Parquet input that cannot be read: a cut-off or corrupt file, a codec srmatrix does not
+    /// read, a schema without the service column, a value that is not text.
+    #[error("{input}: {}{message}", parquet_place(*row_group, column.as_deref()))]
+    Parquet {
+        /// Input name.
+        input: String,
+        /// The row group (1-based), when the problem is in one.
+        row_group: Option<usize>,
+        /// The column (its path in the schema), when the problem is in one.
+        column: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
     /// The input is empty: not even a header.
     #[error("{input}:1:1: the input is empty; a header line is required")]
     Empty {
         /// Input name.
         input: String,
     },
+}
+
+/// Where in a Parquet file: `row group 3, column `resource_tags.key_value.key`: `.
+fn parquet_place(row_group: Option<usize>, column: Option<&str>) -> String {
+    match (row_group, column) {
+        (Some(g), Some(c)) => format!("row group {g}, column `{c}`: "),
+        (Some(g), None) => format!("row group {g}: "),
+        (None, Some(c)) => format!("column `{c}`: "),
+        (None, None) => String::new(),
+    }
 }
 
 /// The command-line flag that raises the limit a `TooLarge` message names.

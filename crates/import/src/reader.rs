@@ -70,8 +70,11 @@ pub struct ImportStats {
     pub malformed_tag_rows: u64,
     /// The first line of such a row.
     pub first_malformed_tags_line: Option<u64>,
-    /// The header, as read (empty for a headerless ARN list).
+    /// The header, as read (empty for a headerless ARN list); a Parquet file's top-level
+    /// column names.
     pub header: Vec<String>,
+    /// What a Parquet input holds and what was read of it (`None` for CSV).
+    pub parquet: Option<crate::ParquetInfo>,
 }
 
 /// The billing entity of third-party products sold through AWS Marketplace, and the identifier
@@ -369,16 +372,16 @@ struct Context<'a> {
 
 /// Rows counted by one parser.
 #[derive(Default)]
-struct Counts {
-    rows: u64,
-    ragged_rows: u64,
-    malformed_tag_rows: u64,
-    first_malformed_tags_line: Option<u64>,
+pub(crate) struct Counts {
+    pub rows: u64,
+    pub ragged_rows: u64,
+    pub malformed_tag_rows: u64,
+    pub first_malformed_tags_line: Option<u64>,
 }
 
 impl Counts {
     /// Adds another parser's counts.
-    fn add(&mut self, other: Counts) {
+    pub(crate) fn add(&mut self, other: Counts) {
         self.rows += other.rows;
         self.ragged_rows += other.ragged_rows;
         self.malformed_tag_rows += other.malformed_tag_rows;
@@ -478,6 +481,14 @@ fn start<'a, R: Read>(
 }
 
 impl Context<'_> {
+    fn resolve(&self) -> Resolve<'_> {
+        Resolve {
+            format: self.format,
+            plan: &self.plan,
+            wanted: &self.wanted,
+        }
+    }
+
     fn stats(&self, counts: Counts) -> ImportStats {
         ImportStats {
             format: self.format,
@@ -487,6 +498,7 @@ impl Context<'_> {
             first_malformed_tags_line: counts.first_malformed_tags_line,
             duplicate_columns: self.plan.duplicate_columns.clone(),
             header: self.header.clone(),
+            parquet: None,
         }
     }
 
@@ -552,8 +564,7 @@ fn open_quote(input: &str, q: OpenQuote) -> ImportError {
 #[derive(Default)]
 struct Worker {
     tokenizer: Tokenizer,
-    json: JsonTags,
-    out: [String; 3],
+    rows: Resolver,
 }
 
 /// JSON tags of the current row, parsed on first use. Billing exports repeat a few hundred tag
@@ -680,149 +691,221 @@ impl Worker {
                 rec,
                 null_literal: format.null_literal(),
             };
-            // A native row is a resource (or `resource_count` of them); other formats' rows are
-            // line items or listings whose resources are counted as distinct resource ids.
-            let resource_count = match row.get(plan.resource_count) {
-                "" if format == Format::Native => Some(1),
-                "" => None,
-                n => n
-                    .parse::<u64>()
-                    .map(Some)
-                    .map_err(|_| ImportError::BadValue {
-                        input: input.to_owned(),
-                        line,
-                        column: plan.resource_count.map_or(1, |c| c as u64 + 1),
-                        message: format!("resource_count `{n}` is not a whole number of resources"),
-                    })?,
-            };
-            if let Some(n) = resource_count {
-                *resources =
-                    resources
-                        .checked_add(n)
-                        .ok_or_else(|| ImportError::ResourceOverflow {
-                            input: input.to_owned(),
-                            line,
-                            column: plan.resource_count.map_or(1, |c| c as u64 + 1),
-                            count: n,
-                        })?;
-            }
-            let arn = row.first(&plan.arn);
-            let arn = if arn.starts_with("arn:") { arn } else { "" };
-            let parts = arn_parts(arn);
-            let mut service = row.first(&plan.service);
-            if service.is_empty() {
-                // Only an explicit service column is trusted over an ARN; a partial ARN stays
-                // as written and the catalog does not resolve it (it is reported as unmapped).
-                service = arn;
-            }
-            if row
-                .first(&plan.billing_entity)
-                .eq_ignore_ascii_case(MARKETPLACE_ENTITY)
-            {
-                // Marketplace product codes are opaque per product: the billing entity says
-                // what the row is.
-                service = MARKETPLACE_ENTITY;
-            }
-            let mut account_id = row.first(&plan.account_id);
-            let mut region = row.first(&plan.region);
-            if let Some(p) = &parts {
-                if account_id.is_empty() {
-                    account_id = p.account;
-                }
-                if region.is_empty() {
-                    region = p.region;
-                }
-            }
-            let line_item_type = row.get(plan.line_item_type);
-            let provider = row.first(&plan.provider);
-            let host = row.first(&plan.host_provider);
-            // In scope: AWS's own rows, and a third party's product hosted on AWS (FOCUS 1.3).
-            let in_scope = provider.is_empty()
-                || is_aws_provider(provider)
-                || (!host.is_empty() && is_aws_provider(host));
-            let kind = if !in_scope {
-                RowKind::OtherProvider(provider)
-            } else if is_non_resource_type(line_item_type) {
-                RowKind::NonResource
-            } else {
-                RowKind::Resource
-            };
-            self.json.parsed = false;
-            if plan.tags_json.is_some() {
-                // Every row's JSON tags are checked, not only those whose tags are looked up,
-                // so that a malformed cell is counted whichever columns the row fills.
-                let cell = row.get(plan.tags_json);
-                if !cell.is_empty() {
-                    self.json.load(cell);
-                    if self.json.malformed {
-                        counts.malformed_tag_rows += 1;
-                        counts.first_malformed_tags_line.get_or_insert(line);
-                    }
-                }
-            }
-            let [team, environment, classification] = &mut self.out;
-            for (explicit, sources, slot) in [
-                (&plan.owner_team, &ctx.wanted.team, &mut *team),
-                (
-                    &plan.environment,
-                    &ctx.wanted.environment,
-                    &mut *environment,
-                ),
-                (
-                    &plan.data_classification,
-                    &ctx.wanted.classification,
-                    &mut *classification,
-                ),
-            ] {
-                slot.clear();
-                let v = row.first(explicit);
-                if v.is_empty() {
-                    if let Some(v) = tag_value(&row, plan, sources, &mut self.json) {
-                        slot.push_str(v.trim());
-                    }
-                } else {
-                    slot.push_str(v);
-                }
-            }
-            counts.rows += 1;
-            sink(&InventoryRecord {
-                line,
-                kind,
-                line_item_type,
-                service,
-                account_id,
-                account_name: row.first(&plan.account_name),
-                region,
-                resource_id: row.first(&plan.resource_id),
-                resource_type: row.first(&plan.resource_type),
-                usage_type: row.first(&plan.usage_type),
-                engine: row.first(&plan.engine),
-                owner_team: team,
-                environment,
-                data_classification: classification,
-                resource_count,
-            });
+            self.rows
+                .resolve(&ctx.resolve(), &row, line, counts, resources, sink)
+                .map_err(|e| e.at_line(input, line, plan.resource_count))?;
         }
+        Ok(())
+    }
+}
+
+/// What resolving a row needs besides the row: the format, its plan and the wanted tag keys.
+pub(crate) struct Resolve<'c> {
+    pub format: Format,
+    pub plan: &'c Plan,
+    pub wanted: &'c Wanted,
+}
+
+/// A row that cannot be resolved: its `resource_count` (at the plan's column).
+#[derive(Debug)]
+pub(crate) enum RowError {
+    /// Not a whole number.
+    BadCount(String),
+    /// Takes the input's total past `u64::MAX`.
+    Overflow(u64),
+}
+
+impl RowError {
+    /// The error at a CSV line, at the `resource_count` column.
+    fn at_line(self, input: &str, line: u64, column: Option<usize>) -> ImportError {
+        let column = column.map_or(1, |c| c as u64 + 1);
+        match self {
+            RowError::BadCount(n) => ImportError::BadValue {
+                input: input.to_owned(),
+                line,
+                column,
+                message: format!("resource_count `{n}` is not a whole number of resources"),
+            },
+            RowError::Overflow(count) => ImportError::ResourceOverflow {
+                input: input.to_owned(),
+                line,
+                column,
+                count,
+            },
+        }
+    }
+}
+
+/// A row's values by header position, as text, whatever the file format.
+pub(crate) trait RowText<'r> {
+    /// The trimmed value of a column (empty when null or absent).
+    fn at(&self, col: usize) -> &'r str;
+
+    /// The tags of a map column (Parquet `MAP<string,string>`), keys folded, only those a wanted
+    /// key asks for; `None` when the format's tags are JSON text.
+    fn map_tags(&self) -> Option<&'r [(&'r str, &'r str)]> {
+        None
+    }
+
+    fn get(&self, col: Option<usize>) -> &'r str {
+        col.map_or("", |c| self.at(c))
+    }
+
+    fn first(&self, cols: &[usize]) -> &'r str {
+        cols.iter()
+            .map(|&c| self.at(c))
+            .find(|v| !v.is_empty())
+            .unwrap_or("")
+    }
+}
+
+/// Per-row scratch of one parser: JSON tags and the owner/environment/classification values.
+#[derive(Default)]
+pub(crate) struct Resolver {
+    json: JsonTags,
+    out: [String; 3],
+}
+
+impl Resolver {
+    /// Resolves one row through the plan into an [`InventoryRecord`] and hands it to `sink`.
+    /// `resources` is the sum of the `resource_count`s before the row; the row's is added.
+    pub(crate) fn resolve<'r>(
+        &mut self,
+        ctx: &Resolve<'_>,
+        row: &impl RowText<'r>,
+        line: u64,
+        counts: &mut Counts,
+        resources: &mut u64,
+        sink: &mut impl FnMut(&InventoryRecord<'_>),
+    ) -> Result<(), RowError> {
+        let plan = ctx.plan;
+        let format = ctx.format;
+        // A native row is a resource (or `resource_count` of them); other formats' rows are
+        // line items or listings whose resources are counted as distinct resource ids.
+        let resource_count = match row.get(plan.resource_count) {
+            "" if format == Format::Native => Some(1),
+            "" => None,
+            n => n
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| RowError::BadCount(n.to_owned()))?,
+        };
+        if let Some(n) = resource_count {
+            *resources = resources.checked_add(n).ok_or(RowError::Overflow(n))?;
+        }
+        let arn = row.first(&plan.arn);
+        let arn = if arn.starts_with("arn:") { arn } else { "" };
+        let parts = arn_parts(arn);
+        let mut service = row.first(&plan.service);
+        if service.is_empty() {
+            // Only an explicit service column is trusted over an ARN; a partial ARN stays
+            // as written and the catalog does not resolve it (it is reported as unmapped).
+            service = arn;
+        }
+        if row
+            .first(&plan.billing_entity)
+            .eq_ignore_ascii_case(MARKETPLACE_ENTITY)
+        {
+            // Marketplace product codes are opaque per product: the billing entity says
+            // what the row is.
+            service = MARKETPLACE_ENTITY;
+        }
+        let mut account_id = row.first(&plan.account_id);
+        let mut region = row.first(&plan.region);
+        if let Some(p) = &parts {
+            if account_id.is_empty() {
+                account_id = p.account;
+            }
+            if region.is_empty() {
+                region = p.region;
+            }
+        }
+        let line_item_type = row.get(plan.line_item_type);
+        let provider = row.first(&plan.provider);
+        let host = row.first(&plan.host_provider);
+        // In scope: AWS's own rows, and a third party's product hosted on AWS (FOCUS 1.3).
+        let in_scope = provider.is_empty()
+            || is_aws_provider(provider)
+            || (!host.is_empty() && is_aws_provider(host));
+        let kind = if !in_scope {
+            RowKind::OtherProvider(provider)
+        } else if is_non_resource_type(line_item_type) {
+            RowKind::NonResource
+        } else {
+            RowKind::Resource
+        };
+        self.json.parsed = false;
+        if plan.tags_json.is_some() && row.map_tags().is_none() {
+            // Every row's JSON tags are checked, not only those whose tags are looked up,
+            // so that a malformed cell is counted whichever columns the row fills.
+            let cell = row.get(plan.tags_json);
+            if !cell.is_empty() {
+                self.json.load(cell);
+                if self.json.malformed {
+                    counts.malformed_tag_rows += 1;
+                    counts.first_malformed_tags_line.get_or_insert(line);
+                }
+            }
+        }
+        let [team, environment, classification] = &mut self.out;
+        let wanted = ctx.wanted;
+        for (explicit, sources, slot) in [
+            (&plan.owner_team, &wanted.team, &mut *team),
+            (&plan.environment, &wanted.environment, &mut *environment),
+            (
+                &plan.data_classification,
+                &wanted.classification,
+                &mut *classification,
+            ),
+        ] {
+            slot.clear();
+            let v = row.first(explicit);
+            if v.is_empty() {
+                if let Some(v) = tag_value(row, plan, sources, &mut self.json) {
+                    slot.push_str(v.trim());
+                }
+            } else {
+                slot.push_str(v);
+            }
+        }
+        counts.rows += 1;
+        sink(&InventoryRecord {
+            line,
+            kind,
+            line_item_type,
+            service,
+            account_id,
+            account_name: row.first(&plan.account_name),
+            region,
+            resource_id: row.first(&plan.resource_id),
+            resource_type: row.first(&plan.resource_type),
+            usage_type: row.first(&plan.usage_type),
+            engine: row.first(&plan.engine),
+            owner_team: team,
+            environment,
+            data_classification: classification,
+            resource_count,
+        });
         Ok(())
     }
 }
 
 /// Where each wanted tag key may be found, resolved once from the header: per key, in order of
 /// preference, the tag columns that carry it.
-struct Wanted {
-    team: Vec<KeySources>,
-    environment: Vec<KeySources>,
-    classification: Vec<KeySources>,
+pub(crate) struct Wanted {
+    pub team: Vec<KeySources>,
+    pub environment: Vec<KeySources>,
+    pub classification: Vec<KeySources>,
 }
 
 /// One wanted tag key (folded) and the tag columns named after it.
-struct KeySources {
-    key: String,
-    columns: Vec<usize>,
+pub(crate) struct KeySources {
+    pub key: String,
+    pub columns: Vec<usize>,
 }
 
 impl Wanted {
-    fn new(keys: &TagKeys, plan: &Plan) -> Wanted {
+    pub(crate) fn new(keys: &TagKeys, plan: &Plan) -> Wanted {
         let resolve = |v: &[String]| {
             v.iter()
                 .map(|k| {
@@ -851,7 +934,7 @@ struct Row<'r> {
     null_literal: bool,
 }
 
-impl<'r> Row<'r> {
+impl<'r> RowText<'r> for Row<'r> {
     fn at(&self, col: usize) -> &'r str {
         let v = trim(self.rec.text(col).unwrap_or(""));
         if self.null_literal && v == "NULL" {
@@ -860,22 +943,11 @@ impl<'r> Row<'r> {
             v
         }
     }
-
-    fn get(&self, col: Option<usize>) -> &'r str {
-        col.map_or("", |c| self.at(c))
-    }
-
-    fn first(&self, cols: &[usize]) -> &'r str {
-        cols.iter()
-            .map(|&c| self.at(c))
-            .find(|v| !v.is_empty())
-            .unwrap_or("")
-    }
 }
 
 /// `str::trim`, with a fast answer for the common case of a value that starts and ends with an
 /// ASCII character that is not whitespace.
-fn trim(s: &str) -> &str {
+pub(crate) fn trim(s: &str) -> &str {
     let tidy = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
     if tidy(s.as_bytes().first()) && tidy(s.as_bytes().last()) {
         s
@@ -886,13 +958,14 @@ fn trim(s: &str) -> &str {
 
 /// The first non-empty value of a wanted key: the `k=v;k=v` cell, then tag columns, then JSON
 /// tags.
-fn tag_value<'a>(
-    row: &Row<'a>,
+fn tag_value<'a, 'r: 'a>(
+    row: &impl RowText<'r>,
     plan: &Plan,
     sources: &[KeySources],
     json: &'a mut JsonTags,
 ) -> Option<&'a str> {
-    if plan.tags_json.is_some() && !json.parsed {
+    let map = row.map_tags();
+    if plan.tags_json.is_some() && map.is_none() && !json.parsed {
         json.load(row.get(plan.tags_json));
     }
     let json: &'a JsonTags = json;
@@ -914,7 +987,11 @@ fn tag_value<'a>(
                 return Some(v);
             }
         }
-        if plan.tags_json.is_some()
+        if let Some(map) = map {
+            if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty()) {
+                return Some(v);
+            }
+        } else if plan.tags_json.is_some()
             && let Some((_, v)) = json
                 .tags()
                 .iter()

@@ -1,0 +1,361 @@
+//! Parquet inputs: each fixture in `tests/fixtures/formats/parquet/` (built from a CSV fixture by
+//! `make_fixtures.py`, shaped as AWS delivers the export) gives the same assessment as its CSV
+//! twin, whatever the number of threads; a directory is read as an AWS Data Exports partition;
+//! bad files are errors that name the file, the row group and the column.
+
+use std::fs;
+use std::path::Path;
+
+use serde_json::Value;
+use sha2::{Digest as _, Sha256};
+use srmatrix_import::{Format, ImportOptions, ParquetSource};
+use srmatrix_model::{AssessmentBuilder, Catalog};
+
+use crate::util::{assert_exit, repo, srmatrix, srmatrix_in, stderr, stdout};
+
+/// Each Parquet fixture, its CSV twin, and the format each is read as.
+const TWINS: [(&str, &str, Format, Format); 5] = [
+    (
+        "parquet/cur2.snappy.parquet",
+        "cur2/cur2_export.csv",
+        Format::Cur2,
+        Format::Cur2,
+    ),
+    (
+        "parquet/focus.zstd.parquet",
+        "focus/focus_sample.csv",
+        Format::Focus,
+        Format::Focus,
+    ),
+    (
+        "parquet/legacy-cur-athena.gzip.parquet",
+        "legacy-cur-built/legacy_cur_report-00001.csv",
+        Format::CurAthena,
+        Format::Cur,
+    ),
+    (
+        "parquet/cur-athena-koku.snappy.parquet",
+        "cur-athena/2022-07-01-alt-columns.csv",
+        Format::CurAthena,
+        Format::CurAthena,
+    ),
+    (
+        "parquet/native-aggregated.parquet",
+        "native-aggregated/inventory-aggregated.csv",
+        Format::Native,
+        Format::Native,
+    ),
+];
+
+fn fixture(rel: &str) -> std::path::PathBuf {
+    repo(&format!("tests/fixtures/formats/{rel}"))
+}
+
+/// The assessment of a CSV input as JSON, each row numbered by its place among the data rows
+/// (as a Parquet row is), not by its line.
+fn csv_assessment(rel: &str, catalog: &Catalog) -> (Format, Value) {
+    let bytes = fs::read(fixture(rel)).unwrap();
+    let mut builder = AssessmentBuilder::new();
+    let input = builder.start_input("input", "");
+    let mut row = 0;
+    let stats = srmatrix_import::read(rel, &bytes[..], &ImportOptions::default(), |r| {
+        row += 1;
+        let mut r = *r;
+        r.line = row;
+        builder.add(input, &r);
+    })
+    .unwrap();
+    builder.input_details(input, stats.format.as_str(), 0, &stats.duplicate_columns);
+    (stats.format, assessment_json(builder, catalog))
+}
+
+/// The assessment of a Parquet input as JSON, read on `threads` threads.
+fn parquet_assessment(rel: &str, catalog: &Catalog, threads: usize) -> (Format, Value) {
+    let file = fs::File::open(fixture(rel)).unwrap();
+    let mut builder = AssessmentBuilder::new();
+    let input = builder.start_input("input", "");
+    let mut forks: Vec<AssessmentBuilder> = (0..threads).map(|_| builder.fork()).collect();
+    let mut sinks: Vec<_> = forks
+        .iter_mut()
+        .map(|f| move |r: &srmatrix_import::InventoryRecord<'_>| f.add(input, r))
+        .collect();
+    let stats = srmatrix_import::read_parquet(
+        rel,
+        ParquetSource::file(file).unwrap(),
+        &ImportOptions::default(),
+        &mut sinks,
+    )
+    .unwrap();
+    drop(sinks);
+    for f in forks {
+        builder.merge(f);
+    }
+    builder.input_details(input, stats.format.as_str(), 0, &stats.duplicate_columns);
+    let info = stats.parquet.expect("Parquet details");
+    assert_eq!(info.rows, stats.rows, "{rel}: every row of the footer read");
+    (stats.format, assessment_json(builder, catalog))
+}
+
+fn assessment_json(builder: AssessmentBuilder, catalog: &Catalog) -> Value {
+    let mut v = serde_json::to_value(builder.finish(catalog)).unwrap();
+    // The format name is the one thing a legacy CUR and its Athena-named twin may differ in.
+    if let Some(inputs) = v.get_mut("inputs").and_then(Value::as_array_mut) {
+        for i in inputs {
+            i["format"] = Value::Null;
+        }
+    }
+    v
+}
+
+#[test]
+fn each_parquet_fixture_gives_the_same_assessment_as_its_csv_twin() {
+    let catalog = Catalog::builtin().unwrap();
+    for (parquet, csv, parquet_format, csv_format) in TWINS {
+        let (f, want) = csv_assessment(csv, &catalog);
+        assert_eq!(f, csv_format, "{csv}");
+        let rows = want["inputs"][0]["rows"].as_u64().unwrap();
+        assert!(rows > 0, "{csv}: rows were read");
+        for threads in [1, 2, 3] {
+            let (f, got) = parquet_assessment(parquet, &catalog, threads);
+            assert_eq!(f, parquet_format, "{parquet}");
+            if got != want {
+                let (g, w) = (got.to_string(), want.to_string());
+                let at = g.bytes().zip(w.bytes()).take_while(|(a, b)| a == b).count();
+                let from = at.saturating_sub(200);
+                panic!(
+                    "{parquet} on {threads} thread(s) differs from {csv}:\n parquet: …{}\n csv:     …{}",
+                    g.get(from..(at + 200).min(g.len())).unwrap_or(""),
+                    w.get(from..(at + 200).min(w.len())).unwrap_or("")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn parquet_tags_owner_and_nulls_are_read_as_in_csv() {
+    // What the twins' equality rests on, checked directly on the CUR 2.0 and FOCUS files: the
+    // `resource_tags` and `Tags` maps give owner teams, and a FOCUS null is empty, not "NULL".
+    for (rel, team) in [
+        ("parquet/cur2.snappy.parquet", "payments"),
+        ("parquet/focus.zstd.parquet", ""),
+    ] {
+        let mut teams = std::collections::BTreeSet::new();
+        let mut null_text = 0;
+        let mut sink = |r: &srmatrix_import::InventoryRecord<'_>| {
+            teams.insert(r.owner_team.to_owned());
+            null_text += usize::from(r.resource_id == "NULL" || r.region == "NULL");
+        };
+        let file = fs::File::open(fixture(rel)).unwrap();
+        let stats = srmatrix_import::read_parquet(
+            rel,
+            ParquetSource::file(file).unwrap(),
+            &ImportOptions::default(),
+            std::slice::from_mut(&mut sink),
+        )
+        .unwrap();
+        assert!(
+            stats.parquet.unwrap().row_groups > 1,
+            "{rel}: several row groups"
+        );
+        assert!(teams.contains(team), "{rel}: {teams:?}");
+        assert!(teams.len() > 2, "{rel}: teams from the map: {teams:?}");
+        assert_eq!(null_text, 0, "{rel}");
+    }
+}
+
+#[test]
+fn a_directory_is_read_as_a_data_exports_partition_in_a_stable_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let part = dir.path().join("export/data/BILLING_PERIOD=2026-09");
+    fs::create_dir_all(&part).unwrap();
+    // Names as Data Exports writes them; the Parquet magic decides, not the name.
+    let files = [
+        ("cur2-00002.snappy.parquet", "parquet/cur2.snappy.parquet"),
+        (
+            "cur2-00001.snappy.parquet",
+            "parquet/legacy-cur-athena.gzip.parquet",
+        ),
+        ("cur2-00003.csv.gz", "legacy-cur/test_cur.csv.gz"),
+    ];
+    for (name, from) in files {
+        fs::copy(fixture(from), part.join(name)).unwrap();
+    }
+    fs::write(part.join("notes.txt"), "not an export").unwrap();
+    fs::create_dir_all(dir.path().join("export/metadata")).unwrap();
+    fs::write(dir.path().join("export/metadata/Manifest.json"), "{}").unwrap();
+    let o = srmatrix_in(
+        dir.path(),
+        &["report", "-i", "export", "--format", "json", "--out", "out"],
+    );
+    assert_exit(&o, 0);
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(dir.path().join("out/manifest.json")).unwrap()).unwrap();
+    let text = manifest.to_string();
+    let mut at = Vec::new();
+    for (name, _) in files {
+        let sha = hex(&Sha256::digest(fs::read(part.join(name)).unwrap()));
+        let pos = text.find(&sha);
+        assert!(pos.is_some(), "{name}'s SHA-256 in the manifest: {text}");
+        assert!(text.contains(name), "{name} listed");
+        at.push((name, pos));
+    }
+    at.sort_by_key(|(_, p)| *p);
+    let order: Vec<&str> = at.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        order,
+        [
+            "cur2-00001.snappy.parquet",
+            "cur2-00002.snappy.parquet",
+            "cur2-00003.csv.gz"
+        ],
+        "sorted by path"
+    );
+    assert!(!text.contains("notes.txt") && !text.contains("Manifest.json"));
+
+    let empty = dir.path().join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    let o = srmatrix_in(dir.path(), &["inspect", "empty"]);
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("no .parquet or .csv.gz file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn inspect_shows_the_parquet_schema_row_groups_and_rows() {
+    let o = srmatrix(&[
+        "inspect",
+        "tests/fixtures/formats/parquet/cur2.snappy.parquet",
+    ]);
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    for want in [
+        "format:             cur2",
+        "parquet:            4 row group(s), 32 row(s), 34 leaf column(s)",
+        "codecs: SNAPPY",
+        "resource_tags: map<string, string>",
+        "line_item_product_code: string",
+        "rows read:          32",
+    ] {
+        assert!(out.contains(want), "{want:?} in\n{out}");
+    }
+    assert!(
+        !out.contains("line_item_unblended_cost"),
+        "only the columns the plan needs are read:\n{out}"
+    );
+    // `--input-format` still forces the format of a Parquet file.
+    let o = srmatrix(&[
+        "inspect",
+        "tests/fixtures/formats/parquet/cur2.snappy.parquet",
+        "--input-format",
+        "cur-athena",
+    ]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).contains("format:             cur-athena"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+/// Runs `inspect` on `bytes` written as `name` and returns its error message.
+fn inspect_error(name: &str, bytes: &[u8], extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(name), bytes).unwrap();
+    let mut args = vec!["inspect", name];
+    args.extend(extra);
+    let o = srmatrix_in(dir.path(), &args);
+    assert_exit(&o, 1);
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// The byte range of the first data page of `column` in row group `group` of a Parquet file.
+fn column_chunk(bytes: &[u8], group: usize, column: &str) -> (usize, usize) {
+    use parquet::file::reader::FileReader as _;
+    let reader = parquet::file::serialized_reader::SerializedFileReader::new(bytes::Bytes::from(
+        bytes.to_vec(),
+    ))
+    .unwrap();
+    let rg = reader.metadata().row_group(group);
+    let chunk = rg
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == column)
+        .unwrap();
+    let (start, len) = chunk.byte_range();
+    (start as usize, len as usize)
+}
+
+#[test]
+fn bad_parquet_is_an_error_naming_the_file_row_group_and_column() {
+    let good = fs::read(fixture("parquet/cur2.snappy.parquet")).unwrap();
+
+    // Cut off: the footer is gone.
+    let err = inspect_error("cut.parquet", &good[..good.len() / 2], &[]);
+    assert!(
+        err.contains("cut.parquet: cannot read the footer (the file is cut off or corrupt)"),
+        "{err}"
+    );
+
+    // The footer's magic is wrong.
+    let mut bad_magic = good.clone();
+    let n = bad_magic.len();
+    bad_magic[n - 4..].copy_from_slice(b"PAR0");
+    let err = inspect_error("magic.parquet", &bad_magic, &[]);
+    assert!(
+        err.contains("magic.parquet: cannot read the footer"),
+        "{err}"
+    );
+
+    // A corrupt page: the product codes of the third row group overwritten past the page header.
+    let (start, len) = column_chunk(&good, 2, "line_item_product_code");
+    let mut corrupt = good.clone();
+    for b in &mut corrupt[start + len / 3..start + len] {
+        *b = 0xA5;
+    }
+    let err = inspect_error("page.parquet", &corrupt, &[]);
+    assert!(
+        err.contains("page.parquet: row group 3, column `line_item_product_code`: "),
+        "{err}"
+    );
+
+    // A codec AWS does not write.
+    let brotli = fs::read(fixture("parquet/bad/brotli.parquet")).unwrap();
+    let err = inspect_error("brotli.parquet", &brotli, &[]);
+    assert!(
+        err.contains("brotli.parquet: row group 1, column `line_item_product_code`: compressed with BROTLI, which srmatrix does not read"),
+        "{err}"
+    );
+
+    // No service column: detection cannot tell, and a forced format names the column.
+    let no_service = fs::read(fixture("parquet/bad/no-service-column.parquet")).unwrap();
+    let err = inspect_error("svc.parquet", &no_service, &["--input-format", "cur2"]);
+    assert!(
+        err.contains("svc.parquet: column `line_item_product_code`: the schema has no such column"),
+        "{err}"
+    );
+
+    // Gzip around Parquet, and Parquet on standard input, are named too.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_srmatrix"))
+        .args(["inspect", "-"])
+        .stdin(fs::File::open(fixture("parquet/cur2.snappy.parquet")).unwrap())
+        .output()
+        .unwrap();
+    assert_exit(&o, 1);
+    assert!(
+        stderr(&o).contains("Apache Parquet file")
+            && stderr(&o).contains("give the .parquet file itself"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(Path::new(&fixture("parquet/bad")).is_dir());
+}
