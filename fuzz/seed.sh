@@ -7,7 +7,7 @@ root=..
 c=corpus
 rm -rf "$c"
 mkdir -p "$c/import_detect" "$c/import_forced" "$c/catalog" "$c/policy" "$c/template" "$c/markdown" \
-    "$c/tokenize_differential"
+    "$c/tokenize_differential" "$c/import_parquet"
 
 n=0
 seed_csv() { # file
@@ -27,6 +27,12 @@ done
 zcat "$root/tests/fixtures/formats/legacy-cur/test_cur.csv.gz" > /tmp/srmatrix-fuzz-cur.csv
 seed_csv /tmp/srmatrix-fuzz-cur.csv
 rm -f /tmp/srmatrix-fuzz-cur.csv
+
+# Parquet: every fixture with detection (byte 9) in front, and the saved inputs.
+for f in "$root"/tests/fixtures/formats/parquet/*.parquet "$root"/tests/fixtures/formats/parquet/bad/*.parquet; do
+    { printf '\011'; cat "$f"; } > "$c/import_parquet/$(basename "$f")"
+done
+find "$root/tests/fixtures/fuzz/import_parquet" -type f ! -name README.md -exec cp {} "$c/import_parquet/" \;
 
 # Catalog: the first byte picks the file (order of CatalogSources::FILE_NAMES).
 i=0

@@ -2,10 +2,13 @@
 # End-to-end benchmark of `srmatrix report` on large generated billing exports, beside three
 # references over the same files: `wc -l` (the scan floor), `srmatrix-bench baseline` (a plain
 # single-threaded csv-crate + flate2 loop grouping by account × service × team) and, when the
-# Python package is installed, a DuckDB GROUP BY query.
+# Python package is installed, a DuckDB GROUP BY query. With DuckDB installed it also turns the
+# N-row CUR into a CUR 2.0 Parquet export (scripts/cur2-parquet.py) and measures srmatrix and
+# DuckDB reading that file for equal work: group by account, product code, team, environment,
+# classification and line-item type, count rows and distinct resource ids.
 #
 # Usage: scripts/bench.sh [--rows N[,M]] [--runs K] [--dir DIR] [--tiny] [--regen]
-#   --rows N[,M]  CUR, gzip CUR and FOCUS inputs of N rows, and a CUR input of M rows
+#   --rows N[,M]  CUR, gzip CUR, FOCUS and CUR 2.0 Parquet inputs of N rows, and a CUR input of M rows
 #                 (default 1000000,5000000; a single N skips the large input)
 #   --runs K      runs per measurement; the median is reported (default 5)
 #   --dir DIR     work directory for inputs, outputs and results.md
@@ -31,7 +34,7 @@ while [[ $# -gt 0 ]]; do
         --dir) dir="${2:?--dir needs a directory}"; shift 2 ;;
         --tiny) rows_spec="2000,10000"; runs=1; shift ;;
         --regen) regen=1; shift ;;
-        -h | --help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -58,7 +61,7 @@ mkdir -p "$out" "$logs"
 # Inputs depend only on the generator's output: drop them when a small sample of it changes.
 fingerprint=$("$gen" gen --rows 2000 --format cur 2>/dev/null | cksum)$("$gen" gen --rows 2000 --format focus 2>/dev/null | cksum)
 if [[ $regen -eq 1 || ! -f "$dir/.fingerprint" || "$(cat "$dir/.fingerprint")" != "$fingerprint" ]]; then
-    rm -f "$dir"/cur-*.csv "$dir"/cur-*.csv.gz "$dir"/focus-*.csv
+    rm -f "$dir"/cur-*.csv "$dir"/cur-*.csv.gz "$dir"/focus-*.csv "$dir"/cur2-*.parquet
     printf '%s' "$fingerprint" >"$dir/.fingerprint"
 fi
 
@@ -92,6 +95,16 @@ duckdb_version=""
 if duckdb_version=$(python3 -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null); then
     have_duckdb=1
 fi
+if [[ $have_duckdb -eq 1 ]]; then
+    parquet="$dir/cur2-$small.parquet"
+    if [[ ! -s "$parquet" ]]; then
+        echo "converting cur-$small.csv to CUR 2.0 Parquet ..." >&2
+        python3 "$root/scripts/cur2-parquet.py" "$dir/cur-$small.csv" "$parquet.tmp"
+        mv "$parquet.tmp" "$parquet"
+        generation+=("$(basename "$parquet"): scripts/cur2-parquet.py over cur-$small.csv (DuckDB $duckdb_version)")
+    fi
+    inputs+=("CUR 2.0, Parquet|$parquet|$small|cur2parquet|$parquet")
+fi
 
 median() { # median of the arguments
     printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {
@@ -124,13 +137,22 @@ cat >"$logs/duckdb_query.py" <<'PY'
 import statistics, sys, time
 import duckdb
 path, layout, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-cols = {
-    "cur": ['"lineItem/UsageAccountId"', '"lineItem/ProductCode"', '"resourceTags/user:Team"', '"lineItem/ResourceId"'],
-    "focus": ["SubAccountId", "ServiceName", "Tags", "ResourceId"],
-}[layout]
 source = path.replace("'", "''")
-query = (f"SELECT {cols[0]}, {cols[1]}, {cols[2]}, count(*), count(DISTINCT {cols[3]}) "
-         f"FROM read_csv('{source}', header=true, all_varchar=true) GROUP BY ALL")
+if layout == "cur2parquet":
+    # The six dimensions srmatrix groups by (account, product code, team, environment,
+    # classification, line-item type), rows and distinct resource ids.
+    tag = lambda k: f"resource_tags['user_{k}']"
+    query = (f"SELECT line_item_usage_account_id, line_item_product_code, {tag('team')}, "
+             f"{tag('environment')}, {tag('data_classification')}, line_item_line_item_type, "
+             f"count(*), count(DISTINCT line_item_resource_id) "
+             f"FROM read_parquet('{source}') GROUP BY ALL")
+else:
+    cols = {
+        "cur": ['"lineItem/UsageAccountId"', '"lineItem/ProductCode"', '"resourceTags/user:Team"', '"lineItem/ResourceId"'],
+        "focus": ["SubAccountId", "ServiceName", "Tags", "ResourceId"],
+    }[layout]
+    query = (f"SELECT {cols[0]}, {cols[1]}, {cols[2]}, count(*), count(DISTINCT {cols[3]}) "
+             f"FROM read_csv('{source}', header=true, all_varchar=true) GROUP BY ALL")
 con = duckdb.connect()
 times = []
 for _ in range(runs):
@@ -189,12 +211,15 @@ for spec in "${inputs[@]}"; do
     measure "$name.inspect" "$srmatrix" inspect "$file"
     i_wall=$wall i_rss=$rss
 
-    measure "$name.wc" wc -l "$file"
-    w_wall=$wall
+    w_wall="n/a" b_wall="n/a" b_rss="n/a" b_out="n/a (Parquet)"
+    if [[ "$layout" != cur2parquet ]]; then
+        measure "$name.wc" wc -l "$file"
+        w_wall=$wall
 
-    measure "$name.baseline" "$gen" baseline "$file"
-    b_wall=$wall b_rss=$rss
-    b_out=$(cat "$logs/$name.baseline.out")
+        measure "$name.baseline" "$gen" baseline "$file"
+        b_wall=$wall b_rss=$rss
+        b_out=$(cat "$logs/$name.baseline.out")
+    fi
 
     d_wall="" d_rss="" d_groups=""
     if [[ $have_duckdb -eq 1 ]]; then
@@ -213,7 +238,7 @@ done
 
 {
     echo
-    echo "Checks (baseline and DuckDB group by the same three columns and must agree; srmatrix's own summary line):"
+    echo "Checks (baseline and DuckDB group by the same three columns and must agree, the Parquet row's DuckDB by six; srmatrix's own summary line):"
     echo
     for c in "${checks[@]}"; do echo "- $c"; done
     if [[ ${#generation[@]} -gt 0 ]]; then

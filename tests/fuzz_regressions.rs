@@ -12,9 +12,10 @@ mod checks;
 type Check = fn(&[u8]);
 
 /// Each target directory and the check its inputs go through.
-const TARGETS: [(&str, Check); 7] = [
+const TARGETS: [(&str, Check); 8] = [
     ("import_detect", checks::import_detect),
     ("import_forced", checks::import_forced),
+    ("import_parquet", checks::import_parquet),
     ("catalog", checks::catalog),
     ("policy", checks::policy),
     ("template", checks::template),

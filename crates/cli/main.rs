@@ -88,6 +88,14 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     term::set_quiet(cli.quiet);
+    // The `parquet` crate asserts on some corrupt pages; the importer turns such a panic into an
+    // error that names the file, row group and column, so it is not printed as a crash.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !srmatrix_import::parquet::in_upstream_reader() {
+            default_hook(info);
+        }
+    }));
     let result = match cli.command {
         Command::Report(args) => cmd::report::run(*args),
         Command::Explain(args) => cmd::explain::run(args),

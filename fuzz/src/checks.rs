@@ -210,6 +210,84 @@ pub fn import_forced(data: &[u8]) {
     }
 }
 
+/// Target `import_parquet`: the first byte picks a format from [`Format::ALL`] (or detection,
+/// past the last), the rest is read as a Parquet file, on one thread and on three. Both reads
+/// give the same rows and statistics, or the same error, which names the input and comes from
+/// the reader's checks (not from a panic it caught); a read that succeeds accounts for every row
+/// of the footer exactly once.
+pub fn import_parquet(data: &[u8]) {
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let format = Format::ALL
+        .get(usize::from(first) % (Format::ALL.len() + 1))
+        .copied();
+    let opts = ImportOptions {
+        format,
+        ..ImportOptions::default()
+    };
+    let read = |threads: usize| {
+        let mut parts: Vec<Vec<Seen>> = vec![Vec::new(); threads];
+        let mut sinks: Vec<_> = parts
+            .iter_mut()
+            .map(|p| move |r: &InventoryRecord<'_>| p.push(seen(r)))
+            .collect();
+        let source = srmatrix_import::ParquetSource::bytes(rest.to_vec());
+        let result = srmatrix_import::read_parquet("fuzz.parquet", source, &opts, &mut sinks);
+        drop(sinks);
+        let mut rows: Vec<Seen> = parts.into_iter().flatten().collect();
+        rows.sort();
+        (result, rows)
+    };
+    let (one, one_rows) = read(1);
+    let (three, three_rows) = read(3);
+    match (one, three) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "same statistics on one thread and three");
+            assert_eq!(one_rows, three_rows, "same rows on one thread and three");
+            let info = a.parquet.as_ref().map(|p| p.rows);
+            assert_eq!(info, Some(a.rows), "every row of the footer is read");
+            assert_eq!(
+                a.rows,
+                one_rows.len() as u64,
+                "every row goes to a sink once"
+            );
+            if let Some(f) = format {
+                assert_eq!(a.format, f, "a forced format is the format read");
+            }
+            let mut builder = AssessmentBuilder::new();
+            let input = builder.start_input("fuzz.parquet", a.format.as_str());
+            let source = srmatrix_import::ParquetSource::bytes(rest.to_vec());
+            let mut sink = |r: &InventoryRecord<'_>| builder.add(input, r);
+            let again = srmatrix_import::read_parquet(
+                "fuzz.parquet",
+                source,
+                &opts,
+                std::slice::from_mut(&mut sink),
+            );
+            assert!(again.is_ok(), "a second read succeeds too: {again:?}");
+            let assessment = builder.finish(builtin_catalog());
+            let s = &assessment.inputs[0];
+            assert_eq!(s.rows, a.rows);
+            assert_eq!(
+                s.accounted_rows(),
+                s.rows,
+                "every row accounted once: {s:?}"
+            );
+        }
+        (Err(a), Err(b)) => {
+            let (a, b) = (a.to_string(), b.to_string());
+            assert_eq!(a, b, "the same first error on one thread and three");
+            assert!(a.starts_with("fuzz.parquet"), "errors name the input: {a}");
+            assert!(
+                !a.contains("the Parquet reader failed"),
+                "a panic in the reader, caught: {a}"
+            );
+        }
+        (a, b) => panic!("one read failed, the other did not: {a:?} vs {b:?}"),
+    }
+}
+
 /// Target `catalog`: the first byte picks one of the catalog files, the rest (lossy UTF-8)
 /// replaces its text. Loading returns Ok or Err; a catalog that loads answers lookups of its own
 /// service ids.

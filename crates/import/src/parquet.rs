@@ -211,6 +211,40 @@ impl ChunkReader for Shared {
     }
 }
 
+thread_local! {
+    /// Whether this thread is inside a call into the `parquet` crate (see [`upstream`]).
+    static IN_UPSTREAM: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the current thread is inside a call into the `parquet` crate: a panic hook can leave
+/// such a panic unprinted, since [`read_parquet`] turns it into an error naming the row group
+/// and column. (The crate's decoders assert on some corrupt pages, e.g. a PLAIN byte array whose
+/// length prefix is cut off, instead of returning an error.)
+pub fn in_upstream_reader() -> bool {
+    IN_UPSTREAM.with(std::cell::Cell::get)
+}
+
+/// Calls into the `parquet` crate, containing a panic of its own: `Err` with what to report.
+fn upstream<T>(f: impl FnOnce() -> Result<T, ParquetError>) -> Result<T, String> {
+    IN_UPSTREAM.with(|c| c.set(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(f));
+    IN_UPSTREAM.with(|c| c.set(false));
+    match result {
+        Ok(r) => r.map_err(|e| e.to_string()),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            Err(format!(
+                "corrupt data: the Parquet decoder stopped on it ({})",
+                what.lines().next().unwrap_or("")
+            ))
+        }
+    }
+}
+
 /// Whether `head` starts like a Parquet file.
 pub fn is_parquet(head: &[u8]) -> bool {
     head.starts_with(MAGIC)
@@ -550,65 +584,47 @@ impl Leaf {
         self.arena.clear();
         self.ranges.clear();
         let kind = self.kind;
-        let (arena, ranges) = (&mut self.arena, &mut self.ranges);
-        let mut push = |f: &dyn Fn(&mut String) -> Result<(), String>| -> Result<(), String> {
-            let start = arena.len();
-            f(arena)?;
-            ranges.push((start, arena.len()));
-            Ok(())
-        };
+        let (s, ranges) = (&mut self.arena, &mut self.ranges);
+        // Each value's text is appended to the arena, and its range noted.
+        macro_rules! each {
+            ($values:expr, |$v:ident| $write:expr) => {
+                for $v in $values {
+                    let start = s.len();
+                    $write;
+                    ranges.push((start, s.len()));
+                }
+            };
+        }
         match &self.values {
             Values::Bytes(v) if kind != Kind::Text => {
-                for b in v {
-                    push(&|s| decimal_bytes(s, b.data(), kind))?;
-                }
+                each!(v, |b| decimal_bytes(s, b.data(), kind)?)
             }
             Values::Fixed(v) if kind != Kind::Text => {
-                for b in v {
-                    push(&|s| decimal_bytes(s, b.data(), kind))?;
-                }
+                each!(v, |b| decimal_bytes(s, b.data(), kind)?)
             }
             Values::Bytes(_) | Values::Fixed(_) => {}
-            Values::Bool(v) => {
-                for b in v {
-                    push(&|s| Ok(s.push_str(if *b { "true" } else { "false" })))?;
-                }
-            }
-            Values::I32(v) => {
-                for &n in v {
-                    let n = if kind == Kind::UInt {
-                        i128::from(n as u32)
-                    } else {
-                        i128::from(n)
-                    };
-                    push(&|s| Ok(integer(s, n, kind)))?;
-                }
-            }
-            Values::I64(v) => {
-                for &n in v {
-                    let n = if kind == Kind::UInt {
-                        i128::from(n as u64)
-                    } else {
-                        i128::from(n)
-                    };
-                    push(&|s| Ok(integer(s, n, kind)))?;
-                }
-            }
-            Values::I96(v) => {
-                for n in v {
-                    push(&|s| Ok(timestamp(s, i128::from(n.to_nanos()), 1_000_000_000)))?;
-                }
-            }
-            Values::F32(v) => {
-                for n in v {
-                    push(&|s| write!(s, "{n}").map_err(|e| e.to_string()))?;
-                }
-            }
-            Values::F64(v) => {
-                for n in v {
-                    push(&|s| write!(s, "{n}").map_err(|e| e.to_string()))?;
-                }
-            }
+            Values::Bool(v) => each!(v, |b| s.push_str(if *b { "true" } else { "false" })),
+            Values::I32(v) => each!(v, |n| integer(
+                s,
+                if kind == Kind::UInt {
+                    i128::from(*n as u32)
+                } else {
+                    i128::from(*n)
+                },
+                kind
+            )),
+            Values::I64(v) => each!(v, |n| integer(
+                s,
+                if kind == Kind::UInt {
+                    i128::from(*n as u64)
+                } else {
+                    i128::from(*n)
+                },
+                kind
+            )),
+            Values::I96(v) => each!(v, |n| timestamp(s, i128::from(n.to_nanos()), 1_000_000_000)),
+            Values::F32(v) => each!(v, |n| write!(s, "{n}").map_err(|e| e.to_string())?),
+            Values::F64(v) => each!(v, |n| write!(s, "{n}").map_err(|e| e.to_string())?),
         }
         Ok(())
     }
@@ -652,12 +668,20 @@ fn integer(s: &mut String, n: i128, kind: Kind) {
     }
 }
 
+/// The widest decimal scale written out in full.
+const MAX_SCALE: i32 = 100;
+
 /// Writes `unscaled × 10^-scale` in plain decimal notation.
 fn decimal(s: &mut String, unscaled: i128, scale: i32) {
     use std::fmt::Write as _;
+    if !(-MAX_SCALE..=MAX_SCALE).contains(&scale) {
+        // No real decimal has such a scale (Parquet's widest has 38 digits): a corrupt schema.
+        let _ = write!(s, "{unscaled}e{}", -i64::from(scale));
+        return;
+    }
     if scale <= 0 {
         let _ = write!(s, "{unscaled}");
-        for _ in 0..scale.unsigned_abs().min(64) {
+        for _ in 0..scale.unsigned_abs() {
             if unscaled != 0 {
                 s.push('0');
             }
@@ -820,9 +844,7 @@ impl Worker {
         let rg_meta = file.metadata().row_group(g);
         let path = |leaf: usize| schema.column(leaf).path().string();
         let at_leaf = |leaf: usize, e: String| error(input, Some(g), Some(&path(leaf)), e);
-        let rg = file
-            .get_row_group(g)
-            .map_err(|e| error(input, Some(g), None, e.to_string()))?;
+        let rg = upstream(|| file.get_row_group(g)).map_err(|e| error(input, Some(g), None, e))?;
         let mut leaves: Vec<(usize, Leaf)> = Vec::with_capacity(ctx.projection.leaves.len());
         for &(leaf, kind) in &ctx.projection.leaves {
             let codec = rg_meta.column(leaf).compression();
@@ -841,9 +863,8 @@ impl Worker {
                     ),
                 ));
             }
-            let pages = rg
-                .get_column_page_reader(leaf)
-                .map_err(|e| at_leaf(leaf, e.to_string()))?;
+            let pages =
+                upstream(|| rg.get_column_page_reader(leaf)).map_err(|e| at_leaf(leaf, e))?;
             let desc = schema.column(leaf);
             let values = match desc.physical_type() {
                 Physical::BOOLEAN => Values::Bool(Vec::new()),
@@ -882,7 +903,7 @@ impl Worker {
             }
             let mut n = None;
             for (leaf, l) in &mut leaves {
-                let got = l.read(want).map_err(|e| at_leaf(*leaf, e.to_string()))?;
+                let got = upstream(|| l.read(want)).map_err(|e| at_leaf(*leaf, e))?;
                 match n {
                     None => n = Some(got),
                     Some(n) if n != got => {
@@ -1145,14 +1166,15 @@ fn open<'a>(
             "not a Parquet file: it does not start with `PAR1`",
         ));
     }
-    let file = SerializedFileReader::new(Shared(Arc::new(SourceRef(source)))).map_err(|e| {
-        error(
-            input,
-            None,
-            None,
-            format!("cannot read the footer (the file is cut off or corrupt): {e}"),
-        )
-    })?;
+    let file = upstream(|| SerializedFileReader::new(Shared(Arc::new(SourceRef(source)))))
+        .map_err(|e| {
+            error(
+                input,
+                None,
+                None,
+                format!("cannot read the footer (the file is cut off or corrupt): {e}"),
+            )
+        })?;
     let meta = file.metadata();
     let schema = meta.file_metadata().schema_descr();
     let header: Vec<String> = schema
@@ -1403,4 +1425,152 @@ pub fn describe_parquet(
 ) -> Result<(Format, ParquetInfo), ImportError> {
     let (ctx, _, info, _) = open(input, source, opts)?;
     Ok((ctx.format, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(f: impl Fn(&mut String)) -> String {
+        let mut s = String::new();
+        f(&mut s);
+        s
+    }
+
+    #[test]
+    fn typed_values_read_as_their_csv_text() {
+        assert_eq!(text(|s| decimal(s, 960_000_000, 10)), "0.0960000000");
+        assert_eq!(text(|s| decimal(s, -12_345, 2)), "-123.45");
+        assert_eq!(text(|s| decimal(s, 7, 0)), "7");
+        assert_eq!(text(|s| decimal(s, 7, -2)), "700");
+        assert_eq!(text(|s| decimal(s, -5, 3)), "-0.005");
+        let mut s = String::new();
+        decimal_bytes(&mut s, &[0xFF, 0x85], Kind::Decimal(1)).unwrap();
+        assert_eq!(s, "-12.3", "big-endian two's complement");
+        assert!(decimal_bytes(&mut s, &[0; 17], Kind::Decimal(1)).is_err());
+        assert!(decimal_bytes(&mut s, b"ab", Kind::Text).is_err());
+        assert_eq!(text(|s| date(s, 0)), "1970-01-01");
+        assert_eq!(text(|s| date(s, 20_697)), "2026-09-01");
+        assert_eq!(text(|s| date(s, -1)), "1969-12-31");
+        assert_eq!(text(|s| date(s, 11_016)), "2000-02-29");
+        assert_eq!(
+            text(|s| timestamp(s, 1_788_220_800_000_000, 1_000_000)),
+            "2026-09-01T00:00:00Z"
+        );
+        assert_eq!(
+            text(|s| timestamp(s, 1_788_224_523_250, 1_000)),
+            "2026-09-01T01:02:03.250Z"
+        );
+        assert_eq!(
+            text(|s| timestamp(s, -1, 1_000)),
+            "1969-12-31T23:59:59.999Z"
+        );
+        assert_eq!(text(|s| integer(s, 42, Kind::Int)), "42");
+        assert_eq!(
+            text(|s| integer(s, 4_294_967_295, Kind::UInt)),
+            "4294967295"
+        );
+    }
+
+    #[test]
+    fn extreme_values_do_not_panic() {
+        for n in [i128::from(i64::MIN), i128::from(i64::MAX)] {
+            for kind in [
+                Kind::Date,
+                Kind::Timestamp(1_000),
+                Kind::Timestamp(1_000_000_000),
+                Kind::Decimal(38),
+                Kind::Decimal(-40),
+                Kind::Decimal(i32::MIN),
+                Kind::Decimal(i32::MAX),
+            ] {
+                assert!(!text(|s| integer(s, n, kind)).is_empty(), "{kind:?} {n}");
+            }
+        }
+    }
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../../tests/fixtures/formats/parquet/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Reads `bytes` on `threads` sinks: the outcome, and (line, service) of every row sorted.
+    fn read_on(bytes: &[u8], threads: usize) -> (Result<ImportStats, String>, Vec<(u64, String)>) {
+        let mut parts: Vec<Vec<(u64, String)>> = vec![Vec::new(); threads];
+        let mut sinks: Vec<_> = parts
+            .iter_mut()
+            .map(|p| move |r: &InventoryRecord<'_>| p.push((r.line, r.service.to_owned())))
+            .collect();
+        let result = read_parquet(
+            "x.parquet",
+            ParquetSource::bytes(bytes.to_vec()),
+            &ImportOptions::default(),
+            &mut sinks,
+        )
+        .map_err(|e| e.to_string());
+        drop(sinks);
+        let mut rows: Vec<_> = parts.into_iter().flatten().collect();
+        rows.sort();
+        (result, rows)
+    }
+
+    #[test]
+    fn rows_are_numbered_through_the_file_whatever_the_threads() {
+        let bytes = fixture("native-aggregated.parquet");
+        let (one, rows) = read_on(&bytes, 1);
+        let one = one.unwrap();
+        assert_eq!(one.format, Format::Native);
+        assert_eq!(rows.len(), 16);
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, (1..=16).collect::<Vec<u64>>());
+        for threads in [0, 2, 3, 5] {
+            let (other, other_rows) = read_on(&bytes, threads);
+            assert_eq!(other.unwrap(), one, "{threads} thread(s)");
+            if threads > 0 {
+                assert_eq!(other_rows, rows, "{threads} thread(s)");
+            }
+        }
+    }
+
+    #[test]
+    fn the_overflowing_row_does_not_depend_on_the_threads() {
+        let bytes = fixture("bad/resource-count-overflow.parquet");
+        let want = format!(
+            "x.parquet: row group 11, column `resource_count`: row 31: resource_count `{}` takes the input's total past",
+            1u64 << 62
+        );
+        for threads in [1, 2, 3, 7] {
+            let (outcome, _) = read_on(&bytes, threads);
+            let err = outcome.unwrap_err();
+            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
+        }
+    }
+
+    #[test]
+    fn not_parquet_and_cut_files_are_errors() {
+        let (outcome, _) = read_on(b"service\ns3\n", 1);
+        assert_eq!(
+            outcome.unwrap_err(),
+            "x.parquet: not a Parquet file: it does not start with `PAR1`"
+        );
+        let bytes = fixture("cur2.snappy.parquet");
+        for cut in [0, 4, 100, bytes.len() - 9, bytes.len() - 1] {
+            let (outcome, _) = read_on(&bytes[..cut], 2);
+            assert!(outcome.is_err(), "cut at {cut}");
+        }
+        // Every single-byte corruption is an error or a read, never a panic.
+        let mut bad = bytes.clone();
+        for at in (0..bytes.len()).step_by(97) {
+            bad[at] ^= 0x5A;
+            let (outcome, _) = read_on(&bad, 1);
+            if let Err(e) = outcome {
+                assert!(e.starts_with("x.parquet"), "{e}");
+                assert!(!e.contains("the Parquet reader failed"), "{at}: {e}");
+            }
+            bad[at] = bytes[at];
+        }
+    }
 }
