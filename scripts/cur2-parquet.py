@@ -60,7 +60,7 @@ COPY (
     CAST(nullif("lineItem/UnblendedCost", '') AS DECIMAL(38, 10)) AS line_item_unblended_cost,
     CAST(nullif("lineItem/BlendedCost", '') AS DECIMAL(38, 10))   AS line_item_blended_cost,
     "lineItem/LineItemDescription"                          AS line_item_line_item_description,
-    map_from_entries(list_filter([{product}], e -> e.value IS NOT NULL)) AS product,
+    map_from_entries(list_filter([{product}], lambda e: e.value IS NOT NULL)) AS product,
     nullif("product/productFamily", '')                     AS product_product_family,
     nullif("product/servicecode", '')                       AS product_servicecode,
     nullif("product/region", '')                            AS product_region_code,
@@ -69,7 +69,7 @@ COPY (
     CAST(nullif("pricing/publicOnDemandCost", '') AS DECIMAL(38, 10)) AS pricing_public_on_demand_cost,
     nullif("reservation/ReservationARN", '')                AS reservation_reservation_a_r_n,
     nullif("savingsPlan/SavingsPlanARN", '')                AS savings_plan_savings_plan_a_r_n,
-    map_from_entries(list_filter([{tags}], e -> e.value IS NOT NULL)) AS resource_tags
+    map_from_entries(list_filter([{tags}], lambda e: e.value IS NOT NULL)) AS resource_tags
   FROM read_csv('{src}', header = true, all_varchar = true, null_padding = true)
 ) TO '{out}' (FORMAT parquet, COMPRESSION snappy)
 """

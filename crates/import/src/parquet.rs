@@ -631,21 +631,9 @@ impl Leaf {
 
     /// The text of each non-null value of the batch, in order.
     fn texts(&self) -> Result<Vec<&str>, String> {
-        fn bytes(b: &[u8]) -> Result<&str, String> {
-            std::str::from_utf8(b).map_err(|e| {
-                format!(
-                    "a value is not UTF-8 text (byte offset {} within the value)",
-                    e.valid_up_to()
-                )
-            })
-        }
         match &self.values {
-            Values::Bytes(v) if self.kind == Kind::Text => {
-                v.iter().map(|b| bytes(b.data())).collect()
-            }
-            Values::Fixed(v) if self.kind == Kind::Text => {
-                v.iter().map(|b| bytes(b.data())).collect()
-            }
+            Values::Bytes(v) if self.kind == Kind::Text => utf8_values(v.iter().map(ByteArray::data)),
+            Values::Fixed(v) if self.kind == Kind::Text => utf8_values(v.iter().map(|b| b.data())),
             _ => Ok(self
                 .ranges
                 .iter()
@@ -653,6 +641,39 @@ impl Leaf {
                 .collect()),
         }
     }
+}
+
+/// Slots of the cache of [`utf8_values`].
+const UTF8_CACHE: usize = 512;
+
+/// The values as text, each checked to be UTF-8. Dictionary-encoded values (most billing
+/// columns) are slices of the same few dictionary entries: a value whose bytes are the very bytes
+/// of one checked before (same address, same length, alive for the whole batch) reuses its text
+/// instead of being checked again.
+fn utf8_values<'v>(values: impl Iterator<Item = &'v [u8]>) -> Result<Vec<&'v str>, String> {
+    let mut seen: [(usize, &str); UTF8_CACHE] = [(0, ""); UTF8_CACHE];
+    let mut out = Vec::with_capacity(values.size_hint().0);
+    for b in values {
+        let at = b.as_ptr() as usize;
+        let slot = (at >> 3 ^ at >> 13 ^ b.len()) % UTF8_CACHE;
+        let text = match seen.get(slot) {
+            Some(&(addr, text)) if addr == at && text.len() == b.len() => text,
+            _ => {
+                let text = std::str::from_utf8(b).map_err(|e| {
+                    format!(
+                        "a value is not UTF-8 text (byte offset {} within the value)",
+                        e.valid_up_to()
+                    )
+                })?;
+                if let Some(entry) = seen.get_mut(slot) {
+                    *entry = (at, text);
+                }
+                text
+            }
+        };
+        out.push(text);
+    }
+    Ok(out)
 }
 
 /// Writes an integer (or a date, timestamp or decimal stored as one).
@@ -1068,6 +1089,8 @@ where
     if k.def.len() != k.rep.len() || v.def.len() != k.def.len() || v.rep != k.rep {
         return Err("the map's key and value columns disagree on its entries".into());
     }
+    const KEY_SLOTS: usize = 64;
+    let mut seen: [(usize, usize, Option<&'k str>); KEY_SLOTS] = [(0, usize::MAX, None); KEY_SLOTS];
     let mut keys = kt.iter();
     let mut values = vt.iter();
     let mut rows = 0usize;
@@ -1086,10 +1109,25 @@ where
         } else {
             None
         };
-        if kd >= entry_def
-            && let Some(key) = key
-            && let Some(w) = wanted(key)
-        {
+        // Keys are dictionary-encoded: the same bytes again are looked up once per batch.
+        let found = match key {
+            Some(key) if kd >= entry_def => {
+                let at = key.as_ptr() as usize;
+                let slot = (at >> 3 ^ at >> 13 ^ key.len()) % KEY_SLOTS;
+                match seen.get(slot) {
+                    Some(&(addr, len, w)) if addr == at && len == key.len() => w,
+                    _ => {
+                        let w = wanted(key);
+                        if let Some(entry) = seen.get_mut(slot) {
+                            *entry = (at, key.len(), w);
+                        }
+                        w
+                    }
+                }
+            }
+            _ => None,
+        };
+        if let Some(w) = found {
             entries.push((w, trim(value.unwrap_or(""))));
         }
     }
