@@ -37,7 +37,7 @@ use crate::reader::{Counts, Resolve, Resolver, RowError, RowText, Wanted, trim};
 use crate::{HeaderList, ImportError, ImportOptions, ImportStats, InventoryRecord};
 
 /// Rows decoded at a time from each column read.
-pub const BATCH_ROWS: usize = 4096;
+pub const BATCH_ROWS: usize = 8192;
 
 /// The magic bytes at both ends of a Parquet file.
 pub const MAGIC: &[u8; 4] = b"PAR1";
@@ -992,6 +992,13 @@ impl Worker {
                     }
                 }
             }
+            // Each header position's text per row, resolved once for the batch.
+            let by_col: Vec<Option<&[&str]>> = ctx
+                .projection
+                .by_header
+                .iter()
+                .map(|slot| slot.and_then(|i| flat.get(i)).map(Vec::as_slice))
+                .collect();
             for r in 0..n {
                 let tags = ctx.projection.tags_map.map(|_| {
                     let (a, b) = (
@@ -1001,8 +1008,7 @@ impl Worker {
                     entries.get(a..b).unwrap_or_default()
                 });
                 let row = ParquetRow {
-                    flat: &flat,
-                    by_header: &ctx.projection.by_header,
+                    cols: &by_col,
                     row: r,
                     tags,
                 };
@@ -1142,19 +1148,18 @@ where
 
 /// One row of a batch.
 struct ParquetRow<'r> {
-    flat: &'r [Vec<&'r str>],
-    by_header: &'r [Option<usize>],
+    /// Per header position, the batch's text of that column.
+    cols: &'r [Option<&'r [&'r str]>],
     row: usize,
     tags: Option<&'r [(&'r str, &'r str)]>,
 }
 
 impl<'r> RowText<'r> for ParquetRow<'r> {
     fn at(&self, col: usize) -> &'r str {
-        self.by_header
+        self.cols
             .get(col)
             .copied()
             .flatten()
-            .and_then(|slot| self.flat.get(slot))
             .and_then(|texts| texts.get(self.row))
             .map_or("", |v| trim(v))
     }
