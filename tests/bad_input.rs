@@ -123,7 +123,7 @@ fn missing_file_and_directory() {
     let o = srmatrix_in(dir.path(), &["report", "-i", "adir", "--out", "out"]);
     assert_exit(&o, 1);
     assert!(
-        stderr(&o).contains("adir: is a directory"),
+        stderr(&o).contains("adir: the directory holds no .parquet or .csv.gz file"),
         "{}",
         stderr(&o)
     );

@@ -328,6 +328,19 @@ fn bad_parquet_is_an_error_naming_the_file_row_group_and_column() {
         "{err}"
     );
 
+    // A corrupt page on which the `parquet` crate's decoder asserts instead of returning an
+    // error (tests/fixtures/fuzz/import_parquet/cur2-corrupt-page): contained, and not printed
+    // as a crash.
+    let mut asserts = good.clone();
+    asserts[4656] ^= 0x5A;
+    let err = inspect_error("assert.parquet", &asserts, &[]);
+    assert!(
+        err.contains("assert.parquet: row group ")
+            && err.contains(", column `")
+            && err.contains("corrupt data: the Parquet decoder stopped on it"),
+        "{err}"
+    );
+
     // A codec AWS does not write.
     let brotli = fs::read(fixture("parquet/bad/brotli.parquet")).unwrap();
     let err = inspect_error("brotli.parquet", &brotli, &[]);

@@ -632,7 +632,9 @@ impl Leaf {
     /// The text of each non-null value of the batch, in order.
     fn texts(&self) -> Result<Vec<&str>, String> {
         match &self.values {
-            Values::Bytes(v) if self.kind == Kind::Text => utf8_values(v.iter().map(ByteArray::data)),
+            Values::Bytes(v) if self.kind == Kind::Text => {
+                utf8_values(v.iter().map(ByteArray::data))
+            }
             Values::Fixed(v) if self.kind == Kind::Text => utf8_values(v.iter().map(|b| b.data())),
             _ => Ok(self
                 .ranges
