@@ -945,11 +945,11 @@ impl<'r> RowText<'r> for Row<'r> {
     }
 }
 
-/// `str::trim`, with a fast answer for the common case of a value that starts and ends with an
-/// ASCII character that is not whitespace.
+/// `str::trim`, with a fast answer for the common cases: an empty value, and a value that starts
+/// and ends with an ASCII character that is not whitespace.
 pub(crate) fn trim(s: &str) -> &str {
     let tidy = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
-    if tidy(s.as_bytes().first()) && tidy(s.as_bytes().last()) {
+    if s.is_empty() || (tidy(s.as_bytes().first()) && tidy(s.as_bytes().last())) {
         s
     } else {
         s.trim()
