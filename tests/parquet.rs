@@ -222,6 +222,20 @@ fn a_directory_is_read_as_a_data_exports_partition_in_a_stable_order() {
         "{}",
         stderr(&o)
     );
+
+    // A link back up the tree is not followed: the walk ends and each file is read once.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("..", part.join("loop")).unwrap();
+        let o = srmatrix_in(dir.path(), &["inspect", "export"]);
+        assert_exit(&o, 0);
+        let text = stdout(&o);
+        assert_eq!(
+            text.matches("cur2-00002.snappy.parquet").count(),
+            1,
+            "{text}"
+        );
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -242,7 +242,13 @@ fn collect_exports(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
         if name.starts_with('.') {
             continue;
         }
-        if path.is_dir() {
+        // Symbolic links to directories are not followed: a link back up the tree would never
+        // end, and an export partition holds files, not links.
+        let is_dir = entry
+            .file_type()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", crate::term::path(&path)))?
+            .is_dir();
+        if is_dir {
             collect_exports(&path, found)?;
         } else if name.ends_with(".parquet") || name.ends_with(".csv.gz") {
             found.push(path);
