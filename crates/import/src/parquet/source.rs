@@ -170,9 +170,9 @@ thread_local! {
 }
 
 /// Whether the current thread is inside a call into the `parquet` crate: a panic hook can leave
-/// such a panic unprinted, since [`read_parquet`](super::read_parquet) turns it into an error naming the row group
-/// and column. (The crate's decoders assert on some corrupt pages, e.g. a PLAIN byte array whose
-/// length prefix is cut off, instead of returning an error.)
+/// such a panic unprinted, since [`read_parquet`](super::read_parquet) turns it into an error
+/// naming the row group and column. (The crate's decoders assert on some corrupt pages, e.g. a
+/// PLAIN byte array whose length prefix is cut off, instead of returning an error.)
 pub fn in_upstream_reader() -> bool {
     IN_UPSTREAM.with(std::cell::Cell::get)
 }

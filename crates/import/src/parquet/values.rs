@@ -176,6 +176,7 @@ fn integer(s: &mut String, n: i128, kind: Kind) {
 /// The widest decimal scale written out in full.
 const MAX_SCALE: i32 = 100;
 
+// Hand-written: no decimal crate is in the tree; tested against the parquet crate's private one.
 /// Writes `unscaled × 10^-scale` in plain decimal notation.
 fn decimal(s: &mut String, unscaled: i128, scale: i32) {
     use std::fmt::Write as _;
@@ -232,48 +233,43 @@ fn decimal_bytes(s: &mut String, b: &[u8], kind: Kind) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes days since 1970-01-01 as `YYYY-MM-DD`.
+/// Writes days since 1970-01-01 as `YYYY-MM-DD`; a day beyond chrono's range (years ±262,143:
+/// a corrupt value) as its number.
 fn date(s: &mut String, days: i128) {
     use std::fmt::Write as _;
-    let (y, m, d) = civil(days);
-    let _ = write!(s, "{y:04}-{m:02}-{d:02}");
+    let day = i64::try_from(days)
+        .ok()
+        .and_then(|d| d.checked_mul(86_400))
+        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0));
+    let _ = match day {
+        Some(d) => write!(s, "{}", d.format("%Y-%m-%d")),
+        None => write!(s, "{days}"),
+    };
 }
 
-/// Writes a timestamp (`units` per second since 1970-01-01 UTC) as RFC 3339, `Z`.
+/// Writes a timestamp (`units` per second since 1970-01-01 UTC) as RFC 3339 in UTC (`Z`), with
+/// the unit's digits of fraction when there is one; beyond chrono's range, as its number.
 fn timestamp(s: &mut String, units: i128, per_second: i64) {
-    use std::fmt::Write as _;
-    let per_second = i128::from(per_second.max(1));
-    let secs = units.div_euclid(per_second);
-    let frac = units.rem_euclid(per_second);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    date(s, days);
-    let _ = write!(
-        s,
-        "T{:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    );
-    if frac != 0 {
-        let width = per_second.to_string().len() - 1;
-        let _ = write!(s, ".{frac:0width$}");
-    }
-    s.push('Z');
-}
-
-/// The proleptic Gregorian date of a day number (days since 1970-01-01).
-fn civil(days: i128) -> (i128, u32, u32) {
-    // Howard Hinnant's days_from_civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    use chrono::SecondsFormat;
+    let per_second = i128::from(per_second.clamp(1, 1_000_000_000));
+    let (secs, frac) = (units.div_euclid(per_second), units.rem_euclid(per_second));
+    let nanos = u32::try_from(frac * (1_000_000_000 / per_second)).ok();
+    let at = i64::try_from(secs)
+        .ok()
+        .zip(nanos)
+        .and_then(|(secs, nanos)| chrono::DateTime::from_timestamp(secs, nanos));
+    let Some(at) = at else {
+        use std::fmt::Write as _;
+        let _ = write!(s, "{units}");
+        return;
+    };
+    let digits = match per_second {
+        _ if frac == 0 => SecondsFormat::Secs,
+        1_000 => SecondsFormat::Millis,
+        1_000_000 => SecondsFormat::Micros,
+        _ => SecondsFormat::Nanos,
+    };
+    s.push_str(&at.to_rfc3339_opts(digits, true));
 }
 
 #[cfg(test)]
@@ -319,6 +315,62 @@ mod tests {
             text(|s| integer(s, 4_294_967_295, Kind::UInt)),
             "4294967295"
         );
+    }
+
+    /// A decimal as the `parquet` crate's record API writes it (`scale` ≥ 1; at scale 0 it
+    /// writes `7.`, and it asserts that the scale is within 0..=precision).
+    fn parquet_decimal(bytes: &[u8], scale: i32) -> String {
+        use parquet::data_type::Decimal;
+        use parquet::record::Field;
+        let value = ByteArray::from(bytes.to_vec());
+        Field::Decimal(Decimal::from_bytes(value, scale, scale)).to_string()
+    }
+
+    /// A decimal by integer arithmetic: the whole part, and the fraction padded to the scale.
+    fn arithmetic_decimal(unscaled: i128, scale: u32) -> String {
+        let Some(p) = 10i128.checked_pow(scale) else {
+            return String::new();
+        };
+        if scale == 0 {
+            return unscaled.to_string();
+        }
+        let (int, frac) = (unscaled / p, (unscaled % p).unsigned_abs());
+        let sign = if unscaled < 0 && int == 0 { "-" } else { "" };
+        format!("{sign}{int}.{frac:0width$}", width = scale as usize)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decimals_match_the_parquet_crate_and_integer_arithmetic(
+            unscaled in proptest::prelude::any::<i128>(),
+            small in -1_000_000i128..1_000_000,
+            scale in 0u32..=38,
+        ) {
+            for n in [unscaled, small] {
+                let ours = text(|s| decimal(s, n, scale as i32));
+                proptest::prop_assert_eq!(&ours, &arithmetic_decimal(n, scale));
+                if scale > 0 {
+                    let theirs = parquet_decimal(&n.to_be_bytes(), scale as i32);
+                    proptest::prop_assert_eq!(&ours, &theirs);
+                }
+                // A negative scale appends zeros.
+                if let Some(v) = n.checked_mul(10i128.pow(scale)) {
+                    let ours = text(|s| decimal(s, n, -(scale as i32)));
+                    proptest::prop_assert_eq!(ours, v.to_string());
+                }
+            }
+        }
+
+        #[test]
+        fn decimal_bytes_match_the_parquet_crate(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..=16),
+            scale in 1i32..=MAX_SCALE,
+        ) {
+            let mut ours = String::new();
+            decimal_bytes(&mut ours, &bytes, Kind::Decimal(scale))
+                .map_err(proptest::test_runner::TestCaseError::fail)?;
+            proptest::prop_assert_eq!(ours, parquet_decimal(&bytes, scale));
+        }
     }
 
     #[test]
