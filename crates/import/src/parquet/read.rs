@@ -9,7 +9,7 @@ use parquet::column::reader::get_column_reader;
 use parquet::file::reader::{ChunkReader, FileReader};
 use parquet::file::serialized_reader::SerializedFileReader;
 
-use super::rows::{ParquetRow, map_entries, spread};
+use super::rows::{MapBatch, ParquetRow, map_entries, spread};
 use super::schema::{Projection, Slot};
 use super::source::{Shared, upstream};
 use super::values::{Leaf, Values};
@@ -179,10 +179,9 @@ impl Worker {
                     format!("the column ends after {done} of the row group's {expected} rows"),
                 ));
             }
-            // Text of each flat slot per row, and the map slot's wanted entries per row.
+            // Text of each flat slot per row, and each map slot's wanted entries per row.
             let mut flat: Vec<Vec<&str>> = Vec::with_capacity(ctx.projection.slots.len());
-            let mut entries: Vec<(&str, &str)> = Vec::new();
-            let mut starts: Vec<usize> = Vec::new();
+            let mut maps: Vec<MapBatch<'_>> = Vec::new();
             let leaf_of = |i: usize| leaves.iter().find(|(l, _)| *l == i).map(|(_, l)| l);
             for slot in &ctx.projection.slots {
                 match *slot {
@@ -198,6 +197,7 @@ impl Worker {
                         );
                     }
                     Slot::Map {
+                        col,
                         key,
                         value,
                         entry_def,
@@ -208,16 +208,22 @@ impl Worker {
                         };
                         let kt = k.texts().map_err(|e| at_leaf(key, e))?;
                         let vt = v.texts().map_err(|e| at_leaf(value, e))?;
+                        let mut map = MapBatch {
+                            col,
+                            entries: Vec::new(),
+                            starts: Vec::new(),
+                        };
                         map_entries(
                             (k, &kt),
                             (v, &vt),
                             entry_def,
                             n,
                             |raw| self.wanted_key(raw, &ctx.wanted_keys),
-                            &mut entries,
-                            &mut starts,
+                            &mut map.entries,
+                            &mut map.starts,
                         )
                         .map_err(|e| at_leaf(key, e))?;
+                        maps.push(map);
                     }
                 }
             }
@@ -229,17 +235,10 @@ impl Worker {
                 .map(|slot| slot.and_then(|i| flat.get(i)).map(Vec::as_slice))
                 .collect();
             for r in 0..n {
-                let tags = ctx.projection.tags_map.map(|_| {
-                    let (a, b) = (
-                        starts.get(r).copied().unwrap_or(0),
-                        starts.get(r + 1).copied().unwrap_or(0),
-                    );
-                    entries.get(a..b).unwrap_or_default()
-                });
                 let row = ParquetRow {
                     cols: &by_col,
                     row: r,
-                    tags,
+                    maps: &maps,
                 };
                 let line = first_row + done + r as u64 + 1;
                 if let Err(e) = self

@@ -104,12 +104,22 @@ where
     Ok(())
 }
 
+/// A map column's wanted entries over a batch: `starts[r]..starts[r+1]` index `entries` for
+/// row `r`.
+pub(super) struct MapBatch<'t> {
+    /// The column's header position.
+    pub(super) col: usize,
+    pub(super) entries: Vec<(&'t str, &'t str)>,
+    pub(super) starts: Vec<usize>,
+}
+
 /// One row of a batch.
 pub(super) struct ParquetRow<'r> {
     /// Per header position, the batch's text of that column.
     pub(super) cols: &'r [Option<&'r [&'r str]>],
     pub(super) row: usize,
-    pub(super) tags: Option<&'r [(&'r str, &'r str)]>,
+    /// The batch's map columns.
+    pub(super) maps: &'r [MapBatch<'r>],
 }
 
 impl<'r> RowText<'r> for ParquetRow<'r> {
@@ -122,7 +132,13 @@ impl<'r> RowText<'r> for ParquetRow<'r> {
             .map_or("", |v| trim(v))
     }
 
-    fn map_tags(&self) -> Option<&'r [(&'r str, &'r str)]> {
-        self.tags
+    fn map_tags(&self, col: usize) -> Option<&'r [(&'r str, &'r str)]> {
+        let map = self.maps.iter().find(|m| m.col == col)?;
+        let at = |r: usize| map.starts.get(r).copied().unwrap_or(0);
+        Some(
+            map.entries
+                .get(at(self.row)..at(self.row + 1))
+                .unwrap_or_default(),
+        )
     }
 }

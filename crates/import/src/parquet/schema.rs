@@ -91,9 +91,10 @@ impl Kind {
 pub(super) enum Slot {
     /// A primitive top-level column: one leaf.
     Flat { leaf: usize },
-    /// A `MAP<key, value>` column: its key and value leaves, and the definition level at which
-    /// an entry exists.
+    /// A `MAP<key, value>` tags column: its header position, its key and value leaves, and the
+    /// definition level at which an entry exists.
     Map {
+        col: usize,
         key: usize,
         value: usize,
         entry_def: i16,
@@ -105,8 +106,6 @@ pub(super) struct Projection {
     pub(super) slots: Vec<Slot>,
     /// Header position → index into `slots` (flat columns only).
     pub(super) by_header: Vec<Option<usize>>,
-    /// The map slot that carries tags, if any.
-    pub(super) tags_map: Option<usize>,
     /// Leaves read, in schema order, with their [`Kind`].
     pub(super) leaves: Vec<(usize, Kind)>,
     /// For `inspect`.
@@ -137,15 +136,11 @@ pub(super) fn needed_columns(plan: &Plan, wanted: &Wanted) -> Vec<usize> {
     .copied()
     .collect();
     cols.extend(
-        [
-            plan.resource_count,
-            plan.line_item_type,
-            plan.tags_kv,
-            plan.tags_json,
-        ]
-        .into_iter()
-        .flatten(),
+        [plan.resource_count, plan.line_item_type, plan.tags_kv]
+            .into_iter()
+            .flatten(),
     );
+    cols.extend(&plan.tags_json);
     for sources in [&wanted.team, &wanted.environment, &wanted.classification] {
         for s in sources {
             cols.extend(&s.columns);
@@ -175,7 +170,6 @@ impl Projection {
         let mut p = Projection {
             slots: Vec::new(),
             by_header: vec![None; width],
-            tags_map: None,
             leaves: Vec::new(),
             described: Vec::new(),
         };
@@ -184,7 +178,7 @@ impl Projection {
                 continue;
             };
             let name = field.name();
-            let tag_column = plan.tags_json == Some(col) || plan.tags_kv == Some(col);
+            let tag_column = plan.tags_json.contains(&col) || plan.tags_kv == Some(col);
             if let [leaf] = leaves[..]
                 && field.is_primitive()
                 && field.get_basic_info().repetition() != Repetition::REPEATED
@@ -200,7 +194,6 @@ impl Projection {
                 p.slots.push(Slot::Flat { leaf });
             } else if let Some((key, value, entry_def)) = map_leaves(field, leaves, schema)
                 && tag_column
-                && p.tags_map.is_none()
             {
                 let (kd, vd) = (schema.column(key), schema.column(value));
                 let (kk, vk) = (Kind::of(&kd), Kind::of(&vd));
@@ -211,8 +204,8 @@ impl Projection {
                 ));
                 p.leaves.push((key, kk));
                 p.leaves.push((value, vk));
-                p.tags_map = Some(p.slots.len());
                 p.slots.push(Slot::Map {
+                    col,
                     key,
                     value,
                     entry_def,
