@@ -14,10 +14,16 @@ use srmatrix_model::{AssessmentBuilder, Catalog};
 use crate::util::{assert_exit, repo, srmatrix, srmatrix_in, stderr, stdout};
 
 /// Each Parquet fixture, its CSV twin, and the format each is read as.
-const TWINS: [(&str, &str, Format, Format); 5] = [
+const TWINS: [(&str, &str, Format, Format); 6] = [
     (
         "parquet/cur2.snappy.parquet",
         "cur2/cur2_export.csv",
+        Format::Cur2,
+        Format::Cur2,
+    ),
+    (
+        "parquet/cur2-cost-category.snappy.parquet",
+        "cur2/cur2_cost_category.csv",
         Format::Cur2,
         Format::Cur2,
     ),
@@ -162,6 +168,85 @@ fn parquet_tags_owner_and_nulls_are_read_as_in_csv() {
         assert!(teams.len() > 2, "{rel}: teams from the map: {teams:?}");
         assert_eq!(null_text, 0, "{rel}");
     }
+}
+
+#[test]
+fn cur2_cost_categories_count_after_resource_tags_as_in_the_legacy_cur() {
+    // For each wanted key in turn (`team` … `business_unit`), the resource tag first, then the
+    // cost category: the CUR 2.0 maps in CSV (JSON) and Parquet (MAP), and the legacy CUR's
+    // `resourceTags/user:*` and `costCategory/*` columns, give the same owner and environment.
+    let want = [
+        ("payments", "prod"),    // both maps: the resource tags win
+        ("analytics", "prod"),   // only cost categories
+        ("Commerce", "staging"), // the `BusinessUnit` cost category; the tagged environment
+        ("finance", ""),         // `team` (a cost category) is asked for before `owner` (a tag)
+        ("", ""),
+    ];
+    let legacy = "lineItem/LineItemType,lineItem/UsageAccountId,lineItem/ProductCode,\
+        lineItem/ResourceId,product/region,resourceTags/user:Team,resourceTags/user:Environment,\
+        resourceTags/user:Owner,costCategory/Team,costCategory/Environment,costCategory/BusinessUnit
+Usage,304512867190,AmazonEC2,i-0a1b2c3d4e5f60011,us-east-1,payments,prod,,finance,sandbox,
+Usage,304512867190,AmazonS3,analytics-lake-example,us-east-1,,,,analytics,prod,
+Usage,415623978201,AmazonRDS,arn:aws:rds:us-west-2:415623978201:db:orders,us-west-2,,staging,,,,Commerce
+Usage,415623978201,AWSLambda,arn:aws:lambda:us-west-2:415623978201:function:ingest,us-west-2,,,platform,finance,,
+Usage,526734089312,AmazonEC2,i-0c3d4e5f6a7b80014,us-west-2,,,,,,
+";
+    let csv_rows = |name: &str, bytes: &[u8]| {
+        let mut rows = Vec::new();
+        let stats = srmatrix_import::read(name, bytes, &ImportOptions::default(), |r| {
+            rows.push((r.owner_team.to_owned(), r.environment.to_owned()));
+        })
+        .unwrap();
+        (stats.format, rows)
+    };
+    let (format, from_legacy) = csv_rows("legacy.csv", legacy.as_bytes());
+    assert_eq!(format, Format::Cur);
+    let (format, from_csv) = csv_rows(
+        "cur2.csv",
+        &fs::read(fixture("cur2/cur2_cost_category.csv")).unwrap(),
+    );
+    assert_eq!(format, Format::Cur2);
+    let rel = "parquet/cur2-cost-category.snappy.parquet";
+    let mut from_parquet = Vec::new();
+    let mut sink = |r: &srmatrix_import::InventoryRecord<'_>| {
+        from_parquet.push((r.owner_team.to_owned(), r.environment.to_owned()));
+    };
+    let stats = srmatrix_import::read_parquet(
+        rel,
+        ParquetSource::file(fs::File::open(fixture(rel)).unwrap()).unwrap(),
+        &ImportOptions::default(),
+        std::slice::from_mut(&mut sink),
+    )
+    .unwrap();
+    assert!(
+        stats
+            .parquet
+            .unwrap()
+            .columns_read
+            .contains(&"cost_category: map<string, string>".to_owned())
+    );
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(t, e)| ((*t).to_owned(), (*e).to_owned()))
+        .collect();
+    assert_eq!(from_legacy, want, "legacy CUR");
+    assert_eq!(from_csv, want, "CUR 2.0 CSV");
+    assert_eq!(from_parquet, want, "CUR 2.0 Parquet");
+
+    // A malformed `cost_category` cell is counted, once per row, and the resource tags still read.
+    let bad = "line_item_product_code,resource_tags,cost_category\n\
+        AmazonS3,\"{\"\"user_team\"\":\"\"web\"\"}\",not json\n\
+        AmazonS3,oops,[1\n";
+    let mut teams = Vec::new();
+    let stats = srmatrix_import::read("bad.csv", bad.as_bytes(), &ImportOptions::default(), |r| {
+        teams.push(r.owner_team.to_owned());
+    })
+    .unwrap();
+    assert_eq!(
+        (stats.malformed_tag_rows, stats.first_malformed_tags_line),
+        (2, Some(2))
+    );
+    assert_eq!(teams, ["web", ""]);
 }
 
 #[test]

@@ -169,8 +169,10 @@ pub(crate) struct Plan {
     pub arn: Vec<usize>,
     /// `key=value;key=value` cell (native).
     pub tags_kv: Option<usize>,
-    /// JSON tags: an object `{"Team": "x"}` or a list of `{"key": .., "value": ..}`.
-    pub tags_json: Option<usize>,
+    /// JSON tags cells (Parquet: string maps), in priority order: each an object
+    /// `{"Team": "x"}` or a list of `{"key": .., "value": ..}`. For each wanted key, the first
+    /// cell with a non-empty value wins (CUR 2.0: `resource_tags`, then `cost_category`).
+    pub tags_json: Vec<usize>,
     /// One column per tag: (position, tag key folded by [`fold_key`]).
     pub tag_columns: Vec<(usize, String)>,
     /// Header cells that appear more than once (normalised); the first non-empty value is used.
@@ -285,7 +287,11 @@ impl Plan {
                 plan.engine = find(&["product_database_engine"]);
                 plan.line_item_type = one(&["line_item_line_item_type"]);
                 plan.billing_entity = find(&["bill_billing_entity"]);
-                plan.tags_json = one(&["resource_tags"]);
+                // Resource tags first, then cost categories, as the legacy CUR's columns.
+                plan.tags_json = [one(&["resource_tags"]), one(&["cost_category"])]
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 for (i, n) in norm.iter().enumerate() {
                     if let Some(key) = n.strip_prefix("resource_tags_") {
                         let key = key.strip_prefix("user_").unwrap_or(key);
@@ -306,7 +312,7 @@ impl Plan {
                 plan.line_item_type = one(&["chargecategory"]);
                 plan.provider = find(&["serviceprovidername", "providername"]);
                 plan.host_provider = find(&["hostprovidername"]);
-                plan.tags_json = one(&["tags"]);
+                plan.tags_json = one(&["tags"]).into_iter().collect();
             }
             Format::AwsConfig => {
                 plan.service = find(&["resourcetype"]);
@@ -316,7 +322,7 @@ impl Plan {
                 plan.resource_type = find(&["resourcetype"]);
                 plan.engine = find(&["configuration.engine", "engine"]);
                 plan.arn = find(&["arn"]);
-                plan.tags_json = one(&["tags"]);
+                plan.tags_json = one(&["tags"]).into_iter().collect();
                 for (i, n) in norm.iter().enumerate() {
                     if let Some(key) = n.strip_prefix("tags.").or_else(|| n.strip_prefix("tag:")) {
                         plan.tag_columns.push((i, fold_key(key)));
@@ -338,11 +344,9 @@ impl Plan {
                 plan.arn = find(&["arn", "identifier"]);
                 // Resource Explorer writes tags as a JSON list of {"Key", "Value"}; Tag Editor
                 // writes a tag count there and one `Tag: Key` column per key.
-                plan.tags_json = if format == Format::ResourceExplorer {
-                    one(&["tags"])
-                } else {
-                    None
-                };
+                if format == Format::ResourceExplorer {
+                    plan.tags_json = one(&["tags"]).into_iter().collect();
+                }
                 for (i, n) in norm.iter().enumerate() {
                     if let Some(key) = n.strip_prefix("tag:") {
                         plan.tag_columns
@@ -497,6 +501,19 @@ mod tests {
             plan.tag_columns,
             vec![(1, "team".to_owned()), (2, "businessunit".to_owned())]
         );
+    }
+
+    #[test]
+    fn cur2_plan_reads_resource_tags_then_cost_categories() {
+        let header = h(&["cost_category", "line_item_product_code", "resource_tags"]);
+        let plan = Plan::build(Format::Cur2, &header).unwrap();
+        assert_eq!(
+            plan.tags_json,
+            vec![2, 0],
+            "resource tags first, whatever the order"
+        );
+        let focus = Plan::build(Format::Focus, &h(&["ServiceName", "Tags"])).unwrap();
+        assert_eq!(focus.tags_json, vec![1]);
     }
 
     #[test]

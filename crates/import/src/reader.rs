@@ -65,8 +65,8 @@ pub struct ImportStats {
     pub ragged_rows: u64,
     /// Header names that appear more than once (the first occurrence is used).
     pub duplicate_columns: Vec<String>,
-    /// Rows whose JSON tags cell (CUR 2.0 `resource_tags`, FOCUS `Tags`, AWS Config and
-    /// Resource Explorer `tags`) is not a JSON object or list: read without its tags.
+    /// Rows with a JSON tags cell (CUR 2.0 `resource_tags` or `cost_category`, FOCUS `Tags`, AWS
+    /// Config and Resource Explorer `tags`) that is not a JSON object or list: read without it.
     pub malformed_tag_rows: u64,
     /// The first line of such a row.
     pub first_malformed_tags_line: Option<u64>,
@@ -741,9 +741,9 @@ pub(crate) trait RowText<'r> {
     /// The trimmed value of a column (empty when null or absent).
     fn at(&self, col: usize) -> &'r str;
 
-    /// The tags of a map column (Parquet `MAP<string,string>`), keys folded, only those a wanted
-    /// key asks for; `None` when the format's tags are JSON text.
-    fn map_tags(&self) -> Option<&'r [(&'r str, &'r str)]> {
+    /// The tags of the map column at `col` (Parquet `MAP<string,string>`), keys folded, only
+    /// those a wanted key asks for; `None` when that column's tags are JSON text.
+    fn map_tags(&self, _col: usize) -> Option<&'r [(&'r str, &'r str)]> {
         None
     }
 
@@ -762,7 +762,8 @@ pub(crate) trait RowText<'r> {
 /// Per-row scratch of one parser: JSON tags and the owner/environment/classification values.
 #[derive(Default)]
 pub(crate) struct Resolver {
-    json: JsonTags,
+    /// One per JSON tags cell of the plan, in its order.
+    json: Vec<JsonTags>,
     out: [String; 3],
 }
 
@@ -834,18 +835,22 @@ impl Resolver {
         } else {
             RowKind::Resource
         };
-        self.json.parsed = false;
-        if plan.tags_json.is_some() && row.map_tags().is_none() {
+        self.json
+            .resize_with(plan.tags_json.len(), JsonTags::default);
+        let mut malformed = false;
+        for (&col, json) in plan.tags_json.iter().zip(&mut self.json) {
+            json.parsed = false;
             // Every row's JSON tags are checked, not only those whose tags are looked up,
             // so that a malformed cell is counted whichever columns the row fills.
-            let cell = row.get(plan.tags_json);
-            if !cell.is_empty() {
-                self.json.load(cell);
-                if self.json.malformed {
-                    counts.malformed_tag_rows += 1;
-                    counts.first_malformed_tags_line.get_or_insert(line);
-                }
+            let cell = row.at(col);
+            if row.map_tags(col).is_none() && !cell.is_empty() {
+                json.load(cell);
+                malformed |= json.malformed;
             }
+        }
+        if malformed {
+            counts.malformed_tag_rows += 1;
+            counts.first_malformed_tags_line.get_or_insert(line);
         }
         let [team, environment, classification] = &mut self.out;
         let wanted = ctx.wanted;
@@ -957,18 +962,19 @@ pub(crate) fn trim(s: &str) -> &str {
 }
 
 /// The first non-empty value of a wanted key: the `k=v;k=v` cell, then tag columns, then JSON
-/// tags.
+/// tags cells (or maps) in the plan's order.
 fn tag_value<'a, 'r: 'a>(
     row: &impl RowText<'r>,
     plan: &Plan,
     sources: &[KeySources],
-    json: &'a mut JsonTags,
+    json: &'a mut [JsonTags],
 ) -> Option<&'a str> {
-    let map = row.map_tags();
-    if plan.tags_json.is_some() && map.is_none() && !json.parsed {
-        json.load(row.get(plan.tags_json));
+    for (&col, json) in plan.tags_json.iter().zip(json.iter_mut()) {
+        if row.map_tags(col).is_none() && !json.parsed {
+            json.load(row.at(col));
+        }
     }
-    let json: &'a JsonTags = json;
+    let json: &'a [JsonTags] = json;
     let kv = row.get(plan.tags_kv);
     for s in sources {
         if !kv.is_empty() {
@@ -987,17 +993,24 @@ fn tag_value<'a, 'r: 'a>(
                 return Some(v);
             }
         }
-        if let Some(map) = map {
-            if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty()) {
-                return Some(v);
-            }
-        } else if plan.tags_json.is_some()
-            && let Some((_, v)) = json
+        for (&col, json) in plan.tags_json.iter().zip(json) {
+            if let Some(map) = row.map_tags(col) {
+                if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty()) {
+                    return Some(v);
+                }
+            } else if let Some((_, v)) = json
                 .tags()
                 .iter()
                 .find(|(k, v)| *k == s.key && !v.is_empty())
+            {
+                return Some(v.as_str());
+            }
+        }
+        // A native `tags` column stored as a Parquet map.
+        if let Some(map) = plan.tags_kv.and_then(|col| row.map_tags(col))
+            && let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty())
         {
-            return Some(v.as_str());
+            return Some(v);
         }
     }
     None

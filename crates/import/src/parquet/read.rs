@@ -1,0 +1,431 @@
+//! Reading row groups: one [`Worker`] per thread takes row groups in file order from
+//! [`Groups`], decodes each in batches and resolves its rows.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use parquet::basic::{Compression, Type as Physical};
+use parquet::column::reader::get_column_reader;
+use parquet::file::reader::{ChunkReader, FileReader};
+use parquet::file::serialized_reader::SerializedFileReader;
+
+use super::rows::{MapBatch, ParquetRow, map_entries, spread};
+use super::schema::{Projection, Slot};
+use super::source::{Shared, upstream};
+use super::values::{Leaf, Values};
+use super::{BATCH_ROWS, error};
+use crate::format::{Format, Plan, fold_key};
+use crate::reader::{Counts, Resolve, Resolver, RowError, Wanted};
+use crate::{ImportError, InventoryRecord};
+
+/// Distinct map keys whose folding is remembered per thread.
+const KEY_CACHE_ENTRIES: usize = 4096;
+
+/// What every thread reading one Parquet input shares.
+pub(super) struct Ctx<'a> {
+    pub(super) input: &'a str,
+    pub(super) format: Format,
+    pub(super) plan: Plan,
+    pub(super) wanted: Wanted,
+    /// Every folded key a wanted key asks for.
+    pub(super) wanted_keys: Vec<String>,
+    pub(super) projection: Projection,
+    /// Rows before each row group.
+    pub(super) first_row: Vec<u64>,
+}
+
+impl Ctx<'_> {
+    fn resolve(&self) -> Resolve<'_> {
+        Resolve {
+            format: self.format,
+            plan: &self.plan,
+            wanted: &self.wanted,
+        }
+    }
+}
+
+/// One thread's reusable state.
+#[derive(Default)]
+pub(super) struct Worker {
+    pub(super) rows: Resolver,
+    /// Whether the last row group stopped at a `resource_count` total overflow.
+    pub(super) overflowed: bool,
+    /// Raw map key → index into `wanted_keys` (or none).
+    pub(super) keys: std::collections::HashMap<String, Option<usize>, foldhash::fast::RandomState>,
+}
+
+impl Worker {
+    /// The wanted key a map key stands for: its `user_` / `user:` prefix off, then folded.
+    fn wanted_key<'k>(&mut self, raw: &str, wanted: &'k [String]) -> Option<&'k str> {
+        let find = |raw: &str| {
+            let k = raw
+                .strip_prefix("user:")
+                .or_else(|| raw.strip_prefix("user_"))
+                .unwrap_or(raw);
+            let folded = fold_key(k);
+            wanted.iter().position(|w| *w == folded)
+        };
+        let at = match self.keys.get(raw) {
+            Some(&at) => at,
+            None => {
+                let at = find(raw);
+                if self.keys.len() < KEY_CACHE_ENTRIES {
+                    self.keys.insert(raw.to_owned(), at);
+                }
+                at
+            }
+        };
+        at.and_then(|i| wanted.get(i)).map(String::as_str)
+    }
+
+    /// Reads one row group, handing each row to `sink`; returns the sum of its rows'
+    /// `resource_count`s added to `resources`.
+    pub(super) fn row_group<C: ChunkReader + 'static>(
+        &mut self,
+        ctx: &Ctx<'_>,
+        file: &SerializedFileReader<C>,
+        g: usize,
+        counts: &mut Counts,
+        resources: &mut u64,
+        sink: &mut impl FnMut(&InventoryRecord<'_>),
+    ) -> Result<(), ImportError> {
+        let input = ctx.input;
+        let schema = file.metadata().file_metadata().schema_descr();
+        let rg_meta = file.metadata().row_group(g);
+        let path = |leaf: usize| schema.column(leaf).path().string();
+        let at_leaf = |leaf: usize, e: String| error(input, Some(g), Some(&path(leaf)), e);
+        let rg = upstream(|| file.get_row_group(g)).map_err(|e| error(input, Some(g), None, e))?;
+        let mut leaves: Vec<(usize, Leaf)> = Vec::with_capacity(ctx.projection.leaves.len());
+        for &(leaf, kind) in &ctx.projection.leaves {
+            let codec = rg_meta.column(leaf).compression();
+            if !matches!(
+                codec,
+                Compression::UNCOMPRESSED
+                    | Compression::SNAPPY
+                    | Compression::GZIP(_)
+                    | Compression::ZSTD(_)
+            ) {
+                return Err(at_leaf(
+                    leaf,
+                    format!(
+                        "compressed with {}, which srmatrix does not read (AWS writes Snappy, ZSTD or GZIP; rewrite the file with one of them)",
+                        codec_name(codec)
+                    ),
+                ));
+            }
+            let pages =
+                upstream(|| rg.get_column_page_reader(leaf)).map_err(|e| at_leaf(leaf, e))?;
+            let desc = schema.column(leaf);
+            let values = match desc.physical_type() {
+                Physical::BOOLEAN => Values::Bool(Vec::new()),
+                Physical::INT32 => Values::I32(Vec::new()),
+                Physical::INT64 => Values::I64(Vec::new()),
+                Physical::INT96 => Values::I96(Vec::new()),
+                Physical::FLOAT => Values::F32(Vec::new()),
+                Physical::DOUBLE => Values::F64(Vec::new()),
+                Physical::BYTE_ARRAY => Values::Bytes(Vec::new()),
+                Physical::FIXED_LEN_BYTE_ARRAY => Values::Fixed(Vec::new()),
+            };
+            leaves.push((
+                leaf,
+                Leaf {
+                    reader: get_column_reader(desc.clone(), pages),
+                    desc,
+                    kind,
+                    def: Vec::new(),
+                    rep: Vec::new(),
+                    values,
+                    arena: String::new(),
+                    ranges: Vec::new(),
+                },
+            ));
+        }
+        let expected = u64::try_from(rg_meta.num_rows()).unwrap_or(0);
+        let first_row = ctx.first_row.get(g).copied().unwrap_or(0);
+        let resolve = ctx.resolve();
+        let mut done: u64 = 0;
+        loop {
+            let want = usize::try_from(expected - done)
+                .unwrap_or(usize::MAX)
+                .min(BATCH_ROWS);
+            if want == 0 {
+                break;
+            }
+            let mut n = None;
+            for (leaf, l) in &mut leaves {
+                let got = upstream(|| l.read(want)).map_err(|e| at_leaf(*leaf, e))?;
+                match n {
+                    None => n = Some(got),
+                    Some(n) if n != got => {
+                        return Err(at_leaf(
+                            *leaf,
+                            format!(
+                                "the column has {} rows where the columns before it have {}",
+                                done + got as u64,
+                                done + n as u64
+                            ),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                l.format().map_err(|e| at_leaf(*leaf, e))?;
+            }
+            // No column read: the row count is the footer's.
+            let n = n.unwrap_or(want);
+            if n == 0 {
+                let leaf = leaves.first().map_or(0, |l| l.0);
+                return Err(at_leaf(
+                    leaf,
+                    format!("the column ends after {done} of the row group's {expected} rows"),
+                ));
+            }
+            // Text of each flat slot per row, and each map slot's wanted entries per row.
+            let mut flat: Vec<Vec<&str>> = Vec::with_capacity(ctx.projection.slots.len());
+            let mut maps: Vec<MapBatch<'_>> = Vec::new();
+            let leaf_of = |i: usize| leaves.iter().find(|(l, _)| *l == i).map(|(_, l)| l);
+            for slot in &ctx.projection.slots {
+                match *slot {
+                    Slot::Flat { leaf } => {
+                        let Some(l) = leaf_of(leaf) else {
+                            flat.push(Vec::new());
+                            continue;
+                        };
+                        let texts = l.texts().map_err(|e| at_leaf(leaf, e))?;
+                        flat.push(
+                            spread(&l.def, l.desc.max_def_level(), &texts, n)
+                                .map_err(|e| at_leaf(leaf, e))?,
+                        );
+                    }
+                    Slot::Map {
+                        col,
+                        key,
+                        value,
+                        entry_def,
+                    } => {
+                        flat.push(Vec::new());
+                        let (Some(k), Some(v)) = (leaf_of(key), leaf_of(value)) else {
+                            continue;
+                        };
+                        let kt = k.texts().map_err(|e| at_leaf(key, e))?;
+                        let vt = v.texts().map_err(|e| at_leaf(value, e))?;
+                        let mut map = MapBatch {
+                            col,
+                            entries: Vec::new(),
+                            starts: Vec::new(),
+                        };
+                        map_entries(
+                            (k, &kt),
+                            (v, &vt),
+                            entry_def,
+                            n,
+                            |raw| self.wanted_key(raw, &ctx.wanted_keys),
+                            &mut map.entries,
+                            &mut map.starts,
+                        )
+                        .map_err(|e| at_leaf(key, e))?;
+                        maps.push(map);
+                    }
+                }
+            }
+            // Each header position's text per row, resolved once for the batch.
+            let by_col: Vec<Option<&[&str]>> = ctx
+                .projection
+                .by_header
+                .iter()
+                .map(|slot| slot.and_then(|i| flat.get(i)).map(Vec::as_slice))
+                .collect();
+            for r in 0..n {
+                let row = ParquetRow {
+                    cols: &by_col,
+                    row: r,
+                    maps: &maps,
+                };
+                let line = first_row + done + r as u64 + 1;
+                if let Err(e) = self
+                    .rows
+                    .resolve(&resolve, &row, line, counts, resources, sink)
+                {
+                    self.overflowed = matches!(e, RowError::Overflow(_));
+                    return Err(row_error(ctx, g, line, e));
+                }
+            }
+            done += n as u64;
+        }
+        Ok(())
+    }
+}
+
+/// A row error of a Parquet input, at its row.
+fn row_error(ctx: &Ctx<'_>, g: usize, line: u64, e: RowError) -> ImportError {
+    let column = ctx
+        .plan
+        .resource_count
+        .and_then(|c| ctx.projection.by_header.get(c).copied().flatten())
+        .map(|_| "resource_count");
+    let message = match e {
+        RowError::BadCount(n) => {
+            format!("row {line}: resource_count `{n}` is not a whole number of resources")
+        }
+        RowError::Overflow(n) => format!(
+            "row {line}: resource_count `{n}` takes the input's total past {} resources; the counts cannot be added up (check this column)",
+            u64::MAX
+        ),
+    };
+    error(ctx.input, Some(g), column, message)
+}
+
+pub(super) fn codec_name(c: Compression) -> &'static str {
+    match c {
+        Compression::UNCOMPRESSED => "UNCOMPRESSED",
+        Compression::SNAPPY => "SNAPPY",
+        Compression::GZIP(_) => "GZIP",
+        Compression::LZO => "LZO",
+        Compression::BROTLI(_) => "BROTLI",
+        Compression::LZ4 => "LZ4",
+        Compression::ZSTD(_) => "ZSTD",
+        Compression::LZ4_RAW => "LZ4_RAW",
+    }
+}
+
+/// What one row group gave: its rows' `resource_count` sum, or its error (whether an overflow).
+pub(super) type GroupOutcome = Result<u64, (ImportError, bool)>;
+
+/// The row groups of one input, taken in file order by the threads that read them.
+pub(super) struct Groups<'g, 'a> {
+    pub(super) ctx: &'g Ctx<'a>,
+    pub(super) file: &'g SerializedFileReader<Shared>,
+    pub(super) count: usize,
+    pub(super) next: AtomicUsize,
+    /// The first row group that failed: later ones are not read.
+    pub(super) failed: AtomicUsize,
+}
+
+impl Groups<'_, '_> {
+    /// Reads row groups until there are none left: the rows counted, and each group's outcome.
+    pub(super) fn run(
+        &self,
+        sink: &mut impl FnMut(&InventoryRecord<'_>),
+    ) -> (Counts, Vec<(usize, GroupOutcome)>) {
+        let mut worker = Worker::default();
+        let mut counts = Counts::default();
+        let mut outcomes = Vec::new();
+        loop {
+            let g = self.next.fetch_add(1, Ordering::Relaxed);
+            if g >= self.count || g > self.failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let mut sum = 0;
+            worker.overflowed = false;
+            let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                worker.row_group(self.ctx, self.file, g, &mut counts, &mut sum, sink)
+            }))
+            .unwrap_or_else(|_| {
+                Err(error(
+                    self.ctx.input,
+                    Some(g),
+                    None,
+                    "the Parquet reader failed on this row group (corrupt data)",
+                ))
+            });
+            let outcome = match result {
+                Ok(()) => Ok(sum),
+                Err(e) => {
+                    self.failed.fetch_min(g, Ordering::Relaxed);
+                    Err((e, worker.overflowed))
+                }
+            };
+            outcomes.push((g, outcome));
+        }
+        (counts, outcomes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../../tests/fixtures/formats/parquet/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Reads `bytes` on `threads` sinks: the outcome, and (line, service) of every row sorted.
+    fn read_on(bytes: &[u8], threads: usize) -> (Result<ImportStats, String>, Vec<(u64, String)>) {
+        let mut parts: Vec<Vec<(u64, String)>> = vec![Vec::new(); threads];
+        let mut sinks: Vec<_> = parts
+            .iter_mut()
+            .map(|p| move |r: &InventoryRecord<'_>| p.push((r.line, r.service.to_owned())))
+            .collect();
+        let result = read_parquet(
+            "x.parquet",
+            ParquetSource::bytes(bytes.to_vec()),
+            &ImportOptions::default(),
+            &mut sinks,
+        )
+        .map_err(|e| e.to_string());
+        drop(sinks);
+        let mut rows: Vec<_> = parts.into_iter().flatten().collect();
+        rows.sort();
+        (result, rows)
+    }
+
+    #[test]
+    fn rows_are_numbered_through_the_file_whatever_the_threads() {
+        let bytes = fixture("native-aggregated.parquet");
+        let (one, rows) = read_on(&bytes, 1);
+        let one = one.unwrap();
+        assert_eq!(one.format, Format::Native);
+        assert_eq!(rows.len(), 16);
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, (1..=16).collect::<Vec<u64>>());
+        for threads in [0, 2, 3, 5] {
+            let (other, other_rows) = read_on(&bytes, threads);
+            assert_eq!(other.unwrap(), one, "{threads} thread(s)");
+            if threads > 0 {
+                assert_eq!(other_rows, rows, "{threads} thread(s)");
+            }
+        }
+    }
+
+    #[test]
+    fn the_overflowing_row_does_not_depend_on_the_threads() {
+        let bytes = fixture("bad/resource-count-overflow.parquet");
+        let want = format!(
+            "x.parquet: row group 11, column `resource_count`: row 31: resource_count `{}` takes the input's total past",
+            1u64 << 62
+        );
+        for threads in [1, 2, 3, 7] {
+            let (outcome, _) = read_on(&bytes, threads);
+            let err = outcome.unwrap_err();
+            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
+        }
+    }
+
+    #[test]
+    fn not_parquet_and_cut_files_are_errors() {
+        let (outcome, _) = read_on(b"service\ns3\n", 1);
+        assert_eq!(
+            outcome.unwrap_err(),
+            "x.parquet: not a Parquet file: it does not start with `PAR1`"
+        );
+        let bytes = fixture("cur2.snappy.parquet");
+        for cut in [0, 4, 100, bytes.len() - 9, bytes.len() - 1] {
+            let (outcome, _) = read_on(&bytes[..cut], 2);
+            assert!(outcome.is_err(), "cut at {cut}");
+        }
+        // Every single-byte corruption is an error or a read, never a panic.
+        let mut bad = bytes.clone();
+        for at in (0..bytes.len()).step_by(97) {
+            bad[at] ^= 0x5A;
+            let (outcome, _) = read_on(&bad, 1);
+            if let Err(e) = outcome {
+                assert!(e.starts_with("x.parquet"), "{e}");
+                assert!(!e.contains("the Parquet reader failed"), "{at}: {e}");
+            }
+            bad[at] = bytes[at];
+        }
+    }
+}
