@@ -719,7 +719,10 @@ impl Generator {
             ExportFormat::Cur => format!("product/attribute{k}"),
             ExportFormat::Focus => format!("x_Attribute{k}"),
         });
-        let names = header(self.format).iter().map(|&n| n.to_owned()).chain(extra);
+        let names = header(self.format)
+            .iter()
+            .map(|&n| n.to_owned())
+            .chain(extra);
         for (i, name) in names.enumerate() {
             if i > 0 {
                 buf.push(b',');
@@ -754,7 +757,14 @@ impl Generator {
                 }
                 put(buf, "Attribute ");
                 put_u64(buf, u64::from(k));
-                put(buf, if k % 2 == 0 { " standard" } else { " general purpose" });
+                put(
+                    buf,
+                    if k % 2 == 0 {
+                        " standard"
+                    } else {
+                        " general purpose"
+                    },
+                );
                 if quoted {
                     put(buf, QUOTED_NOTE);
                 }
@@ -1514,7 +1524,8 @@ impl Generator {
 }
 
 /// What [`Shape::quoted_percent`] adds inside a quoted field: commas, doubled quotes, a line feed.
-const QUOTED_NOTE: &str = "; note: reviewed, \"\"approved\"\" by finance\nsecond line, see ticket 4711";
+const QUOTED_NOTE: &str =
+    "; note: reviewed, \"\"approved\"\" by finance\nsecond line, see ticket 4711";
 
 /// Index of a product in [`PRODUCTS`] by its code (0 if absent).
 fn product_index(code: &str) -> usize {
