@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# End-to-end benchmark of `srmatrix report` on large generated billing exports, beside three
-# references over the same files: `wc -l` (the scan floor), `srmatrix-bench baseline` (a plain
-# single-threaded csv-crate + flate2 loop grouping by account × service × team) and, when the
-# Python package is installed, a DuckDB GROUP BY query. With DuckDB installed it also turns the
-# N-row CUR into a CUR 2.0 Parquet export (scripts/cur2-parquet.py) and measures srmatrix and
-# DuckDB reading that file for equal work: group by account, product code, team, environment,
-# classification and line-item type, count rows and distinct resource ids.
+# End-to-end benchmark of `srmatrix report` on large generated billing exports, beside four
+# references over the same files: `wc -l` (the scan floor), `sha256sum` (the floor of hashing every
+# input, which the report does), `srmatrix-bench baseline` (a plain single-threaded csv-crate +
+# flate2 loop grouping by account × service × team) and DuckDB doing equal work: GROUP BY account,
+# product code, team, environment, classification and line-item type with count(*) and
+# count(DISTINCT resource id), as a whole process with the DuckDB CLI (`duckdb` on PATH, or
+# $DUCKDB; `pip install duckdb-cli`), else in-process from the Python package.
+#
+# Besides the standard CUR and FOCUS inputs it generates shapes that stress other paths (the
+# generator's knobs): a share of quoted multi-line fields with commas and extra attribute columns,
+# about 800,000 distinct (short-lived) resource ids, eight times the groups, and FOCUS with quoted
+# fields and short-lived resources. With DuckDB installed it also turns the N-row CUR into a
+# CUR 2.0 Parquet export (scripts/cur2-parquet.py) and measures srmatrix and DuckDB reading it.
 #
 # Usage: scripts/bench.sh [--rows N[,M]] [--runs K] [--dir DIR] [--tiny] [--regen]
 #   --rows N[,M]  CUR, gzip CUR, FOCUS and CUR 2.0 Parquet inputs of N rows, and a CUR input of M rows
@@ -34,7 +40,7 @@ while [[ $# -gt 0 ]]; do
         --dir) dir="${2:?--dir needs a directory}"; shift 2 ;;
         --tiny) rows_spec="2000,10000"; runs=1; shift ;;
         --regen) regen=1; shift ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -61,7 +67,7 @@ mkdir -p "$out" "$logs"
 # Inputs depend only on the generator's output: drop them when a small sample of it changes.
 fingerprint=$("$gen" gen --rows 2000 --format cur 2>/dev/null | cksum)$("$gen" gen --rows 2000 --format focus 2>/dev/null | cksum)
 if [[ $regen -eq 1 || ! -f "$dir/.fingerprint" || "$(cat "$dir/.fingerprint")" != "$fingerprint" ]]; then
-    rm -f "$dir"/cur-*.csv "$dir"/cur-*.csv.gz "$dir"/focus-*.csv "$dir"/cur2-*.parquet
+    rm -f "$dir"/cur-*.csv "$dir"/cur-*.csv.gz "$dir"/focus-*.csv "$dir"/cur2-*.parquet "$dir"/shape-*.csv
     printf '%s' "$fingerprint" >"$dir/.fingerprint"
 fi
 
@@ -85,6 +91,15 @@ generate "$dir/cur-$small.csv.gz" "$small" cur --gzip
 inputs+=("CUR, gzip|$dir/cur-$small.csv.gz|$small|cur|$dir/cur-$small.csv")
 generate "$dir/focus-$small.csv" "$small" focus
 inputs+=("FOCUS|$dir/focus-$small.csv|$small|focus|$dir/focus-$small.csv")
+# Other shapes: quoting and width, distinct resources, groups.
+generate "$dir/shape-quoted-$small.csv" "$small" cur --quoted 30 --extra-columns 6
+inputs+=("CUR, 30% quoted multi-line, +6 columns|$dir/shape-quoted-$small.csv|$small|cur|$dir/shape-quoted-$small.csv")
+generate "$dir/shape-distinct-$small.csv" "$small" cur --short-lived 100
+inputs+=("CUR, short-lived resources (~80% of rows distinct)|$dir/shape-distinct-$small.csv|$small|cur|$dir/shape-distinct-$small.csv")
+generate "$dir/shape-groups-$small.csv" "$small" cur --team-variants 8
+inputs+=("CUR, 8 variants per team (more groups)|$dir/shape-groups-$small.csv|$small|cur|$dir/shape-groups-$small.csv")
+generate "$dir/shape-focus-$small.csv" "$small" focus --quoted 30 --short-lived 50
+inputs+=("FOCUS, 30% quoted multi-line, half short-lived|$dir/shape-focus-$small.csv|$small|focus|$dir/shape-focus-$small.csv")
 if [[ -n "$large" ]]; then
     generate "$dir/cur-$large.csv" "$large" cur
     inputs+=("CUR|$dir/cur-$large.csv|$large|cur|$dir/cur-$large.csv")
@@ -92,10 +107,15 @@ fi
 
 have_duckdb=0
 duckdb_version=""
-if duckdb_version=$(python3 -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null); then
+duckdb_cli="${DUCKDB:-duckdb}"
+if duckdb_version=$("$duckdb_cli" --version 2>/dev/null); then
+    have_duckdb=2
+    duckdb_version="CLI $duckdb_version"
+elif duckdb_version=$(python3 -c 'import duckdb; print(duckdb.__version__)' 2>/dev/null); then
     have_duckdb=1
+    duckdb_version="Python $duckdb_version (in-process query time)"
 fi
-if [[ $have_duckdb -eq 1 ]]; then
+if python3 -c "import duckdb" 2>/dev/null; then
     parquet="$dir/cur2-$small.parquet"
     if [[ ! -s "$parquet" ]]; then
         echo "converting cur-$small.csv to CUR 2.0 Parquet ..." >&2
@@ -111,11 +131,12 @@ median() { # median of the arguments
         if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 
-# measure NAME CMD...: runs CMD $runs times; sets wall (median seconds) and rss (largest MB).
+# measure NAME CMD...: runs CMD $runs times; sets wall (median seconds), rss (largest MB) and
+# cpu (median CPU utilisation, user + system over wall, in %).
 measure() {
     local name="$1"
     shift
-    local times=() peak=0 i start end kb
+    local times=() cpus=() peak=0 i start end kb
     for ((i = 1; i <= runs; i++)); do
         start=$(date +%s%N)
         if ! /usr/bin/time -v -o "$logs/$name.time" "$@" >"$logs/$name.out" 2>"$logs/$name.err"; then
@@ -127,8 +148,10 @@ measure() {
         times+=("$(awk -v s="$start" -v e="$end" 'BEGIN {printf "%.3f", (e - s) / 1e9}')")
         kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$logs/$name.time")
         if ((kb > peak)); then peak=$kb; fi
+        cpus+=("$(awk -F': ' '/Percent of CPU/ {sub("%", "", $2); print $2}' "$logs/$name.time")")
     done
     wall=$(median "${times[@]}")
+    cpu=$(median "${cpus[@]}" | cut -d. -f1)
     rss=$(awk -v k="$peak" 'BEGIN {printf "%.0f", k / 1024}')
 }
 
@@ -138,29 +161,43 @@ import statistics, sys, time
 import duckdb
 path, layout, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 source = path.replace("'", "''")
-if layout == "cur2parquet":
-    # The six dimensions srmatrix groups by (account, product code, team, environment,
-    # classification, line-item type), rows and distinct resource ids.
-    tag = lambda k: f"resource_tags['user_{k}']"
-    query = (f"SELECT line_item_usage_account_id, line_item_product_code, {tag('team')}, "
-             f"{tag('environment')}, {tag('data_classification')}, line_item_line_item_type, "
-             f"count(*), count(DISTINCT line_item_resource_id) "
-             f"FROM read_parquet('{source}') GROUP BY ALL")
-else:
-    cols = {
-        "cur": ['"lineItem/UsageAccountId"', '"lineItem/ProductCode"', '"resourceTags/user:Team"', '"lineItem/ResourceId"'],
-        "focus": ["SubAccountId", "ServiceName", "Tags", "ResourceId"],
-    }[layout]
-    query = (f"SELECT {cols[0]}, {cols[1]}, {cols[2]}, count(*), count(DISTINCT {cols[3]}) "
-             f"FROM read_csv('{source}', header=true, all_varchar=true) GROUP BY ALL")
+query = open(sys.argv[4]).read().replace("FILE", source)
 con = duckdb.connect()
 times = []
 for _ in range(runs):
     start = time.perf_counter()
     groups = con.execute(query).fetchall()
     times.append(time.perf_counter() - start)
-print(f"{statistics.median(times):.3f} {len(groups)}")
+print(f"{statistics.median(times):.3f} {groups[0][0]}")
 PY
+
+# The equal work: srmatrix's grouping dimensions (account, product code, team, environment,
+# classification, line-item type), rows and distinct resource ids per group; the outer query
+# keeps the output small and checks the totals.
+cat >"$logs/duckdb_cur.sql" <<'SQL'
+SELECT count(*) AS groups, sum(n) AS rows, sum(d) AS distinct_ids FROM (
+  SELECT "lineItem/UsageAccountId", "lineItem/ProductCode", "resourceTags/user:Team",
+         "resourceTags/user:Environment", "resourceTags/user:DataClassification",
+         "lineItem/LineItemType", count(*) AS n, count(DISTINCT "lineItem/ResourceId") AS d
+  FROM read_csv('FILE', header = true, all_varchar = true)
+  GROUP BY ALL);
+SQL
+cat >"$logs/duckdb_cur2parquet.sql" <<'SQL'
+SELECT count(*) AS groups, sum(n) AS rows, sum(d) AS distinct_ids FROM (
+  SELECT line_item_usage_account_id, line_item_product_code, resource_tags['user_team'],
+         resource_tags['user_environment'], resource_tags['user_data_classification'],
+         line_item_line_item_type, count(*) AS n, count(DISTINCT line_item_resource_id) AS d
+  FROM read_parquet('FILE')
+  GROUP BY ALL);
+SQL
+cat >"$logs/duckdb_focus.sql" <<'SQL'
+SELECT count(*) AS groups, sum(n) AS rows, sum(d) AS distinct_ids FROM (
+  SELECT SubAccountId, ServiceName, json_extract_string(Tags, '$.Team'),
+         json_extract_string(Tags, '$.Environment'), json_extract_string(Tags, '$.DataClassification'),
+         ChargeCategory, count(*) AS n, count(DISTINCT ResourceId) AS d
+  FROM read_csv('FILE', header = true, all_varchar = true, nullstr = 'NULL')
+  GROUP BY ALL);
+SQL
 
 fmt_int() { printf '%d' "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'; }
 rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", n / t; else printf "n/a" }'; }
@@ -180,10 +217,10 @@ report="$dir/results.md"
     echo "- machine: $(nproc) CPUs, $cpu, $mem memory, $(uname -sr)"
     echo "- srmatrix: commit $commit; $(rustc --version)"
     echo "- runs per measurement: $runs (median wall time; peak RSS is the largest of the runs)"
-    if [[ $have_duckdb -eq 1 ]]; then
-        echo "- DuckDB: $duckdb_version (Python), default threads"
+    if [[ $have_duckdb -ne 0 ]]; then
+        echo "- DuckDB: $duckdb_version, default threads, equal work (six grouping columns, count(*), count(DISTINCT resource id))"
     else
-        echo "- DuckDB: not installed (python3 -c 'import duckdb' fails); its columns are empty"
+        echo "- DuckDB: not installed (no duckdb CLI, python3 -c 'import duckdb' fails); its columns are empty"
     fi
     echo
     echo "srmatrix: \`srmatrix report --inventory FILE --format md,html,csv,json,xlsx,oscal --out DIR --generated-at 2026-01-01T00:00:00Z\`."
@@ -191,8 +228,10 @@ report="$dir/results.md"
     echo
     echo "import only: \`srmatrix inspect FILE\` (read, assess, no rendering)."
     echo
-    echo "| input | size MB | rows | srmatrix s | MB/s | rows/s | RSS MiB | import only s | import RSS MiB | wc -l s | baseline s | baseline RSS MiB | DuckDB s | DuckDB RSS MiB |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    echo "CPU %: user + system time over wall time (200% = both cores busy). ratio: srmatrix report over DuckDB."
+    echo
+    echo "| input | size MB | rows | srmatrix s | CPU % | MB/s | rows/s | RSS MiB | import only s | import RSS MiB | wc -l s | sha256sum s | baseline s | baseline RSS MiB | DuckDB s | DuckDB CPU % | DuckDB RSS MiB | ratio |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 } | tee "$report"
 
 checks=()
@@ -205,7 +244,7 @@ for spec in "${inputs[@]}"; do
 
     measure "$name.srmatrix" "$srmatrix" report --inventory "$file" \
         --format md,html,csv,json,xlsx,oscal --out "$out" --generated-at 2026-01-01T00:00:00Z
-    s_wall=$wall s_rss=$rss
+    s_wall=$wall s_rss=$rss s_cpu=$cpu
     summary=$(grep -E 'row\(s\) read' "$logs/$name.srmatrix.err" | tail -n 1 || true)
 
     measure "$name.inspect" "$srmatrix" inspect "$file"
@@ -221,24 +260,36 @@ for spec in "${inputs[@]}"; do
         b_out=$(cat "$logs/$name.baseline.out")
     fi
 
-    d_wall="" d_rss="" d_groups=""
-    if [[ $have_duckdb -eq 1 ]]; then
+    measure "$name.sha256sum" sha256sum "$file"
+    h_wall=$wall
+
+    d_wall="" d_rss="" d_cpu="" d_groups="" ratio=""
+    sql="$logs/duckdb_$layout.sql"
+    if [[ $have_duckdb -eq 2 ]]; then
+        quoted=${file//"'"/"''"}
+        measure "$name.duckdb" "$duckdb_cli" -csv -noheader -c "$(sed "s|FILE|$quoted|" "$sql")"
+        d_wall=$wall d_rss=$rss d_cpu=$cpu
+        d_groups=$(cut -d, -f1 "$logs/$name.duckdb.out")
+    elif [[ $have_duckdb -eq 1 ]]; then
         # One Python process runs the query $runs times: its RSS is the peak over all of them.
         saved=$runs
         runs=1
-        measure "$name.duckdb" python3 "$logs/duckdb_query.py" "$file" "$layout" "$saved"
+        measure "$name.duckdb" python3 "$logs/duckdb_query.py" "$file" "$layout" "$saved" "$sql"
         runs=$saved
         d_rss=$rss
         read -r d_wall d_groups <"$logs/$name.duckdb.out"
     fi
+    if [[ -n "$d_wall" ]]; then
+        ratio=$(awk -v s="$s_wall" -v d="$d_wall" 'BEGIN { if (d > 0) printf "%.2f", s / d }')
+    fi
 
-    echo "| $label | $size_mb | $(fmt_int "$rows") | $s_wall | $(rate "$plain_mb" "$s_wall") | $(rate "$rows" "$s_wall" | cut -d. -f1) | $s_rss | $i_wall | $i_rss | $w_wall | $b_wall | $b_rss | $d_wall | $d_rss |" | tee -a "$report"
+    echo "| $label | $size_mb | $(fmt_int "$rows") | $s_wall | $s_cpu | $(rate "$plain_mb" "$s_wall") | $(rate "$rows" "$s_wall" | cut -d. -f1) | $s_rss | $i_wall | $i_rss | $w_wall | $h_wall | $b_wall | $b_rss | $d_wall | $d_cpu | $d_rss | $ratio |" | tee -a "$report"
     checks+=("$name: srmatrix: ${summary:-?}; baseline: $b_out${d_groups:+; DuckDB: $d_groups groups}")
 done
 
 {
     echo
-    echo "Checks (baseline and DuckDB group by the same three columns and must agree, the Parquet row's DuckDB by six; srmatrix's own summary line):"
+    echo "Checks (srmatrix's own summary line; the baseline's groups of three columns; DuckDB's groups of six):"
     echo
     for c in "${checks[@]}"; do echo "- $c"; done
     if [[ ${#generation[@]} -gt 0 ]]; then

@@ -50,6 +50,18 @@ struct GenArgs {
     /// Size of the resource pool (the most distinct resource ids).
     #[arg(long, default_value_t = generator::DEFAULT_RESOURCES, value_name = "R")]
     resources: u32,
+    /// Percent of rows with a quoted multi-line description and attributes (commas, quotes).
+    #[arg(long, default_value_t = 0, value_name = "P", value_parser = clap::value_parser!(u8).range(0..=100))]
+    quoted: u8,
+    /// Extra product-attribute columns at the end of every row.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    extra_columns: u16,
+    /// Variants of every team name, drawn per resource (about this many times the groups).
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    team_variants: u16,
+    /// Percent of identified usage rows whose resource is short-lived (an id never seen again).
+    #[arg(long, default_value_t = 0, value_name = "P", value_parser = clap::value_parser!(u8).range(0..=100))]
+    short_lived: u8,
     /// Output file (`-` for standard output).
     #[arg(long, default_value = "-", value_name = "FILE")]
     out: PathBuf,
@@ -82,6 +94,12 @@ fn generate(args: &GenArgs) -> Result<()> {
         format: args.format,
         seed: args.seed,
         resources: args.resources,
+        shape: generator::Shape {
+            quoted_percent: args.quoted,
+            extra_columns: args.extra_columns,
+            team_variants: args.team_variants,
+            short_lived_percent: args.short_lived,
+        },
     };
     let started = Instant::now();
     let sink: Box<dyn Write + Send> = if args.out.as_os_str() == "-" {

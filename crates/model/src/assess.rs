@@ -25,8 +25,9 @@ use foldhash::fast::{FixedState, RandomState};
 use serde::Serialize;
 
 use crate::catalog::{Basis, Catalog, Control, Identified, Responsibility, Service};
+use crate::distinct;
 use crate::policy::{Policy, PolicyDecision, Scope};
-use crate::resolve::{Resolver, ResourceFacts};
+use crate::resolve::{Resolver, ResourceFacts, TypeRules};
 use crate::vocab::Category;
 
 /// How many example resource ids are kept per service × account × region without an owner team.
@@ -381,6 +382,14 @@ impl Assessment<'_> {
     }
 }
 
+/// A union of groups whose resources are counted together (see `finish_with`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ResourceUnion<'a> {
+    Service(usize),
+    Unmapped(&'a str),
+    Others,
+}
+
 /// Hash maps of the hot path: foldhash, several times faster than SipHash on short keys. Group
 /// keys come from inputs, so the seed is random per run (no chosen-collision slowdown); ids are
 /// hashed with a fixed seed so that a blank id's group marker never depends on the run.
@@ -396,7 +405,7 @@ fn id_hash(value: impl Hash) -> u64 {
 /// inline in the space a hash set's header takes anyway: no allocation and no hashing for them
 /// (a group has one per parsing thread, tens of thousands in all); more spill to a hash set.
 #[derive(Debug, Clone)]
-enum DistinctIds {
+pub(crate) enum DistinctIds {
     Few { ids: [u64; FEW_IDS], len: u8 },
     Many(HashSet<u64>),
 }
@@ -414,7 +423,7 @@ impl Default for DistinctIds {
 }
 
 impl DistinctIds {
-    fn insert(&mut self, id: u64) {
+    pub(crate) fn insert(&mut self, id: u64) {
         match self {
             DistinctIds::Few { ids, len } => {
                 let n = usize::from(*len);
@@ -438,14 +447,14 @@ impl DistinctIds {
         }
     }
 
-    fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         match self {
             DistinctIds::Few { len, .. } => usize::from(*len),
             DistinctIds::Many(set) => set.len(),
         }
     }
 
-    fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
         let (few, many) = match self {
             DistinctIds::Few { ids, len } => (&ids[..usize::from(*len)], None),
             DistinctIds::Many(set) => (&[][..], Some(set)),
@@ -511,6 +520,11 @@ impl Groups {
             .filter_map(|(key, &i)| self.tallies.get(i).map(|t| (&**key, t)))
     }
 
+    /// Every key with its position in `tallies`.
+    fn positions(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.index.iter().map(|(key, &i)| (&**key, i))
+    }
+
     fn into_iter(self) -> impl Iterator<Item = (Box<str>, Tally)> {
         let mut tallies = self.tallies;
         self.index
@@ -525,21 +539,21 @@ struct Tally {
     resources: u64,
     blank_resource_ids: u64,
     distinct: DistinctIds,
+    /// Sets of this group's ids from other forks, too large to unite while merging: they are
+    /// counted together in [`AssessmentBuilder::finish_with`], on every thread (see
+    /// [`crate::distinct`]).
+    merged: Vec<DistinctIds>,
     /// The first line of the group in its input, so that merged builders can tell where a group
     /// limit was crossed.
     first_line: u64,
 }
 
-impl Tally {
-    fn resources(&self) -> u64 {
-        self.resources.saturating_add(self.distinct.len() as u64)
-    }
-}
-
+/// Resources without an owner team per service × rule × account × Region: their explicit counts
+/// and example ids. Their distinct ids are those of the groups without a team, counted in
+/// [`AssessmentBuilder::finish_with`].
 #[derive(Default)]
 struct UnownedTally {
     resources: u64,
-    distinct: DistinctIds,
     examples: Vec<String>,
 }
 
@@ -626,10 +640,22 @@ pub struct AssessmentBuilder {
     /// Identifier lookup and resource rules; without one, rows stay with the service their
     /// identifier names.
     resolver: Option<Arc<Resolver>>,
-    /// Per identifier as written: `Some(its namespace-level service)` when resource rules can
-    /// move its rows (`Some(None)`: it names nothing, but rules may), `None` when none can.
-    bases: HashMap<Box<str>, Option<Option<usize>>>,
+    /// Per identifier × resource type × usage type as written (not for ARNs; at most
+    /// [`RULE_MEMO_ENTRIES`]): `None` when no resource rule can move such rows, else their
+    /// namespace-level service (`None`: the identifier names nothing, but rules may) and what
+    /// the rules say before the resource id is looked at.
+    rule_memo: HashMap<Box<str>, Option<(Option<usize>, TypeRules)>>,
+    /// The key of `rule_memo` being looked up.
+    rule_key: String,
+    /// Forks merged into this builder: the threads that count distinct ids in `finish_with`,
+    /// unless `finish_threads` says otherwise.
+    forks_merged: usize,
+    finish_threads: Option<usize>,
 }
+
+/// The most identifier × resource type × usage type combinations a builder remembers the
+/// resource rules of (about 100 bytes each); rows past them are resolved without the memo.
+const RULE_MEMO_ENTRIES: usize = 1 << 16;
 
 /// The default most distinct groups (input × service × account × region × team × environment ×
 /// classification) an assessment keeps: memory grows with groups, never with rows.
@@ -690,12 +716,14 @@ impl AssessmentBuilder {
     /// EBS). Give it `catalog.resolver()` of the catalog the assessment is finished with.
     pub fn set_resolver(&mut self, resolver: Arc<Resolver>) {
         self.resolver = Some(resolver);
-        self.bases.clear();
+        self.rule_memo.clear();
     }
 
     /// The resource rule that moves a row, as a key field (the rule's index plus one, or empty).
+    /// The same as [`Resolver::refine`] of the identifier's namespace-level service, with what
+    /// does not depend on the resource id remembered per identifier × resource type × usage type.
     fn rule_of(&mut self, service: &str, rec: &InventoryRecord<'_>) -> Option<u32> {
-        let resolver = self.resolver.as_ref()?;
+        let resolver = self.resolver.as_deref()?;
         let base_of = |service: &str| {
             let base = match resolver.identify(service) {
                 Some(Identified::Service(b)) => Some(b),
@@ -704,26 +732,45 @@ impl AssessmentBuilder {
             };
             resolver.has_rules(base).then_some(base)
         };
-        let base = if service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:") {
-            // ARNs are not memoised: each is its own identifier.
-            base_of(service)
-        } else if let Some(&b) = self.bases.get(service) {
-            b
-        } else {
-            let b = base_of(service);
-            self.bases.insert(service.into(), b);
-            b
+        let facts = ResourceFacts {
+            service,
+            resource_type: rec.resource_type,
+            resource_id: rec.resource_id,
+            usage_type: rec.usage_type,
+            engine: rec.engine,
         };
-        resolver.refine(
-            base?,
-            &ResourceFacts {
-                service,
-                resource_type: rec.resource_type,
-                resource_id: rec.resource_id,
-                usage_type: rec.usage_type,
-                engine: rec.engine,
-            },
-        )
+        if service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:") {
+            // ARNs are not memoised: each is its own identifier.
+            return resolver.refine(base_of(service)?, &facts);
+        }
+        self.rule_key.clear();
+        for f in [service, rec.resource_type, rec.usage_type] {
+            push_field(&mut self.rule_key, f);
+        }
+        let known = match self.rule_memo.get(self.rule_key.as_str()) {
+            Some(&known) => known,
+            None => {
+                let known = base_of(service)
+                    .and_then(|base| resolver.refine_by_type(base, &facts).map(|t| (base, t)));
+                if self.rule_memo.len() < RULE_MEMO_ENTRIES {
+                    self.rule_memo.insert(self.rule_key.as_str().into(), known);
+                }
+                known
+            }
+        };
+        let (base, by_type) = known?;
+        let by_id = if by_type.needs_id() {
+            resolver.refine_by_id(base, &facts)
+        } else {
+            None
+        };
+        resolver.refine_engine(base, by_type.combine(by_id), &facts)
+    }
+
+    /// Sets how many threads count distinct resource ids when the assessment is finished (by
+    /// default one per fork merged, at least one). The result never depends on it.
+    pub fn set_finish_threads(&mut self, threads: usize) {
+        self.finish_threads = Some(threads.max(1));
     }
 
     /// Sets the most distinct groups kept; rows that would open a group beyond it are not
@@ -831,6 +878,7 @@ impl AssessmentBuilder {
     /// have opened the first group beyond it had the rows been read in order; for that to hold,
     /// each fork must see its own rows in input order (as the parallel reader hands them out).
     pub fn merge(&mut self, other: AssessmentBuilder) {
+        self.forks_merged += 1;
         for (mine, theirs) in self.inputs.iter_mut().zip(other.inputs) {
             mine.rows += theirs.rows;
             mine.blank_service_lines.extend(theirs.blank_service_lines);
@@ -856,13 +904,29 @@ impl AssessmentBuilder {
             g.rows += t.rows;
             g.resources = g.resources.saturating_add(t.resources);
             g.blank_resource_ids += t.blank_resource_ids;
-            g.distinct.extend(t.distinct);
+            // Small sets are united here; of two large ones, one waits for `finish_with`.
+            g.distinct = match (std::mem::take(&mut g.distinct), t.distinct) {
+                (DistinctIds::Many(a), DistinctIds::Many(b)) => {
+                    let (keep, wait) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                    g.merged.push(DistinctIds::Many(wait));
+                    DistinctIds::Many(keep)
+                }
+                (DistinctIds::Many(a), few) | (few, DistinctIds::Many(a)) => {
+                    let mut ids = DistinctIds::Many(a);
+                    ids.extend(few);
+                    ids
+                }
+                (mut a, b) => {
+                    a.extend(b);
+                    a
+                }
+            };
+            g.merged.extend(t.merged);
             g.first_line = g.first_line.min(t.first_line);
         }
         for (key, t) in other.unowned {
             let u = self.unowned.entry(key).or_default();
             u.resources = u.resources.saturating_add(t.resources);
-            u.distinct.extend(t.distinct);
             u.examples.extend(t.examples);
             u.examples.sort();
             u.examples.dedup();
@@ -1017,7 +1081,10 @@ impl AssessmentBuilder {
                 Some(u) => u,
                 None => self.unowned.entry(self.key.clone()).or_default(),
             };
-            count_resources(&mut u.resources, &mut u.distinct, rec, group_hash);
+            // Distinct ids are the group's (counted in `finish_with`); explicit counts add up.
+            if let Some(n) = rec.resource_count {
+                u.resources = u.resources.saturating_add(n);
+            }
             let id = rec.resource_id.trim();
             let full = u.examples.len() >= UNOWNED_SAMPLES;
             if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
@@ -1044,7 +1111,19 @@ impl AssessmentBuilder {
     }
 
     /// Resolves every distinct identifier against the catalog and builds the assessment.
-    pub fn finish_with<'c>(self, catalog: &'c Catalog, options: &AssessOptions) -> Assessment<'c> {
+    pub fn finish_with<'c>(
+        mut self,
+        catalog: &'c Catalog,
+        options: &AssessOptions,
+    ) -> Assessment<'c> {
+        // The groups' distinct ids, taken out of their tallies, counted below.
+        let mut id_sets: Vec<(u32, DistinctIds)> = Vec::new();
+        for (g, t) in self.groups.tallies.iter_mut().enumerate() {
+            let g = g as u32;
+            id_sets.push((g, std::mem::take(&mut t.distinct)));
+            id_sets.extend(std::mem::take(&mut t.merged).into_iter().map(|d| (g, d)));
+        }
+        id_sets.retain(|(_, d)| d.len() > 0);
         let mut inputs: Vec<InputSummary> = self
             .inputs
             .iter()
@@ -1073,7 +1152,8 @@ impl AssessmentBuilder {
         let mut regions = BTreeSet::new();
         let mut teams = BTreeSet::new();
 
-        let mut keys: Vec<(&str, &Tally)> = self.groups.iter().collect();
+        let tallies = &self.groups.tallies;
+        let mut keys: Vec<(&str, usize)> = self.groups.positions().collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
         // Each identifier resolved once; the unmapped ones listed are those with the most rows.
         let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
@@ -1085,7 +1165,8 @@ impl AssessmentBuilder {
                 .get(r)
                 .filter(|rule| rule.service < catalog.services.len())
         };
-        for &(key, tally) in &keys {
+        for &(key, g) in &keys {
+            let tally = &tallies[g];
             let f = split_fields(key);
             let (Some(&service), Some(&rule)) = (f.get(1), f.get(2)) else {
                 continue;
@@ -1111,7 +1192,81 @@ impl AssessmentBuilder {
             by_rows.into_iter().map(|(k, _)| k).collect()
         };
         drop(unmapped_rows);
-        for (key, tally) in keys {
+        // Distinct resource ids: per group, and per union of groups. A resource billed under
+        // several groups (its tags changed during the period) counts once per input ×
+        // identifier, per service over all its spellings and inputs, per unmapped identifier, and
+        // per service × account × Region without an owner team.
+        let groups = tallies.len();
+        let mut input_slot = vec![distinct::NO_SLOT; groups];
+        let mut input_slots: BTreeMap<(usize, &str), u32> = BTreeMap::new();
+        let mut service_slot = vec![distinct::NO_SLOT; groups];
+        let mut service_slots: BTreeMap<ResourceUnion<'_>, u32> = BTreeMap::new();
+        let mut unowned_slot = vec![distinct::NO_SLOT; groups];
+        let mut unowned_slots: HashMap<String, u32> = HashMap::default();
+        let mut unowned_key = String::new();
+        for &(key, g) in &keys {
+            let f = split_fields(key);
+            let [input, service, rule, account, region, team, ..] = f[..] else {
+                continue;
+            };
+            let input: usize = input.parse().unwrap_or_default();
+            let next = input_slots.len() as u32;
+            input_slot[g] = *input_slots.entry((input, service)).or_insert(next);
+            let found = match by_rule(rule) {
+                Some(r) => Some(Identified::Service(r.service)),
+                None => resolved.get(service).copied().flatten(),
+            };
+            let union = match found {
+                Some(Identified::Service(i)) => ResourceUnion::Service(i),
+                Some(Identified::Billing(_)) => continue,
+                None if listed.contains(service) => ResourceUnion::Unmapped(service),
+                None => ResourceUnion::Others,
+            };
+            let next = service_slots.len() as u32;
+            service_slot[g] = *service_slots.entry(union).or_insert(next);
+            if team.is_empty() {
+                unowned_key.clear();
+                for f in [service, rule, account, region] {
+                    push_field(&mut unowned_key, f);
+                }
+                let next = unowned_slots.len() as u32;
+                unowned_slot[g] = *unowned_slots.entry(unowned_key.clone()).or_insert(next);
+            }
+        }
+        let threads = self.finish_threads.unwrap_or(self.forks_merged.max(1));
+        let projections = [
+            distinct::Projection {
+                slot_of_group: &input_slot,
+                slots: input_slots.len(),
+            },
+            distinct::Projection {
+                slot_of_group: &service_slot,
+                slots: service_slots.len(),
+            },
+            distinct::Projection {
+                slot_of_group: &unowned_slot,
+                slots: unowned_slots.len(),
+            },
+        ];
+        let counted = distinct::count(id_sets, groups, &projections, threads);
+        let resources_of = |g: usize| tallies[g].resources.saturating_add(counted.per_group[g]);
+        // Explicit counts (`resource_count`) of each union, plus its distinct ids.
+        let mut input_explicit = vec![0u64; input_slots.len()];
+        let mut service_explicit = vec![0u64; service_slots.len()];
+        for (g, t) in tallies.iter().enumerate() {
+            for (slot, explicit) in [
+                (input_slot[g], &mut input_explicit),
+                (service_slot[g], &mut service_explicit),
+            ] {
+                if slot != distinct::NO_SLOT {
+                    let e = &mut explicit[slot as usize];
+                    *e = e.saturating_add(t.resources);
+                }
+            }
+        }
+
+        for &(key, g) in &keys {
+            let tally = &tallies[g];
             let f = split_fields(key);
             let [input, service, rule, account, region, team, env, class] = f[..] else {
                 continue;
@@ -1197,65 +1352,40 @@ impl AssessmentBuilder {
                 }
             }
             if !class.is_empty() && options.is_sensitive(class) {
-                u.sensitive_resources = u.sensitive_resources.saturating_add(tally.resources());
+                u.sensitive_resources = u.sensitive_resources.saturating_add(resources_of(g));
             }
             if team.is_empty() {
-                u.unowned_resources = u.unowned_resources.saturating_add(tally.resources());
+                u.unowned_resources = u.unowned_resources.saturating_add(resources_of(g));
             } else {
                 let n = u.teams.entry(team.to_owned()).or_default();
-                *n = n.saturating_add(tally.resources());
+                *n = n.saturating_add(resources_of(g));
             }
         }
 
-        // Resources: a resource billed under several groups (its tags changed during the period)
-        // counts once, per input × identifier and per service over all its spellings and inputs:
-        // the union of the groups' distinct ids.
-        let mut input_ids: BTreeMap<(usize, &str), (u64, HashSet<u64>)> = BTreeMap::new();
-        let mut service_ids: BTreeMap<usize, (u64, HashSet<u64>)> = BTreeMap::new();
-        let mut unmapped_ids: BTreeMap<String, (u64, HashSet<u64>)> = BTreeMap::new();
-        let mut others_ids: (u64, HashSet<u64>) = Default::default();
-        for (key, tally) in self.groups.iter() {
-            let f = split_fields(key);
-            let [input, service, rule, ..] = f[..] else {
-                continue;
-            };
-            let input: usize = input.parse().unwrap_or_default();
-            let per_input = input_ids.entry((input, service)).or_default();
-            per_input.0 = per_input.0.saturating_add(tally.resources);
-            per_input.1.extend(tally.distinct.iter());
-            let found = match by_rule(rule) {
-                Some(r) => Some(Identified::Service(r.service)),
-                None => resolved.get(service).copied().flatten(),
-            };
-            let slot = match found {
-                Some(Identified::Service(i)) => service_ids.entry(i).or_default(),
-                Some(Identified::Billing(_)) => continue,
-                None if listed.contains(service) => {
-                    unmapped_ids.entry(service.to_owned()).or_default()
-                }
-                None => &mut others_ids,
-            };
-            slot.0 = slot.0.saturating_add(tally.resources);
-            slot.1.extend(tally.distinct.iter());
-        }
-        for ((input, _), (explicit, ids)) in input_ids {
+        for (&(input, _), &slot) in &input_slots {
             if let Some(summary) = inputs.get_mut(input) {
-                summary.resources = summary
-                    .resources
-                    .saturating_add(explicit.saturating_add(ids.len() as u64));
+                let n = input_explicit[slot as usize]
+                    .saturating_add(counted.per_slot[0][slot as usize]);
+                summary.resources = summary.resources.saturating_add(n);
             }
         }
-        for (i, (explicit, ids)) in service_ids {
-            if let Some(u) = uses.get_mut(&i) {
-                u.resources = explicit.saturating_add(ids.len() as u64);
+        for (union, &slot) in &service_slots {
+            let n =
+                service_explicit[slot as usize].saturating_add(counted.per_slot[1][slot as usize]);
+            match union {
+                ResourceUnion::Service(i) => {
+                    if let Some(u) = uses.get_mut(i) {
+                        u.resources = n;
+                    }
+                }
+                ResourceUnion::Unmapped(ident) => {
+                    if let Some(u) = unmapped.get_mut(*ident) {
+                        u.resources = n;
+                    }
+                }
+                ResourceUnion::Others => others.resources = n,
             }
         }
-        for (ident, (explicit, ids)) in unmapped_ids {
-            if let Some(u) = unmapped.get_mut(&ident) {
-                u.resources = explicit.saturating_add(ids.len() as u64);
-            }
-        }
-        others.resources = others_ids.0.saturating_add(others_ids.1.len() as u64);
 
         let mut raw_unowned: Vec<(String, UnownedTally)> = self.unowned.into_iter().collect();
         raw_unowned.sort_by(|a, b| a.0.cmp(&b.0));
@@ -1266,7 +1396,10 @@ impl AssessmentBuilder {
                 let [service, rule, account, region] = f[..] else {
                     return None;
                 };
-                let resources = t.resources.saturating_add(t.distinct.len() as u64);
+                let distinct = unowned_slots
+                    .get(&key)
+                    .map_or(0, |&slot| counted.per_slot[2][slot as usize]);
+                let resources = t.resources.saturating_add(distinct);
                 let found = match by_rule(rule) {
                     Some(r) => Some(Identified::Service(r.service)),
                     None => resolved.get(service).copied().flatten(),
@@ -2100,39 +2233,44 @@ mod tests {
             for r in &rows {
                 add(&mut one, i, r);
             }
-            let mut merged = AssessmentBuilder::new();
-            merged.set_max_groups(max);
-            let j = merged.start_input("a.csv", "cur");
-            let mut forks = [merged.fork(), merged.fork(), merged.fork()];
-            // Chunks of 25 rows dealt round robin. Without a limit the order does not matter
-            // (chunks go in reverse); the limit needs each fork to see its own rows in input
-            // order, as the parallel reader guarantees.
-            let chunks: Vec<_> = rows.chunks(25).enumerate().collect();
-            let mut order: Vec<_> = chunks.iter().collect();
-            if max == DEFAULT_MAX_GROUPS {
-                order.reverse();
-            }
-            for (k, chunk) in order {
-                for r in *chunk {
-                    add(&mut forks[k % 3], j, r);
+            let one_limit = one.limit_exceeded();
+            let expected = format!("{:?}", one.finish(&cat));
+            // Any number of threads counting the distinct ids at the end: the same result.
+            for finish_threads in [None, Some(1), Some(2), Some(5)] {
+                let mut merged = AssessmentBuilder::new();
+                merged.set_max_groups(max);
+                let j = merged.start_input("a.csv", "cur");
+                let mut forks = [merged.fork(), merged.fork(), merged.fork()];
+                // Chunks of 25 rows dealt round robin. Without a limit the order does not matter
+                // (chunks go in reverse); the limit needs each fork to see its own rows in input
+                // order, as the parallel reader guarantees.
+                let chunks: Vec<_> = rows.chunks(25).enumerate().collect();
+                let mut order: Vec<_> = chunks.iter().collect();
+                if max == DEFAULT_MAX_GROUPS {
+                    order.reverse();
                 }
-            }
-            for f in forks {
-                merged.merge(f);
-            }
-            assert_eq!(one.limit_exceeded(), merged.limit_exceeded(), "max {max}");
-            if max == DEFAULT_MAX_GROUPS {
-                let (a, b) = (
-                    format!("{:?}", one.finish(&cat)),
-                    format!("{:?}", merged.finish(&cat)),
-                );
-                let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-                assert!(
-                    a == b,
-                    "differ at {at}: {:?} vs {:?}",
-                    a.get(at.saturating_sub(300)..at + 100),
-                    b.get(at.saturating_sub(300)..at + 100)
-                );
+                for (k, chunk) in order {
+                    for r in *chunk {
+                        add(&mut forks[k % 3], j, r);
+                    }
+                }
+                for f in forks {
+                    merged.merge(f);
+                }
+                if let Some(t) = finish_threads {
+                    merged.set_finish_threads(t);
+                }
+                assert_eq!(one_limit, merged.limit_exceeded(), "max {max}");
+                if max == DEFAULT_MAX_GROUPS {
+                    let (a, b) = (&expected, format!("{:?}", merged.finish(&cat)));
+                    let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                    assert!(
+                        *a == b,
+                        "differ at {at}: {:?} vs {:?}",
+                        a.get(at.saturating_sub(300)..at + 100),
+                        b.get(at.saturating_sub(300)..at + 100)
+                    );
+                }
             }
         }
     }

@@ -16,6 +16,7 @@
 
 pub mod assess;
 pub mod catalog;
+mod distinct;
 pub mod error;
 pub mod policy;
 pub mod requirements;

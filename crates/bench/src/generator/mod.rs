@@ -51,6 +51,27 @@ pub struct Options {
     pub seed: u64,
     /// Size of the resource pool: the most distinct resource ids the file can hold.
     pub resources: u32,
+    /// The shape knobs below, all off by default (then the bytes are those of earlier versions).
+    pub shape: Shape,
+}
+
+/// Knobs that vary the shape of the data for benchmarks: quoting, width, groups, distinct
+/// resources. They draw from their own random stream, so the rows stay the same otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Shape {
+    /// Percent of rows whose line-item description (usage rows) and extra attributes are quoted
+    /// text with commas, doubled quotes and a line break, as real descriptions and product
+    /// attributes can be.
+    pub quoted_percent: u8,
+    /// Extra product-attribute columns at the end of every row (`product/attribute1` ..., FOCUS
+    /// `x_Attribute1` ...).
+    pub extra_columns: u16,
+    /// Variants of every team name (`payments-3`), drawn per resource: about this many times the
+    /// groups. 0 or 1: the team names as they are.
+    pub team_variants: u16,
+    /// Percent of usage rows with a resource id whose resource is short-lived: an id of its own,
+    /// never seen again (distinct resources then grow with rows).
+    pub short_lived_percent: u8,
 }
 
 impl Default for Options {
@@ -60,6 +81,7 @@ impl Default for Options {
             format: ExportFormat::Cur,
             seed: 1,
             resources: DEFAULT_RESOURCES,
+            shape: Shape::default(),
         }
     }
 }
@@ -331,6 +353,8 @@ struct Resource {
     env: u8,
     class: u8,
     cost_center: u8,
+    /// Variant of the team name ([`Shape::team_variants`]).
+    variant: u16,
 }
 
 /// No tag value.
@@ -385,6 +409,10 @@ struct Line {
     extra: u64,
     /// Bits of `identity/LineItemId`.
     id: [u64; 3],
+    /// Quoted multi-line description and attributes ([`Shape::quoted_percent`]).
+    quoted: bool,
+    /// A short-lived resource's own number (0: the pool resource's id).
+    fresh: u64,
 }
 
 /// The generator: the precomputed tables and the row stream.
@@ -411,6 +439,11 @@ pub struct Generator {
     marketplace_sku: usize,
     ec2_product: usize,
     rds_product: usize,
+    shape: Shape,
+    /// The shape knobs' own random stream.
+    shape_rng: Rng,
+    /// Short-lived resources so far.
+    fresh: u64,
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -552,6 +585,9 @@ impl Generator {
             marketplace_sku,
             ec2_product,
             rds_product: product_index("AmazonRDS"),
+            shape: opts.shape,
+            shape_rng: Rng(opts.seed ^ 0x5348_4150_4553_2026),
+            fresh: 0,
         };
         generator.build_pool(&mut setup, opts.resources);
         generator.build_commitments(&mut setup);
@@ -584,7 +620,10 @@ impl Generator {
             self.skus[i].pool_start = self.resources.len() as u32;
             self.skus[i].pool_len = n as u32;
             for _ in 0..n {
-                let r = self.new_resource(rng, i, with_ids);
+                let mut r = self.new_resource(rng, i, with_ids);
+                if self.shape.team_variants > 1 {
+                    r.variant = self.shape_rng.below(u64::from(self.shape.team_variants)) as u16;
+                }
                 self.resources.push(r);
             }
         }
@@ -650,6 +689,7 @@ impl Generator {
             env,
             class,
             cost_center,
+            variant: 0,
         }
     }
 
@@ -675,7 +715,15 @@ impl Generator {
     /// Appends the header line.
     pub fn header(&self, buf: &mut Vec<u8>) {
         let quote = self.format == ExportFormat::Focus;
-        for (i, name) in header(self.format).iter().enumerate() {
+        let extra = (1..=self.shape.extra_columns).map(|k| match self.format {
+            ExportFormat::Cur => format!("product/attribute{k}"),
+            ExportFormat::Focus => format!("x_Attribute{k}"),
+        });
+        let names = header(self.format)
+            .iter()
+            .map(|&n| n.to_owned())
+            .chain(extra);
+        for (i, name) in names.enumerate() {
             if i > 0 {
                 buf.push(b',');
             }
@@ -696,6 +744,66 @@ impl Generator {
         match self.format {
             ExportFormat::Cur => self.write_cur(&line, buf),
             ExportFormat::Focus => self.write_focus(&line, buf),
+        }
+        if self.shape.extra_columns > 0 {
+            // The row ends with its line feed: the attributes go before it.
+            buf.pop();
+            for k in 1..=self.shape.extra_columns {
+                buf.push(b',');
+                let quoted = line.quoted && k % 3 == 1;
+                let focus = self.format == ExportFormat::Focus;
+                if quoted || focus {
+                    buf.push(b'"');
+                }
+                put(buf, "Attribute ");
+                put_u64(buf, u64::from(k));
+                put(
+                    buf,
+                    if k % 2 == 0 {
+                        " standard"
+                    } else {
+                        " general purpose"
+                    },
+                );
+                if quoted {
+                    put(buf, QUOTED_NOTE);
+                }
+                if quoted || focus {
+                    buf.push(b'"');
+                }
+            }
+            buf.push(b'\n');
+        }
+    }
+
+    /// A CSV field (quoted or not) as a quoted one with [`QUOTED_NOTE`] inside.
+    fn put_with_note(b: &mut Vec<u8>, field: &str) {
+        match field.strip_suffix('"') {
+            Some(open) if field.starts_with('"') => put(b, open),
+            _ => {
+                b.push(b'"');
+                put(b, field);
+            }
+        }
+        put(b, QUOTED_NOTE);
+        b.push(b'"');
+    }
+
+    /// The team tag's value of a resource.
+    fn put_team(&self, b: &mut Vec<u8>, res: &Resource) {
+        put(b, TEAMS[usize::from(res.team)]);
+        if self.shape.team_variants > 1 {
+            b.push(b'-');
+            put_u64(b, u64::from(res.variant));
+        }
+    }
+
+    /// The resource id of a line, with a short-lived resource's number.
+    fn put_resource_id(&self, b: &mut Vec<u8>, line: &Line, res: &Resource) {
+        b.extend_from_slice(self.resource_id(res));
+        if line.fresh > 0 {
+            put(b, "-s");
+            put_hex(b, line.fresh, 8);
         }
     }
 
@@ -719,6 +827,8 @@ impl Generator {
             market: 0,
             extra: 0,
             id,
+            quoted: false,
+            fresh: 0,
         };
         match roll {
             0..250 => {
@@ -799,6 +909,21 @@ impl Generator {
                     line.commitment = rng.below(self.savings_plans.len() as u64) as usize;
                 }
             }
+        }
+        let shape = self.shape;
+        if shape.quoted_percent > 0 {
+            line.quoted = self.shape_rng.below(100) < u64::from(shape.quoted_percent);
+        }
+        let identified = matches!(
+            line.kind,
+            Kind::Usage | Kind::DiscountedUsage | Kind::SavingsPlanCoveredUsage
+        ) && !line.blank_id;
+        if shape.short_lived_percent > 0
+            && identified
+            && self.shape_rng.below(100) < u64::from(shape.short_lived_percent)
+        {
+            self.fresh += 1;
+            line.fresh = self.fresh;
         }
         line
     }
@@ -889,7 +1014,7 @@ impl Generator {
         }
         b.push(b',');
         if !line.blank_id {
-            b.extend_from_slice(self.resource_id(res));
+            self.put_resource_id(b, line, res);
         }
         b.push(b',');
         put_dec(b, line.amount, false, 1);
@@ -914,7 +1039,11 @@ impl Generator {
                 put(b, ",,,");
             }
             None => {
-                put(b, &text.desc_cur);
+                if line.quoted {
+                    Self::put_with_note(b, &text.desc_cur);
+                } else {
+                    put(b, &text.desc_cur);
+                }
                 b.push(b',');
                 put(b, product.name);
                 b.push(b',');
@@ -948,11 +1077,11 @@ impl Generator {
         if line.kind == Kind::SavingsPlanCoveredUsage {
             put(b, &self.savings_plans[line.commitment]);
         }
-        for (value, list) in [
-            (res.team, TEAMS),
-            (res.env, ENVIRONMENTS),
-            (res.class, CLASSIFICATIONS),
-        ] {
+        b.push(b',');
+        if res.team != BLANK {
+            self.put_team(b, res);
+        }
+        for (value, list) in [(res.env, ENVIRONMENTS), (res.class, CLASSIFICATIONS)] {
             b.push(b',');
             if value != BLANK {
                 put(b, list[usize::from(value)]);
@@ -1115,6 +1244,7 @@ impl Generator {
                 put(b, REGIONS[region].code);
                 put(b, "|m5.large\"");
             }
+            None if line.quoted => Self::put_with_note(b, &text.desc_focus),
             None => put(b, &text.desc_focus),
         }
         put(b, ",\"Usage-Based\",\"");
@@ -1183,7 +1313,7 @@ impl Generator {
             put(b, "NULL,");
         } else {
             b.push(b'"');
-            b.extend_from_slice(self.resource_id(res));
+            self.put_resource_id(b, line, res);
             put(b, "\",");
         }
         put(b, "NULL,");
@@ -1371,7 +1501,11 @@ impl Generator {
             first = false;
             put(b, key);
             put(b, "\"\": \"\"");
-            put(b, list[usize::from(value)]);
+            if key == "Team" {
+                self.put_team(b, res);
+            } else {
+                put(b, list[usize::from(value)]);
+            }
             put(b, "\"\"");
         }
         if !cc.is_empty() {
@@ -1388,6 +1522,10 @@ impl Generator {
         }
     }
 }
+
+/// What [`Shape::quoted_percent`] adds inside a quoted field: commas, doubled quotes, a line feed.
+const QUOTED_NOTE: &str =
+    "; note: reviewed, \"\"approved\"\" by finance\nsecond line, see ticket 4711";
 
 /// Index of a product in [`PRODUCTS`] by its code (0 if absent).
 fn product_index(code: &str) -> usize {

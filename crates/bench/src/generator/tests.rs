@@ -8,6 +8,7 @@ fn opts(format: ExportFormat, rows: u64, seed: u64) -> Options {
         format,
         seed,
         resources: DEFAULT_RESOURCES,
+        shape: Shape::default(),
     }
 }
 
