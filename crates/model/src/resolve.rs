@@ -146,7 +146,9 @@ pub struct Resolver {
     rules: Vec<ResourceRule>,
     /// `cfn-type` rules by lower-case type.
     cfn: HashMap<String, u32>,
-    by_base: HashMap<Option<usize>, BaseRules>,
+    /// Looked up for every row a rule may move: a fixed, fast hasher (the keys are the catalog's
+    /// own service indexes, not input).
+    by_base: HashMap<Option<usize>, BaseRules, foldhash::fast::FixedState>,
 }
 
 #[derive(Deserialize)]
