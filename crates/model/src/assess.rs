@@ -645,6 +645,9 @@ pub struct AssessmentBuilder {
     /// namespace-level service (`None`: the identifier names nothing, but rules may) and what
     /// the rules say before the resource id is looked at.
     rule_memo: HashMap<Box<str>, Option<(Option<usize>, TypeRules)>>,
+    /// Per identifier as written: whether a resource rule may move its rows at all (most
+    /// identifiers name a service without rules, and skip `rule_memo`'s longer key).
+    may_move: HashMap<Box<str>, bool>,
     /// The key of `rule_memo` being looked up.
     rule_key: String,
     /// Forks merged into this builder: the threads that count distinct ids in `finish_with`,
@@ -717,6 +720,7 @@ impl AssessmentBuilder {
     pub fn set_resolver(&mut self, resolver: Arc<Resolver>) {
         self.resolver = Some(resolver);
         self.rule_memo.clear();
+        self.may_move.clear();
     }
 
     /// The resource rule that moves a row, as a key field (the rule's index plus one, or empty).
@@ -742,6 +746,19 @@ impl AssessmentBuilder {
         if service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:") {
             // ARNs are not memoised: each is its own identifier.
             return resolver.refine(base_of(service)?, &facts);
+        }
+        let may_move = match self.may_move.get(service) {
+            Some(&m) => m,
+            None => {
+                let m = base_of(service).is_some();
+                if self.may_move.len() < RULE_MEMO_ENTRIES {
+                    self.may_move.insert(service.into(), m);
+                }
+                m
+            }
+        };
+        if !may_move {
+            return None;
         }
         self.rule_key.clear();
         for f in [service, rec.resource_type, rec.usage_type] {
