@@ -651,7 +651,8 @@ impl Catalog {
         let meta = parse_toml::<RawCatalog>(&src.catalog)?;
         let categories = categories(&src.catalog, &meta, &mut problems);
         let frameworks = frameworks(&src.catalog, &meta, &mut problems);
-        let services = parse_services(&src.services, &meta.deployment, &mut problems)?;
+        let (services, service_lines) =
+            parse_services(&src.services, &meta.deployment, &mut problems)?;
         let billing_codes = parse_billing(&src.billing, &meta.billing_group, &mut problems)?;
         let index = build_index(
             &src.services,
@@ -727,7 +728,7 @@ impl Catalog {
         check_deployments(
             (&src.catalog, &src.services),
             &meta.deployment,
-            &services,
+            (&services, &service_lines),
             &controls,
             &statements,
             &mut problems,
@@ -1375,7 +1376,7 @@ fn parse_services(
     file: &SourceFile,
     deployments: &[Deployment],
     problems: &mut Vec<Problem>,
-) -> Result<Vec<Service>, CatalogError> {
+) -> Result<(Vec<Service>, HashMap<String, u64>), CatalogError> {
     let mut services: Vec<Service> = Vec::new();
     let mut lines: HashMap<String, u64> = HashMap::new();
     for (at, raw) in csv_rows::<RawService>(file, problems)? {
@@ -1463,7 +1464,7 @@ fn parse_services(
         });
     }
     services.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(services)
+    Ok((services, lines))
 }
 
 /// SHA-256 of the catalog's files: each file's name, length and text.
@@ -1561,12 +1562,13 @@ fn lifecycle(raw: &RawService, mut problem: impl FnMut(String)) -> Lifecycle {
 fn check_deployments(
     files: (&SourceFile, &SourceFile),
     deployments: &[Deployment],
-    services: &[Service],
+    services: (&[Service], &HashMap<String, u64>),
     controls: &[Control],
     statements: &HashMap<(usize, usize), Responsibility>,
     problems: &mut Vec<Problem>,
 ) {
     let (catalog_file, services_file) = files;
+    let (services, service_lines) = services;
     for d in deployments {
         for c in &d.decides {
             if !controls.iter().any(|x| &x.id == c) {
@@ -1577,12 +1579,6 @@ fn check_deployments(
             }
         }
     }
-    let service_lines: HashMap<&str, u64> = services_file
-        .text
-        .lines()
-        .enumerate()
-        .filter_map(|(i, l)| Some((l.split(',').next()?, i as u64 + 1)))
-        .collect();
     for (si, s) in services.iter().enumerate() {
         let Some(d) = s
             .deployment
