@@ -345,18 +345,6 @@ pub struct Lifecycle {
     pub source: String,
 }
 
-impl Default for Lifecycle {
-    fn default() -> Self {
-        Lifecycle {
-            status: LifecycleStatus::Available,
-            closed_on: None,
-            end_of_support_on: None,
-            migration: String::new(),
-            source: String::new(),
-        }
-    }
-}
-
 /// A way a service is deployed or operated that its category does not describe, and the
 /// controls whose answer depends on it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
