@@ -480,28 +480,37 @@ impl DistinctIds {
     }
 }
 
-/// The groups of a builder: an index from key to position, and the tallies in a dense list. The
-/// index's slots stay small (a key and a position), so its spare capacity, and the copy made each
-/// time it grows, cost a fraction of a table of whole tallies.
-#[derive(Default)]
-struct Groups {
+/// Entries of a builder by text key: an index from key to position, and the entries in a dense
+/// list (the groups, and the resources without an owner team). The index's slots stay small (a
+/// key and a position), so its spare capacity, and the copy made each time it grows, cost a
+/// fraction of a table of whole tallies.
+struct Keyed<T> {
     index: HashMap<Box<str>, usize>,
-    tallies: Vec<Tally>,
+    tallies: Vec<T>,
 }
 
-impl Groups {
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed {
+            index: HashMap::default(),
+            tallies: Vec::new(),
+        }
+    }
+}
+
+impl<T: Default> Keyed<T> {
     fn len(&self) -> usize {
         self.tallies.len()
     }
 
-    fn get_mut(&mut self, key: &str) -> Option<&mut Tally> {
-        let &i = self.index.get(key)?;
-        self.tallies.get_mut(i)
+    /// The position of `key`.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
     }
 
-    /// The tally of `key`, made with `new` when the key is new.
-    fn get_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> Tally) -> &mut Tally {
-        let i = match self.index.get(key) {
+    /// The position of `key`, its entry made with `new` when the key is new.
+    fn position_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> T) -> usize {
+        match self.index.get(key) {
             Some(&i) => i,
             None => {
                 let i = self.tallies.len();
@@ -509,12 +518,17 @@ impl Groups {
                 self.tallies.push(new());
                 i
             }
-        };
+        }
+    }
+
+    /// The entry of `key`, made with `new` when the key is new.
+    fn get_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> T) -> &mut T {
+        let i = self.position_or_insert_with(key, new);
         // Every position in the index is one of `tallies`.
         &mut self.tallies[i]
     }
 
-    fn iter(&self) -> impl Iterator<Item = (&str, &Tally)> {
+    fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
         self.index
             .iter()
             .filter_map(|(key, &i)| self.tallies.get(i).map(|t| (&**key, t)))
@@ -525,11 +539,50 @@ impl Groups {
         self.index.iter().map(|(key, &i)| (&**key, i))
     }
 
-    fn into_iter(self) -> impl Iterator<Item = (Box<str>, Tally)> {
+    fn into_iter(self) -> impl Iterator<Item = (Box<str>, T)> {
         let mut tallies = self.tallies;
         self.index
             .into_iter()
             .filter_map(move |(key, i)| tallies.get_mut(i).map(|t| (key, std::mem::take(t))))
+    }
+}
+
+/// The groups of a builder.
+type Groups = Keyed<Tally>;
+
+/// The text fields of the rows a builder has seen, numbered, so that the hot path looks a row's
+/// group up by a few integers instead of building, hashing and comparing its whole text key.
+/// Numbers are the builder's own (forks number differently): they never leave it.
+struct FieldNumbers {
+    numbers: HashMap<Box<str>, u32>,
+    /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
+    limit: usize,
+}
+
+impl Default for FieldNumbers {
+    fn default() -> Self {
+        FieldNumbers {
+            numbers: HashMap::default(),
+            limit: MAX_NUMBERED_FIELDS,
+        }
+    }
+}
+
+/// The most field values a builder numbers; rows with values beyond them take the text path.
+const MAX_NUMBERED_FIELDS: usize = 1 << 21;
+
+impl FieldNumbers {
+    /// The number of `value`, numbering it when new (`None` once [`MAX_NUMBERED_FIELDS`] are).
+    fn number(&mut self, value: &str) -> Option<u32> {
+        if let Some(&n) = self.numbers.get(value) {
+            return Some(n);
+        }
+        if self.numbers.len() >= self.limit {
+            return None;
+        }
+        let n = self.numbers.len() as u32;
+        self.numbers.insert(value.into(), n);
+        Some(n)
     }
 }
 
@@ -546,6 +599,9 @@ struct Tally {
     /// The first line of the group in its input, so that merged builders can tell where a group
     /// limit was crossed.
     first_line: u64,
+    /// The hash standing for a line item without a resource id (one unidentified resource of
+    /// the group): of the group's text key, so the same in every fork.
+    marker: u64,
 }
 
 /// Resources without an owner team per service × rule × account × Region: their explicit counts
@@ -629,9 +685,22 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 pub struct AssessmentBuilder {
     inputs: Vec<InputTally>,
     groups: Groups,
-    unowned: HashMap<String, UnownedTally>,
+    unowned: Keyed<UnownedTally>,
     /// Account names: the first seen per account, as (input, line, name).
     account_names: BTreeMap<String, (usize, u64, String)>,
+    /// The row fields of the hot path, numbered.
+    fields: FieldNumbers,
+    /// Groups by their numbered key (input, service, rule, account, Region, team, environment,
+    /// classification): the same groups as their text keys, found without building those.
+    numbered_groups: HashMap<[u32; 8], usize>,
+    /// Resources without an owner team by numbered key (service, rule, account, Region).
+    numbered_unowned: HashMap<[u32; 4], usize>,
+    /// Per service number: whether a resource rule may move its rows (0 not known yet, 1 no,
+    /// 2 yes); the same answers as `may_move`.
+    may_move_numbered: Vec<u8>,
+    /// Per account number: where its name was first seen, as (input, line), so that later rows
+    /// of the account skip `account_names`.
+    account_named_at: Vec<(usize, u64)>,
     scope: Scope,
     max_groups: usize,
     /// Where the group limit was first hit: (input, line).
@@ -726,7 +795,12 @@ impl AssessmentBuilder {
     /// The resource rule that moves a row, as a key field (the rule's index plus one, or empty).
     /// The same as [`Resolver::refine`] of the identifier's namespace-level service, with what
     /// does not depend on the resource id remembered per identifier × resource type × usage type.
-    fn rule_of(&mut self, service: &str, rec: &InventoryRecord<'_>) -> Option<u32> {
+    fn rule_of(
+        &mut self,
+        service: &str,
+        number: Option<u32>,
+        rec: &InventoryRecord<'_>,
+    ) -> Option<u32> {
         let resolver = self.resolver.as_deref()?;
         let base_of = |service: &str| {
             let base = match resolver.identify(service) {
@@ -747,12 +821,27 @@ impl AssessmentBuilder {
             // ARNs are not memoised: each is its own identifier.
             return resolver.refine(base_of(service)?, &facts);
         }
-        let may_move = match self.may_move.get(service) {
-            Some(&m) => m,
-            None => {
-                let m = base_of(service).is_some();
-                if self.may_move.len() < RULE_MEMO_ENTRIES {
-                    self.may_move.insert(service.into(), m);
+        let numbered = number.map(|n| n as usize);
+        let known = numbered.and_then(|n| self.may_move_numbered.get(n).copied());
+        let may_move = match known {
+            Some(1) => false,
+            Some(2) => true,
+            _ => {
+                let m = match self.may_move.get(service) {
+                    Some(&m) => m,
+                    None => {
+                        let m = base_of(service).is_some();
+                        if self.may_move.len() < RULE_MEMO_ENTRIES {
+                            self.may_move.insert(service.into(), m);
+                        }
+                        m
+                    }
+                };
+                if let Some(n) = numbered {
+                    if self.may_move_numbered.len() <= n {
+                        self.may_move_numbered.resize(n + 1, 0);
+                    }
+                    self.may_move_numbered[n] = if m { 2 } else { 1 };
                 }
                 m
             }
@@ -916,6 +1005,7 @@ impl AssessmentBuilder {
         for (key, t) in other.groups.into_iter() {
             let g = self.groups.get_or_insert_with(&key, || Tally {
                 first_line: t.first_line,
+                marker: t.marker,
                 ..Tally::default()
             });
             g.rows += t.rows;
@@ -941,8 +1031,8 @@ impl AssessmentBuilder {
             g.merged.extend(t.merged);
             g.first_line = g.first_line.min(t.first_line);
         }
-        for (key, t) in other.unowned {
-            let u = self.unowned.entry(key).or_default();
+        for (key, t) in other.unowned.into_iter() {
+            let u = self.unowned.get_or_insert_with(&key, UnownedTally::default);
             u.resources = u.resources.saturating_add(t.resources);
             u.examples.extend(t.examples);
             u.examples.sort();
@@ -982,6 +1072,36 @@ impl AssessmentBuilder {
                 && self.overflow.is_none_or(|s| at < s)
             {
                 self.overflow = Some(at);
+            }
+        }
+    }
+
+    /// Keeps `name` as the account's name when no row before (input, line) named it.
+    fn note_account_name(
+        &mut self,
+        input: usize,
+        line: u64,
+        account: &str,
+        number: Option<u32>,
+        name: &str,
+    ) {
+        let at = (input, line);
+        if let Some(n) = number.map(|n| n as usize) {
+            match self.account_named_at.get_mut(n) {
+                Some(seen) if *seen <= at => return,
+                Some(seen) => *seen = at,
+                None => {
+                    self.account_named_at.resize(n + 1, (usize::MAX, u64::MAX));
+                    self.account_named_at[n] = at;
+                }
+            }
+        }
+        match self.account_names.get_mut(account) {
+            Some(seen) if (seen.0, seen.1) <= at => {}
+            Some(seen) => *seen = (input, line, name.to_owned()),
+            None => {
+                self.account_names
+                    .insert(account.to_owned(), (input, line, name.to_owned()));
             }
         }
     }
@@ -1028,76 +1148,110 @@ impl AssessmentBuilder {
             return;
         }
         tally.bound_resources(rec.resource_count.unwrap_or(1));
-        let (account, name) = (rec.account_id.trim(), rec.account_name.trim());
-        if !name.is_empty() && !account.is_empty() {
-            let at = (input, rec.line);
-            match self.account_names.get_mut(account) {
-                Some(seen) if (seen.0, seen.1) <= at => {}
-                Some(seen) => *seen = (input, rec.line, name.to_owned()),
-                None => {
-                    self.account_names
-                        .insert(account.to_owned(), (input, rec.line, name.to_owned()));
-                }
-            }
-        }
+        let account = rec.account_id.trim();
+        let region = rec.region.trim();
         let team = rec.owner_team.trim();
-        let rule = self.rule_of(service, rec);
+        let environment = rec.environment.trim();
+        let classification = rec.data_classification.trim();
+        let is_arn = service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:");
+        let service_number = if is_arn {
+            None
+        } else {
+            self.fields.number(service)
+        };
+        let account_number = self.fields.number(account);
+        let name = rec.account_name.trim();
+        if !name.is_empty() && !account.is_empty() {
+            self.note_account_name(input, rec.line, account, account_number, name);
+        }
+        let rule = self.rule_of(service, service_number, rec);
+        let rule_slot = rule.map_or(0, |r| r.saturating_add(1));
+        let numbered = (|| {
+            Some([
+                u32::try_from(input).ok()?,
+                service_number?,
+                rule_slot,
+                account_number?,
+                self.fields.number(region)?,
+                self.fields.number(team)?,
+                self.fields.number(environment)?,
+                self.fields.number(classification)?,
+            ])
+        })();
         let mut rule_digits = [0u8; 20];
         let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
-        self.key.clear();
-        let mut digits = [0u8; 20];
-        push_field(&mut self.key, decimal(input, &mut digits));
-        for f in [
-            service,
-            rule_field,
-            rec.account_id.trim(),
-            rec.region.trim(),
-            team,
-            rec.environment.trim(),
-            rec.data_classification.trim(),
-        ] {
-            push_field(&mut self.key, f);
-        }
-        let full = self.groups.len() >= self.max_groups;
-        let group = match self.groups.get_mut(self.key.as_str()) {
-            Some(g) => g,
-            None if full => {
-                self.overflow.get_or_insert((input, rec.line));
-                return;
+        let position = match numbered.and_then(|k| self.numbered_groups.get(&k)) {
+            Some(&p) => p,
+            None => {
+                self.key.clear();
+                let mut digits = [0u8; 20];
+                push_field(&mut self.key, decimal(input, &mut digits));
+                for f in [
+                    service,
+                    rule_field,
+                    account,
+                    region,
+                    team,
+                    environment,
+                    classification,
+                ] {
+                    push_field(&mut self.key, f);
+                }
+                let p = match self.groups.position(&self.key) {
+                    Some(p) => p,
+                    None if self.groups.len() >= self.max_groups => {
+                        self.overflow.get_or_insert((input, rec.line));
+                        return;
+                    }
+                    None => {
+                        let marker = id_hash(("group", self.key.as_str()));
+                        self.groups.position_or_insert_with(&self.key, || Tally {
+                            first_line: rec.line,
+                            marker,
+                            ..Tally::default()
+                        })
+                    }
+                };
+                if let Some(k) = numbered {
+                    self.numbered_groups.insert(k, p);
+                }
+                p
             }
-            None => self.groups.get_or_insert_with(&self.key, || Tally {
-                first_line: rec.line,
-                ..Tally::default()
-            }),
         };
-        // Distinct from any resource id's hash: the key is length-prefixed. Only needed (and
-        // only computed) for a row without a resource id.
-        let group_hash = if rec.resource_count.is_none() && rec.resource_id.trim().is_empty() {
-            id_hash(("group", self.key.as_str()))
-        } else {
-            0
-        };
+        let group = &mut self.groups.tallies[position];
         group.rows += 1;
         group.first_line = group.first_line.min(rec.line);
-        count_resources(&mut group.resources, &mut group.distinct, rec, group_hash);
+        count_resources(&mut group.resources, &mut group.distinct, rec, group.marker);
 
         if rec.resource_id.trim().is_empty() {
             group.blank_resource_ids += 1;
         }
         if team.is_empty() {
-            self.key.clear();
-            for f in [
-                service,
-                rule_field,
-                rec.account_id.trim(),
-                rec.region.trim(),
-            ] {
-                push_field(&mut self.key, f);
-            }
-            let u = match self.unowned.get_mut(self.key.as_str()) {
-                Some(u) => u,
-                None => self.unowned.entry(self.key.clone()).or_default(),
+            let numbered = (|| {
+                Some([
+                    service_number?,
+                    rule_slot,
+                    account_number?,
+                    self.fields.number(region)?,
+                ])
+            })();
+            let position = match numbered.and_then(|k| self.numbered_unowned.get(&k)) {
+                Some(&p) => p,
+                None => {
+                    self.key.clear();
+                    for f in [service, rule_field, account, region] {
+                        push_field(&mut self.key, f);
+                    }
+                    let p = self
+                        .unowned
+                        .position_or_insert_with(&self.key, UnownedTally::default);
+                    if let Some(k) = numbered {
+                        self.numbered_unowned.insert(k, p);
+                    }
+                    p
+                }
             };
+            let u = &mut self.unowned.tallies[position];
             // Distinct ids are the group's (counted in `finish_with`); explicit counts add up.
             if let Some(n) = rec.resource_count {
                 u.resources = u.resources.saturating_add(n);
@@ -1404,7 +1558,7 @@ impl AssessmentBuilder {
             }
         }
 
-        let mut raw_unowned: Vec<(String, UnownedTally)> = self.unowned.into_iter().collect();
+        let mut raw_unowned: Vec<(Box<str>, UnownedTally)> = self.unowned.into_iter().collect();
         raw_unowned.sort_by(|a, b| a.0.cmp(&b.0));
         let mut unowned: Vec<UnownedResources> = raw_unowned
             .into_iter()
@@ -1414,7 +1568,7 @@ impl AssessmentBuilder {
                     return None;
                 };
                 let distinct = unowned_slots
-                    .get(&key)
+                    .get(&*key)
                     .map_or(0, |&slot| counted.per_slot[2][slot as usize]);
                 let resources = t.resources.saturating_add(distinct);
                 let found = match by_rule(rule) {
@@ -2197,6 +2351,65 @@ mod tests {
 
     /// Rows spread over forks in chunks, read in any order, then merged: the same assessment as
     /// one builder reading them in order, group limit included.
+    #[test]
+    fn numbered_and_text_keys_give_the_same_assessment() {
+        // The hot path finds groups by numbered fields; rows whose values are past the numbering
+        // limit take the text path. Any limit, even one that splits a row's fields between the
+        // two, gives the same assessment. The built-in catalog, for its resource rules.
+        let cat = Catalog::builtin().unwrap();
+        let services = ["s3", "AmazonEC2", "lambda", "arn:aws:s3:::b", "NoSuchThing"];
+        let mut rows = Vec::new();
+        for line in 2..300u64 {
+            let n = line as usize;
+            rows.push((
+                line,
+                services[n % services.len()],
+                format!("{}", n % 7),
+                ["", "web", "data", "ops"][n % 4].to_owned(),
+                if n.is_multiple_of(3) {
+                    String::new()
+                } else {
+                    format!("vol-{}", n % 41)
+                },
+                ["", "Prod"][n % 2],
+            ));
+        }
+        let run = |limit: usize| {
+            let mut b = AssessmentBuilder::new();
+            b.set_resolver(cat.resolver().clone());
+            b.fields.limit = limit;
+            let i = b.start_input("a.csv", "cur");
+            for r in &rows {
+                b.add(
+                    i,
+                    &InventoryRecord {
+                        line: r.0,
+                        service: r.1,
+                        account_id: &r.2,
+                        account_name: r.5,
+                        region: ["eu-west-1", "us-east-1"][r.0 as usize % 2],
+                        owner_team: &r.3,
+                        resource_id: &r.4,
+                        line_item_type: "Usage",
+                        ..InventoryRecord::default()
+                    },
+                );
+            }
+            let numbered = (b.numbered_groups.len(), b.groups.len());
+            (numbered, format!("{:?}", b.finish(&cat)))
+        };
+        let ((all_numbered, groups), expected) = run(MAX_NUMBERED_FIELDS);
+        assert!(
+            all_numbered > 0 && all_numbered < groups,
+            "ARNs take the text path"
+        );
+        for limit in [0, 1, 3, 8, 12] {
+            let ((numbered, _), got) = run(limit);
+            assert!(numbered < all_numbered, "limit {limit}");
+            assert_eq!(expected, got, "limit {limit}");
+        }
+    }
+
     #[test]
     fn merged_forks_equal_one_builder() {
         let cat = catalog();
