@@ -153,6 +153,34 @@ fn reveal_after_a_second(bar: &ProgressBar) -> impl FnMut() + '_ {
     }
 }
 
+/// A progress bar over a Parquet input's rows (only the columns needed are read, so its bytes
+/// would not add up to the file's size), drawn on standard error once reading has taken a
+/// second; fed from every reading thread.
+fn parquet_progress(name: &str) -> (ProgressBar, srmatrix_import::RowProgress) {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {human_pos}/{human_len} rows, eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(name.to_owned());
+    let start = std::time::Instant::now();
+    let shown = std::sync::atomic::AtomicBool::new(false);
+    let fed = bar.clone();
+    let on_rows = move |n: u64, total: u64| {
+        if fed.length() != Some(total) {
+            fed.set_length(total);
+        }
+        fed.inc(n);
+        if start.elapsed() > Duration::from_secs(1)
+            && !shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            fed.set_draw_target(ProgressDrawTarget::stderr());
+        }
+    };
+    (bar, std::sync::Arc::new(on_rows))
+}
+
 /// Refuses (as bad usage) an input given twice: the same path, or another path to the same file
 /// (a symlink, a hard link, `./x` and `x`), or standard input twice. Read twice, its rows would be
 /// counted twice.
@@ -319,6 +347,12 @@ fn read_parquet(
     let len = file.metadata()?.len();
     let hashed = file.try_clone()?;
     let source = srmatrix_import::ParquetSource::file(file)?;
+    let (source, bar) = if reading.progress {
+        let (bar, on_rows) = parquet_progress(name);
+        (source.with_progress(on_rows), Some(bar))
+    } else {
+        (source, None)
+    };
     let input = builder.start_input(name, "");
     let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
         .map(|_| builder.fork())
@@ -332,6 +366,9 @@ fn read_parquet(
         let stats = srmatrix_import::read_parquet(name, source, opts, &mut sinks);
         (stats, digest.join())
     });
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
     let stats = stats?;
     let (sha256, bytes) = match digest {
         Ok(d) => d.map_err(|e| anyhow::anyhow!("{name}: cannot read: {e}"))?,

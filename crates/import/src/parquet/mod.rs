@@ -37,7 +37,7 @@ use crate::{HeaderList, ImportError, ImportOptions, ImportStats, InventoryRecord
 
 use read::{Ctx, GroupOutcome, Groups, Worker, codec_name};
 use schema::Projection;
-pub use source::{ParquetSource, SourceReader, in_upstream_reader};
+pub use source::{ParquetSource, RowProgress, SourceReader, in_upstream_reader};
 use source::{Shared, upstream};
 
 /// Rows decoded at a time from each column read.
@@ -111,6 +111,7 @@ fn open<'a>(
             "not a Parquet file: it does not start with `PAR1`",
         ));
     }
+    let progress = source.progress();
     let file = upstream(|| SerializedFileReader::new(Shared::new(source))).map_err(|e| {
         error(
             input,
@@ -215,6 +216,8 @@ fn open<'a>(
         wanted_keys,
         projection,
         first_row,
+        progress,
+        rows,
     };
     Ok((ctx, file, info, header))
 }

@@ -11,7 +11,7 @@ use parquet::file::serialized_reader::SerializedFileReader;
 
 use super::rows::{MapBatch, ParquetRow, map_entries, spread};
 use super::schema::{Projection, Slot};
-use super::source::{Shared, upstream};
+use super::source::{RowProgress, Shared, upstream};
 use super::values::{Leaf, Values};
 use super::{BATCH_ROWS, error};
 use crate::format::{Format, Plan, fold_key};
@@ -32,6 +32,10 @@ pub(super) struct Ctx<'a> {
     pub(super) projection: Projection,
     /// Rows before each row group.
     pub(super) first_row: Vec<u64>,
+    /// Told of each batch of rows read.
+    pub(super) progress: Option<RowProgress>,
+    /// The file's rows, as its footer says.
+    pub(super) rows: u64,
 }
 
 impl Ctx<'_> {
@@ -250,6 +254,9 @@ impl Worker {
                 }
             }
             done += n as u64;
+            if let Some(progress) = &ctx.progress {
+                progress(n as u64, ctx.rows);
+            }
         }
         Ok(())
     }
@@ -387,6 +394,31 @@ mod tests {
             if threads > 0 {
                 assert_eq!(other_rows, rows, "{threads} thread(s)");
             }
+        }
+    }
+
+    #[test]
+    fn progress_hears_every_row_and_the_footers_total() {
+        // 1,000 rows in 8 row groups: batches from several threads.
+        let bytes = fixture("focus.zstd.parquet");
+        for threads in [1, 3] {
+            let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let to = std::sync::Arc::clone(&heard);
+            let source = ParquetSource::bytes(bytes.clone()).with_progress(std::sync::Arc::new(
+                move |n, total| to.lock().unwrap().push((n, total)),
+            ));
+            let mut sinks: Vec<_> = (0..threads).map(|_| |_: &InventoryRecord<'_>| {}).collect();
+            let stats =
+                read_parquet("x.parquet", source, &ImportOptions::default(), &mut sinks).unwrap();
+            let heard = heard.lock().unwrap();
+            let batches = stats.parquet.as_ref().unwrap().row_groups;
+            assert_eq!(
+                heard.len(),
+                batches,
+                "{threads} thread(s): one call per batch"
+            );
+            assert_eq!(heard.iter().map(|h| h.0).sum::<u64>(), stats.rows);
+            assert!(heard.iter().all(|h| h.1 == 1000 && h.0 > 0), "{heard:?}");
         }
     }
 

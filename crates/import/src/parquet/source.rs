@@ -15,8 +15,12 @@ use parquet::file::reader::{ChunkReader, Length};
 pub struct ParquetSource {
     inner: Source,
     len: u64,
-    on_read: Option<Arc<dyn Fn(u64) + Send + Sync>>,
+    on_rows: Option<RowProgress>,
 }
+
+/// Hears, after each batch of rows read, how many rows it held and how many rows the file has
+/// in all (as its footer says), from whichever thread read the batch.
+pub type RowProgress = Arc<dyn Fn(u64, u64) + Send + Sync>;
 
 enum Source {
     File(Arc<File>),
@@ -30,7 +34,7 @@ impl ParquetSource {
         Ok(ParquetSource {
             inner: Source::File(Arc::new(file)),
             len,
-            on_read: None,
+            on_rows: None,
         })
     }
 
@@ -39,14 +43,21 @@ impl ParquetSource {
         ParquetSource {
             len: data.len() as u64,
             inner: Source::Bytes(Bytes::from(data)),
-            on_read: None,
+            on_rows: None,
         }
     }
 
-    /// Tells `on_read` how many bytes each read took (a progress bar).
-    pub fn with_progress(mut self, on_read: Arc<dyn Fn(u64) + Send + Sync>) -> ParquetSource {
-        self.on_read = Some(on_read);
+    /// Tells `on_rows` how many rows each batch read held, and the file's rows in all (a
+    /// progress bar: only the columns srmatrix needs are read, so bytes would not add up to the
+    /// file's size).
+    pub fn with_progress(mut self, on_rows: RowProgress) -> ParquetSource {
+        self.on_rows = Some(on_rows);
         self
+    }
+
+    /// The progress listener, if any.
+    pub(super) fn progress(&self) -> Option<RowProgress> {
+        self.on_rows.clone()
     }
 
     pub(super) fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
@@ -62,9 +73,6 @@ impl ParquetSource {
                 n
             }
         };
-        if let Some(f) = &self.on_read {
-            f(n as u64);
-        }
         Ok(n)
     }
 }
@@ -140,9 +148,6 @@ impl ChunkReader for Shared {
         }
         if let Source::Bytes(b) = &self.0.0.inner {
             let start = start as usize;
-            if let Some(f) = &self.0.0.on_read {
-                f(length as u64);
-            }
             return Ok(b.slice(start..start + length));
         }
         let mut buf = vec![0; length];
