@@ -158,9 +158,9 @@ fn reveal_after_a_second(bar: &ProgressBar) -> impl FnMut() + '_ {
 /// second; fed from every reading thread.
 fn parquet_progress(name: &str) -> (ProgressBar, srmatrix_import::RowProgress) {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{prefix} [{bar:30}] {human_pos}/{human_len} rows, eta {eta}",
-    ) {
+    if let Ok(style) =
+        ProgressStyle::with_template("{prefix} [{bar:30}] {human_pos}/{human_len} rows, eta {eta}")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_prefix(name.to_owned());

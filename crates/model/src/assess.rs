@@ -756,15 +756,30 @@ fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
 }
 
 /// Splits a key written by [`push_field`].
-fn split_fields(mut key: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    while let Some((len, rest)) = key.split_once(':') {
-        let Ok(len) = len.parse::<usize>() else { break };
-        let Some(field) = rest.get(..len) else { break };
-        out.push(field);
+fn split_fields(key: &str) -> Vec<&str> {
+    fields(key).collect()
+}
+
+/// The fields of a key written by [`push_field`], without collecting them.
+fn fields(mut key: &str) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        let (len, rest) = key.split_once(':')?;
+        let len = len.parse::<usize>().ok()?;
+        let field = rest.get(..len)?;
         key = &rest[len..];
+        Some(field)
+    })
+}
+
+/// The eight fields of a group key: input, service, rule, account, Region, team, environment,
+/// classification.
+fn group_fields(key: &str) -> Option<[&str; 8]> {
+    let mut f = fields(key);
+    let mut out = [""; 8];
+    for slot in &mut out {
+        *slot = f.next()?;
     }
-    out
+    f.next().is_none().then_some(out)
 }
 
 impl AssessmentBuilder {
@@ -1060,8 +1075,8 @@ impl AssessmentBuilder {
                 .groups
                 .iter()
                 .map(|(key, t)| {
-                    let input = split_fields(key)
-                        .first()
+                    let input = fields(key)
+                        .next()
                         .and_then(|i| i.parse().ok())
                         .unwrap_or_default();
                     (input, t.first_line)
@@ -1324,8 +1339,15 @@ impl AssessmentBuilder {
         let mut teams = BTreeSet::new();
 
         let tallies = &self.groups.tallies;
-        let mut keys: Vec<(&str, usize)> = self.groups.positions().collect();
-        keys.sort_by(|a, b| a.0.cmp(b.0));
+        // Every group's fields, split once, in the order of their keys.
+        let keys: Vec<([&str; 8], usize)> = {
+            let mut by_text: Vec<(&str, usize)> = self.groups.positions().collect();
+            by_text.sort_by(|a, b| a.0.cmp(b.0));
+            by_text
+                .into_iter()
+                .filter_map(|(key, g)| Some((group_fields(key)?, g)))
+                .collect()
+        };
         // Each identifier resolved once; the unmapped ones listed are those with the most rows.
         let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
         // A resource rule, by its key field (index plus one), and the service it gives.
@@ -1336,12 +1358,8 @@ impl AssessmentBuilder {
                 .get(r)
                 .filter(|rule| rule.service < catalog.services.len())
         };
-        for &(key, g) in &keys {
+        for &([_, service, rule, ..], g) in &keys {
             let tally = &tallies[g];
-            let f = split_fields(key);
-            let (Some(&service), Some(&rule)) = (f.get(1), f.get(2)) else {
-                continue;
-            };
             if by_rule(rule).is_some() {
                 continue;
             }
@@ -1375,11 +1393,7 @@ impl AssessmentBuilder {
         let mut unowned_slot = vec![distinct::NO_SLOT; groups];
         let mut unowned_slots: HashMap<String, u32> = HashMap::default();
         let mut unowned_key = String::new();
-        for &(key, g) in &keys {
-            let f = split_fields(key);
-            let [input, service, rule, account, region, team, ..] = f[..] else {
-                continue;
-            };
+        for &([input, service, rule, account, region, team, ..], g) in &keys {
             let input: usize = input.parse().unwrap_or_default();
             let next = input_slots.len() as u32;
             input_slot[g] = *input_slots.entry((input, service)).or_insert(next);
@@ -1436,12 +1450,8 @@ impl AssessmentBuilder {
             }
         }
 
-        for &(key, g) in &keys {
+        for &([input, service, rule, account, region, team, env, class], g) in &keys {
             let tally = &tallies[g];
-            let f = split_fields(key);
-            let [input, service, rule, account, region, team, env, class] = f[..] else {
-                continue;
-            };
             let rule = by_rule(rule);
             let input: usize = input.parse().unwrap_or_default();
             let summary = &mut inputs[input];
