@@ -503,6 +503,12 @@ impl<T: Default> Keyed<T> {
         self.tallies.len()
     }
 
+    /// Room for `more` entries (as many as another builder's: at most that many are new).
+    fn reserve(&mut self, more: usize) {
+        self.index.reserve(more);
+        self.tallies.reserve(more);
+    }
+
     /// The position of `key`.
     fn position(&self, key: &str) -> Option<usize> {
         self.index.get(key).copied()
@@ -998,7 +1004,7 @@ impl AssessmentBuilder {
     /// line. When the merged groups exceed the limit, the limit is reported at the row that would
     /// have opened the first group beyond it had the rows been read in order; for that to hold,
     /// each fork must see its own rows in input order (as the parallel reader hands them out).
-    pub fn merge(&mut self, other: AssessmentBuilder) {
+    pub fn merge(&mut self, mut other: AssessmentBuilder) {
         self.forks_merged += 1;
         for (mine, theirs) in self.inputs.iter_mut().zip(other.inputs) {
             mine.rows += theirs.rows;
@@ -1016,6 +1022,12 @@ impl AssessmentBuilder {
             for (k, n) in theirs.line_item_types {
                 *mine.line_item_types.entry(k).or_default() += n;
             }
+        }
+        if self.groups.len() == 0 {
+            // The first fork's groups become these as they are: no copy, no growth.
+            self.groups = std::mem::take(&mut other.groups);
+        } else {
+            self.groups.reserve(other.groups.len());
         }
         for (key, t) in other.groups.into_iter() {
             let g = self.groups.get_or_insert_with(&key, || Tally {
@@ -1303,7 +1315,8 @@ impl AssessmentBuilder {
         options: &AssessOptions,
     ) -> Assessment<'c> {
         // The groups' distinct ids, taken out of their tallies, counted below.
-        let mut id_sets: Vec<(u32, DistinctIds)> = Vec::new();
+        let sets = self.groups.tallies.iter().map(|t| 1 + t.merged.len()).sum();
+        let mut id_sets: Vec<(u32, DistinctIds)> = Vec::with_capacity(sets);
         for (g, t) in self.groups.tallies.iter_mut().enumerate() {
             let g = g as u32;
             id_sets.push((g, std::mem::take(&mut t.distinct)));
@@ -1339,14 +1352,15 @@ impl AssessmentBuilder {
         let mut teams = BTreeSet::new();
 
         let tallies = &self.groups.tallies;
-        // Every group's fields, split once, in the order of their keys.
-        let keys: Vec<([&str; 8], usize)> = {
-            let mut by_text: Vec<(&str, usize)> = self.groups.positions().collect();
-            by_text.sort_by(|a, b| a.0.cmp(b.0));
+        // Every group's fields, in the order of their keys.
+        // (Kept as text and split where used: an array of fields per group would take five
+        // times the memory, at the moment the process peaks.)
+        let mut by_text: Vec<(&str, usize)> = self.groups.positions().collect();
+        by_text.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let keys = || {
             by_text
-                .into_iter()
-                .filter_map(|(key, g)| Some((group_fields(key)?, g)))
-                .collect()
+                .iter()
+                .filter_map(|&(key, g)| Some((group_fields(key)?, g)))
         };
         // Each identifier resolved once; the unmapped ones listed are those with the most rows.
         let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
@@ -1358,7 +1372,7 @@ impl AssessmentBuilder {
                 .get(r)
                 .filter(|rule| rule.service < catalog.services.len())
         };
-        for &([_, service, rule, ..], g) in &keys {
+        for ([_, service, rule, ..], g) in keys() {
             let tally = &tallies[g];
             if by_rule(rule).is_some() {
                 continue;
@@ -1393,7 +1407,7 @@ impl AssessmentBuilder {
         let mut unowned_slot = vec![distinct::NO_SLOT; groups];
         let mut unowned_slots: HashMap<String, u32> = HashMap::default();
         let mut unowned_key = String::new();
-        for &([input, service, rule, account, region, team, ..], g) in &keys {
+        for ([input, service, rule, account, region, team, ..], g) in keys() {
             let input: usize = input.parse().unwrap_or_default();
             let next = input_slots.len() as u32;
             input_slot[g] = *input_slots.entry((input, service)).or_insert(next);
@@ -1450,7 +1464,7 @@ impl AssessmentBuilder {
             }
         }
 
-        for &([input, service, rule, account, region, team, env, class], g) in &keys {
+        for ([input, service, rule, account, region, team, env, class], g) in keys() {
             let tally = &tallies[g];
             let rule = by_rule(rule);
             let input: usize = input.parse().unwrap_or_default();
