@@ -739,6 +739,27 @@ const RULE_MEMO_ENTRIES: usize = 1 << 16;
 /// classification) an assessment keeps: memory grows with groups, never with rows.
 pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
 
+/// How a resource without an owner team is shown: its id, and its type when known.
+fn example_text(id: &str, ty: &str) -> String {
+    if ty.is_empty() {
+        id.to_owned()
+    } else {
+        format!("{id} ({ty})")
+    }
+}
+
+/// Orders `example` against `example_text(id, ty)`, without writing that out.
+fn cmp_example(example: &str, id: &str, ty: &str) -> std::cmp::Ordering {
+    let suffix: [&[u8]; 3] = if ty.is_empty() {
+        [b"", b"", b""]
+    } else {
+        [b" (", ty.as_bytes(), b")"]
+    };
+    example
+        .bytes()
+        .cmp(id.bytes().chain(suffix.into_iter().flatten().copied()))
+}
+
 /// Appends a field to a group key, length-prefixed so that no field content can merge two keys.
 fn push_field(key: &mut String, field: &str) {
     let mut buf = [0u8; 20];
@@ -1288,14 +1309,10 @@ impl AssessmentBuilder {
             if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
             {
                 let ty = rec.resource_type.trim();
-                let example = if ty.is_empty() {
-                    id.to_owned()
-                } else {
-                    format!("{id} ({ty})")
-                };
-                // Keep the smallest ids, so that the examples do not depend on row order.
-                if let Err(at) = u.examples.binary_search(&example) {
-                    u.examples.insert(at, example);
+                // Keep the smallest ids, so that the examples do not depend on row order. Most
+                // rows repeat an example already kept: found without writing it out.
+                if let Err(at) = u.examples.binary_search_by(|e| cmp_example(e, id, ty)) {
+                    u.examples.insert(at, example_text(id, ty));
                     u.examples.truncate(UNOWNED_SAMPLES);
                 }
             }
@@ -2523,6 +2540,27 @@ mod tests {
                         "differ at {at}: {:?} vs {:?}",
                         a.get(at.saturating_sub(300)..at + 100),
                         b.get(at.saturating_sub(300)..at + 100)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn examples_compare_as_their_text() {
+        let parts = [
+            "", "a", "a ", "a (", "a (t)", "a!", "a\u{1f}", "i-1", "i-10", "é", "t",
+        ];
+        for example in parts
+            .iter()
+            .flat_map(|&id| parts.iter().map(move |&ty| example_text(id, ty)))
+        {
+            for id in parts {
+                for ty in parts {
+                    assert_eq!(
+                        cmp_example(&example, id, ty),
+                        example.as_str().cmp(example_text(id, ty).as_str()),
+                        "{example:?} against {id:?} ({ty:?})"
                     );
                 }
             }
