@@ -128,6 +128,8 @@ pub struct ResourceFacts<'a> {
 struct BaseRules {
     /// `arn` rules, longest pattern first.
     arn: Vec<u32>,
+    /// The lower-case first byte of each `arn` pattern (the resource part; EC2 has 103).
+    arn_first: Vec<u8>,
     /// `id-prefix` rules, longest pattern first.
     id_prefix: Vec<u32>,
     /// The lower-case first byte of each `id_prefix` pattern: most ids are passed over with a
@@ -339,14 +341,16 @@ impl Resolver {
             ] {
                 list.sort_by_key(|&r| std::cmp::Reverse(rules[r as usize].pattern.len()));
             }
-            b.id_prefix_first = b
-                .id_prefix
-                .iter()
-                .map(|&r| {
-                    let p = rules[r as usize].pattern.as_bytes();
-                    p.first().map_or(0, u8::to_ascii_lowercase)
-                })
-                .collect();
+            let first_bytes = |list: &[u32]| -> Vec<u8> {
+                list.iter()
+                    .map(|&r| {
+                        let p = rules[r as usize].pattern.as_bytes();
+                        p.first().map_or(0, u8::to_ascii_lowercase)
+                    })
+                    .collect()
+            };
+            b.id_prefix_first = first_bytes(&b.id_prefix);
+            b.arn_first = first_bytes(&b.arn);
         }
         for &r in self.cfn.values() {
             self.by_base.entry(self.rules[r as usize].base).or_default();
@@ -475,7 +479,15 @@ impl Resolver {
         let id = facts.resource_id.trim();
         for arn in [id, service] {
             if let Some((ns, resource)) = arn_namespace_resource(arn) {
-                for &r in &b.arn {
+                let first = resource
+                    .as_bytes()
+                    .first()
+                    .map_or(0, u8::to_ascii_lowercase);
+                for (&r, &f) in b.arn.iter().zip(&b.arn_first) {
+                    // An empty pattern (first byte 0 here) matches every resource.
+                    if f != first && f != 0 {
+                        continue;
+                    }
                     let rule = &self.rules[r as usize];
                     if rule.namespace.eq_ignore_ascii_case(ns)
                         && starts_with_ignore_case(resource, &rule.pattern)
@@ -935,6 +947,11 @@ mod tests {
             pool.push(format!(
                 "arn:aws:{}:us-east-1:123456789012:{p}x",
                 rule.namespace
+            ));
+            pool.push(format!(
+                "arn:aws:{}:us-east-1:123456789012:{}x",
+                rule.namespace.to_uppercase(),
+                p.to_uppercase()
             ));
             pool.push(format!(
                 "{}:{}",
