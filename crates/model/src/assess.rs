@@ -632,7 +632,7 @@ fn count_resources(
         // Bounded by the input's checked bound; saturates only when that overflowed.
         Some(n) => *resources = resources.saturating_add(n),
         None => {
-            let id = rec.resource_id.trim();
+            let id = tidy(rec.resource_id);
             if id.is_empty() {
                 distinct.insert(group);
             } else {
@@ -739,6 +739,20 @@ const RULE_MEMO_ENTRIES: usize = 1 << 16;
 /// classification) an assessment keeps: memory grows with groups, never with rows.
 pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
 
+/// `s` without leading and trailing whitespace, as [`str::trim`] gives it, without decoding
+/// characters when both ends are ASCII and not whitespace (nearly every field of a row, which
+/// the importer has trimmed already).
+fn tidy(s: &str) -> &str {
+    // `char::is_whitespace`, not `u8::is_ascii_whitespace`: the vertical tab is whitespace to
+    // `str::trim` but not ASCII whitespace.
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    if s.is_empty() || (plain(s.as_bytes().first()) && plain(s.as_bytes().last())) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// How a resource without an owner team is shown: its id, and its type when known.
 fn example_text(id: &str, ty: &str) -> String {
     if ty.is_empty() {
@@ -750,14 +764,25 @@ fn example_text(id: &str, ty: &str) -> String {
 
 /// Orders `example` against `example_text(id, ty)`, without writing that out.
 fn cmp_example(example: &str, id: &str, ty: &str) -> std::cmp::Ordering {
-    let suffix: [&[u8]; 3] = if ty.is_empty() {
-        [b"", b"", b""]
-    } else {
-        [b" (", ty.as_bytes(), b")"]
-    };
-    example
-        .bytes()
-        .cmp(id.bytes().chain(suffix.into_iter().flatten().copied()))
+    use std::cmp::Ordering;
+    let (e, i) = (example.as_bytes(), id.as_bytes());
+    let n = e.len().min(i.len());
+    match e[..n].cmp(&i[..n]) {
+        Ordering::Equal if e.len() < i.len() => Ordering::Less,
+        Ordering::Equal => {
+            // `example` starts with the id: the rest of it against the type's part.
+            let suffix: [&[u8]; 3] = if ty.is_empty() {
+                [b"", b"", b""]
+            } else {
+                [b" (", ty.as_bytes(), b")"]
+            };
+            e[n..]
+                .iter()
+                .copied()
+                .cmp(suffix.into_iter().flatten().copied())
+        }
+        other => other,
+    }
 }
 
 /// Appends a field to a group key, length-prefixed so that no field content can merge two keys.
@@ -1160,7 +1185,7 @@ impl AssessmentBuilder {
             return;
         };
         tally.rows += 1;
-        let lit = rec.line_item_type.trim();
+        let lit = tidy(rec.line_item_type);
         if !lit.is_empty() {
             bump(&mut tally.line_item_types, lit);
         }
@@ -1171,19 +1196,19 @@ impl AssessmentBuilder {
                 return;
             }
             RowKind::OtherProvider(p) => {
-                bump(&mut tally.other_provider_rows, p.trim());
+                bump(&mut tally.other_provider_rows, tidy(p));
                 return;
             }
         }
         if !self.scope.admits(
-            rec.account_id.trim(),
-            rec.region.trim(),
-            rec.environment.trim(),
+            tidy(rec.account_id),
+            tidy(rec.region),
+            tidy(rec.environment),
         ) {
             tally.out_of_scope_rows += 1;
             return;
         }
-        let service = rec.service.trim();
+        let service = tidy(rec.service);
         if service.is_empty() {
             tally.blank_service_rows += 1;
             // The first lines, whatever order rows arrive in (forks see chunks out of order).
@@ -1196,11 +1221,11 @@ impl AssessmentBuilder {
             return;
         }
         tally.bound_resources(rec.resource_count.unwrap_or(1));
-        let account = rec.account_id.trim();
-        let region = rec.region.trim();
-        let team = rec.owner_team.trim();
-        let environment = rec.environment.trim();
-        let classification = rec.data_classification.trim();
+        let account = tidy(rec.account_id);
+        let region = tidy(rec.region);
+        let team = tidy(rec.owner_team);
+        let environment = tidy(rec.environment);
+        let classification = tidy(rec.data_classification);
         let is_arn = service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:");
         let service_number = if is_arn {
             None
@@ -1208,7 +1233,7 @@ impl AssessmentBuilder {
             self.fields.number(service)
         };
         let account_number = self.fields.number(account);
-        let name = rec.account_name.trim();
+        let name = tidy(rec.account_name);
         if !name.is_empty() && !account.is_empty() {
             self.note_account_name(input, rec.line, account, account_number, name);
         }
@@ -1226,11 +1251,12 @@ impl AssessmentBuilder {
                 self.fields.number(classification)?,
             ])
         })();
-        let mut rule_digits = [0u8; 20];
-        let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
         let position = match numbered.and_then(|k| self.numbered_groups.get(&k)) {
             Some(&p) => p,
             None => {
+                // The rule as a key field (its index plus one, or empty).
+                let mut rule_digits = [0u8; 20];
+                let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
                 self.key.clear();
                 let mut digits = [0u8; 20];
                 push_field(&mut self.key, decimal(input, &mut digits));
@@ -1271,7 +1297,7 @@ impl AssessmentBuilder {
         group.first_line = group.first_line.min(rec.line);
         count_resources(&mut group.resources, &mut group.distinct, rec, group.marker);
 
-        if rec.resource_id.trim().is_empty() {
+        if tidy(rec.resource_id).is_empty() {
             group.blank_resource_ids += 1;
         }
         if team.is_empty() {
@@ -1286,6 +1312,8 @@ impl AssessmentBuilder {
             let position = match numbered.and_then(|k| self.numbered_unowned.get(&k)) {
                 Some(&p) => p,
                 None => {
+                    let mut rule_digits = [0u8; 20];
+                    let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
                     self.key.clear();
                     for f in [service, rule_field, account, region] {
                         push_field(&mut self.key, f);
@@ -1304,11 +1332,11 @@ impl AssessmentBuilder {
             if let Some(n) = rec.resource_count {
                 u.resources = u.resources.saturating_add(n);
             }
-            let id = rec.resource_id.trim();
+            let id = tidy(rec.resource_id);
             let full = u.examples.len() >= UNOWNED_SAMPLES;
             if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
             {
-                let ty = rec.resource_type.trim();
+                let ty = tidy(rec.resource_type);
                 // Keep the smallest ids, so that the examples do not depend on row order. Most
                 // rows repeat an example already kept: found without writing it out.
                 if let Err(at) = u.examples.binary_search_by(|e| cmp_example(e, id, ty)) {
@@ -2541,6 +2569,21 @@ mod tests {
                         a.get(at.saturating_sub(300)..at + 100),
                         b.get(at.saturating_sub(300)..at + 100)
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tidy_trims_as_str_trim_does() {
+        let ends = [
+            "", " ", "\t", "\u{b}", "\u{c}", "\r\n", "\u{a0}", "\u{2003}", "é", "a", "\u{1f}",
+        ];
+        for a in ends {
+            for b in ends {
+                for middle in ["", "x", " x ", "s3"] {
+                    let s = format!("{a}{middle}{b}");
+                    assert_eq!(tidy(&s), s.trim(), "{s:?}");
                 }
             }
         }
