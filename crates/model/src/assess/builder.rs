@@ -1,0 +1,1225 @@
+//! The streaming half of the assessment: [`AssessmentBuilder`] counts records as they arrive, per
+//! input × service × resource rule × account × Region × team × environment × classification, on
+//! as many threads as the importer reads with ([`AssessmentBuilder::fork`] and
+//! [`AssessmentBuilder::merge`]); the assessment itself is made by
+//! [`AssessmentBuilder::finish`] (in the parent module).
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+
+use foldhash::fast::{FixedState, RandomState};
+
+use super::{InventoryRecord, LINE_SAMPLES, RowKind, UNOWNED_SAMPLES};
+use crate::catalog::Identified;
+use crate::policy::Scope;
+use crate::resolve::{Resolver, ResourceFacts, TypeRules};
+
+/// Hash maps of the hot path: foldhash, several times faster than SipHash on short keys. Group
+/// keys come from inputs, so the seed is random per run (no chosen-collision slowdown); ids are
+/// hashed with a fixed seed so that a blank id's group marker never depends on the run.
+pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, RandomState>;
+pub(super) type HashSet<T> = std::collections::HashSet<T, RandomState>;
+
+/// The fixed-seed hash of resource ids and group markers.
+pub(super) fn id_hash(value: impl Hash) -> u64 {
+    FixedState::with_seed(0x5352_4d61_7472_6978).hash_one(value)
+}
+
+/// The distinct resource ids (their hashes) of one group. Most groups hold a handful, kept
+/// inline in the space a hash set's header takes anyway: no allocation and no hashing for them
+/// (a group has one per parsing thread, tens of thousands in all); more spill to a hash set.
+#[derive(Debug, Clone)]
+pub(crate) enum DistinctIds {
+    Few { ids: [u64; FEW_IDS], len: u8 },
+    Many(HashSet<u64>),
+}
+
+/// Ids kept inline by [`DistinctIds`].
+const FEW_IDS: usize = 5;
+
+impl Default for DistinctIds {
+    fn default() -> Self {
+        DistinctIds::Few {
+            ids: [0; FEW_IDS],
+            len: 0,
+        }
+    }
+}
+
+impl DistinctIds {
+    pub(crate) fn insert(&mut self, id: u64) {
+        match self {
+            DistinctIds::Few { ids, len } => {
+                let n = usize::from(*len);
+                if ids[..n].contains(&id) {
+                    return;
+                }
+                if n < FEW_IDS {
+                    ids[n] = id;
+                    *len += 1;
+                } else {
+                    let mut set =
+                        HashSet::with_capacity_and_hasher(FEW_IDS * 2, RandomState::default());
+                    set.extend(ids.iter().copied());
+                    set.insert(id);
+                    *self = DistinctIds::Many(set);
+                }
+            }
+            DistinctIds::Many(set) => {
+                set.insert(id);
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            DistinctIds::Few { len, .. } => usize::from(*len),
+            DistinctIds::Many(set) => set.len(),
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+        let (few, many) = match self {
+            DistinctIds::Few { ids, len } => (&ids[..usize::from(*len)], None),
+            DistinctIds::Many(set) => (&[][..], Some(set)),
+        };
+        few.iter()
+            .copied()
+            .chain(many.into_iter().flatten().copied())
+    }
+
+    fn extend(&mut self, other: DistinctIds) {
+        match (&mut *self, other) {
+            (DistinctIds::Many(mine), DistinctIds::Many(theirs)) if theirs.len() > mine.len() => {
+                let mut theirs = theirs;
+                theirs.extend(mine.iter().copied());
+                *self = DistinctIds::Many(theirs);
+            }
+            (_, other) => {
+                for id in other.iter() {
+                    self.insert(id);
+                }
+            }
+        }
+    }
+}
+
+/// Entries of a builder by text key: an index from key to position, and the entries in a dense
+/// list (the groups, and the resources without an owner team). The index's slots stay small (a
+/// key and a position), so its spare capacity, and the copy made each time it grows, cost a
+/// fraction of a table of whole tallies.
+pub(super) struct Keyed<T> {
+    index: HashMap<Box<str>, usize>,
+    pub(super) tallies: Vec<T>,
+}
+
+impl<T> Default for Keyed<T> {
+    fn default() -> Self {
+        Keyed {
+            index: HashMap::default(),
+            tallies: Vec::new(),
+        }
+    }
+}
+
+impl<T: Default> Keyed<T> {
+    pub(super) fn len(&self) -> usize {
+        self.tallies.len()
+    }
+
+    /// Room for `more` entries (as many as another builder's: at most that many are new).
+    fn reserve(&mut self, more: usize) {
+        self.index.reserve(more);
+        self.tallies.reserve(more);
+    }
+
+    /// The position of `key`.
+    fn position(&self, key: &str) -> Option<usize> {
+        self.index.get(key).copied()
+    }
+
+    /// The position of `key`, its entry made with `new` when the key is new.
+    fn position_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> T) -> usize {
+        match self.index.get(key) {
+            Some(&i) => i,
+            None => {
+                let i = self.tallies.len();
+                self.index.insert(key.into(), i);
+                self.tallies.push(new());
+                i
+            }
+        }
+    }
+
+    /// The entry of `key`, made with `new` when the key is new.
+    fn get_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> T) -> &mut T {
+        let i = self.position_or_insert_with(key, new);
+        // Every position in the index is one of `tallies`.
+        &mut self.tallies[i]
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&str, &T)> {
+        self.index
+            .iter()
+            .filter_map(|(key, &i)| self.tallies.get(i).map(|t| (&**key, t)))
+    }
+
+    /// Every key with its position in `tallies`.
+    pub(super) fn positions(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.index.iter().map(|(key, &i)| (&**key, i))
+    }
+
+    pub(super) fn into_iter(self) -> impl Iterator<Item = (Box<str>, T)> {
+        let mut tallies = self.tallies;
+        self.index
+            .into_iter()
+            .filter_map(move |(key, i)| tallies.get_mut(i).map(|t| (key, std::mem::take(t))))
+    }
+}
+
+/// The groups of a builder.
+pub(super) type Groups = Keyed<Tally>;
+
+/// The text fields of the rows a builder has seen, numbered, so that the hot path looks a row's
+/// group up by a few integers instead of building, hashing and comparing its whole text key.
+/// Numbers are the builder's own (forks number differently): they never leave it.
+struct FieldNumbers {
+    numbers: HashMap<Box<str>, u32>,
+    /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
+    limit: usize,
+}
+
+impl Default for FieldNumbers {
+    fn default() -> Self {
+        FieldNumbers {
+            numbers: HashMap::default(),
+            limit: MAX_NUMBERED_FIELDS,
+        }
+    }
+}
+
+/// The most field values a builder numbers; rows with values beyond them take the text path.
+const MAX_NUMBERED_FIELDS: usize = 1 << 21;
+
+impl FieldNumbers {
+    /// The number of `value`, numbering it when new (`None` once [`MAX_NUMBERED_FIELDS`] are).
+    fn number(&mut self, value: &str) -> Option<u32> {
+        if let Some(&n) = self.numbers.get(value) {
+            return Some(n);
+        }
+        if self.numbers.len() >= self.limit {
+            return None;
+        }
+        let n = self.numbers.len() as u32;
+        self.numbers.insert(value.into(), n);
+        Some(n)
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Tally {
+    pub(super) rows: u64,
+    pub(super) resources: u64,
+    pub(super) blank_resource_ids: u64,
+    pub(super) distinct: DistinctIds,
+    /// Sets of this group's ids from other forks, too large to unite while merging: they are
+    /// counted together in [`AssessmentBuilder::finish_with`], on every thread (see
+    /// [`crate::distinct`]).
+    pub(super) merged: Vec<DistinctIds>,
+    /// The first line of the group in its input, so that merged builders can tell where a group
+    /// limit was crossed.
+    pub(super) first_line: u64,
+    /// The hash standing for a line item without a resource id (one unidentified resource of
+    /// the group): of the group's text key, so the same in every fork.
+    pub(super) marker: u64,
+}
+
+/// Resources without an owner team per service × rule × account × Region: their explicit counts
+/// and example ids. Their distinct ids are those of the groups without a team, counted in
+/// [`AssessmentBuilder::finish_with`].
+#[derive(Default)]
+pub(super) struct UnownedTally {
+    pub(super) resources: u64,
+    pub(super) examples: Vec<String>,
+}
+
+/// Counts a row's resources: explicit counts add up; a line item adds its resource id once, and
+/// line items without an id count as one unidentified resource of their group (`group` is the
+/// hash of the group key), as the documented SQL aggregation counts them.
+fn count_resources(
+    resources: &mut u64,
+    distinct: &mut DistinctIds,
+    rec: &InventoryRecord<'_>,
+    group: u64,
+) {
+    match rec.resource_count {
+        // Bounded by the input's checked bound; saturates only when that overflowed.
+        Some(n) => *resources = resources.saturating_add(n),
+        None => {
+            let id = tidy(rec.resource_id);
+            if id.is_empty() {
+                distinct.insert(group);
+            } else {
+                distinct.insert(id_hash(id));
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+pub(super) struct InputTally {
+    pub(super) name: String,
+    pub(super) format: String,
+    pub(super) rows: u64,
+    pub(super) blank_service_lines: Vec<u64>,
+    pub(super) blank_service_rows: u64,
+    pub(super) non_resource_rows: u64,
+    pub(super) out_of_scope_rows: u64,
+    pub(super) other_provider_rows: BTreeMap<String, u64>,
+    pub(super) line_item_types: BTreeMap<String, u64>,
+    pub(super) ragged_rows: u64,
+    pub(super) duplicate_columns: Vec<String>,
+    /// Rows whose JSON tags cell was malformed, and the first line of one.
+    pub(super) malformed_tag_rows: u64,
+    pub(super) first_malformed_tags_line: Option<u64>,
+    pub(super) sha256: String,
+    pub(super) bytes: u64,
+    /// At least the resources of the rows assessed: see [`AssessmentBuilder::resources_overflow`].
+    pub(super) resources_bound: u64,
+    /// Whether `resources_bound` overflowed.
+    pub(super) bound_overflowed: bool,
+}
+
+impl InputTally {
+    /// Adds `n` to the resources bound, noting an overflow.
+    fn bound_resources(&mut self, n: u64) {
+        match self.resources_bound.checked_add(n) {
+            Some(b) => self.resources_bound = b,
+            None => self.bound_overflowed = true,
+        }
+    }
+}
+
+/// Adds one to a count keyed by a borrowed string, allocating only for a new key.
+fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
+    match map.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            map.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+/// Aggregates inventory records as they stream in.
+#[derive(Default)]
+pub struct AssessmentBuilder {
+    pub(super) inputs: Vec<InputTally>,
+    pub(super) groups: Groups,
+    pub(super) unowned: Keyed<UnownedTally>,
+    /// Account names: the first seen per account, as (input, line, name).
+    pub(super) account_names: BTreeMap<String, (usize, u64, String)>,
+    /// The row fields of the hot path, numbered.
+    fields: FieldNumbers,
+    /// Groups by their numbered key (input, service, rule, account, Region, team, environment,
+    /// classification): the same groups as their text keys, found without building those.
+    numbered_groups: HashMap<[u32; 8], usize>,
+    /// Resources without an owner team by numbered key (service, rule, account, Region).
+    numbered_unowned: HashMap<[u32; 4], usize>,
+    /// Per service number: whether a resource rule may move its rows (0 not known yet, 1 no,
+    /// 2 yes); the same answers as `may_move`.
+    may_move_numbered: Vec<u8>,
+    /// Per account number: where its name was first seen, as (input, line), so that later rows
+    /// of the account skip `account_names`.
+    account_named_at: Vec<(usize, u64)>,
+    scope: Scope,
+    max_groups: usize,
+    /// Where the group limit was first hit: (input, line).
+    overflow: Option<(usize, u64)>,
+    key: String,
+    /// Identifier lookup and resource rules; without one, rows stay with the service their
+    /// identifier names.
+    resolver: Option<Arc<Resolver>>,
+    /// Per identifier × resource type × usage type as written (not for ARNs; at most
+    /// [`RULE_MEMO_ENTRIES`]): `None` when no resource rule can move such rows, else their
+    /// namespace-level service (`None`: the identifier names nothing, but rules may) and what
+    /// the rules say before the resource id is looked at.
+    rule_memo: HashMap<Box<str>, Option<(Option<usize>, TypeRules)>>,
+    /// Per identifier as written: whether a resource rule may move its rows at all (most
+    /// identifiers name a service without rules, and skip `rule_memo`'s longer key).
+    may_move: HashMap<Box<str>, bool>,
+    /// The key of `rule_memo` being looked up.
+    rule_key: String,
+    /// Forks merged into this builder: the threads that count distinct ids in `finish_with`,
+    /// unless `finish_threads` says otherwise.
+    pub(super) forks_merged: usize,
+    pub(super) finish_threads: Option<usize>,
+}
+
+/// The most identifier × resource type × usage type combinations a builder remembers the
+/// resource rules of (about 100 bytes each); rows past them are resolved without the memo.
+const RULE_MEMO_ENTRIES: usize = 1 << 16;
+
+/// The default most distinct groups (input × service × account × region × team × environment ×
+/// classification) an assessment keeps: memory grows with groups, never with rows.
+pub const DEFAULT_MAX_GROUPS: usize = 1_000_000;
+
+/// `s` without leading and trailing whitespace, as [`str::trim`] gives it, without decoding
+/// characters when both ends are ASCII and not whitespace (nearly every field of a row, which
+/// the importer has trimmed already).
+fn tidy(s: &str) -> &str {
+    // `char::is_whitespace`, not `u8::is_ascii_whitespace`: the vertical tab is whitespace to
+    // `str::trim` but not ASCII whitespace.
+    let plain = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii() && !char::from(b).is_whitespace());
+    if s.is_empty() || (plain(s.as_bytes().first()) && plain(s.as_bytes().last())) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
+/// How a resource without an owner team is shown: its id, and its type when known.
+fn example_text(id: &str, ty: &str) -> String {
+    if ty.is_empty() {
+        id.to_owned()
+    } else {
+        format!("{id} ({ty})")
+    }
+}
+
+/// Orders `example` against `example_text(id, ty)`, without writing that out.
+fn cmp_example(example: &str, id: &str, ty: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let (e, i) = (example.as_bytes(), id.as_bytes());
+    let n = e.len().min(i.len());
+    match e[..n].cmp(&i[..n]) {
+        Ordering::Equal if e.len() < i.len() => Ordering::Less,
+        Ordering::Equal => {
+            // `example` starts with the id: the rest of it against the type's part.
+            let suffix: [&[u8]; 3] = if ty.is_empty() {
+                [b"", b"", b""]
+            } else {
+                [b" (", ty.as_bytes(), b")"]
+            };
+            e[n..]
+                .iter()
+                .copied()
+                .cmp(suffix.into_iter().flatten().copied())
+        }
+        other => other,
+    }
+}
+
+/// Appends a field to a group key, length-prefixed so that no field content can merge two keys.
+pub(super) fn push_field(key: &mut String, field: &str) {
+    let mut buf = [0u8; 20];
+    key.push_str(decimal(field.len(), &mut buf));
+    key.push(':');
+    key.push_str(field);
+}
+
+/// A number in decimal, written into `buf` without going through the formatting machinery.
+fn decimal(mut n: usize, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("0")
+}
+
+/// Splits a key written by [`push_field`].
+pub(super) fn split_fields(key: &str) -> Vec<&str> {
+    fields(key).collect()
+}
+
+/// The fields of a key written by [`push_field`], without collecting them.
+fn fields(mut key: &str) -> impl Iterator<Item = &str> {
+    std::iter::from_fn(move || {
+        let (len, rest) = key.split_once(':')?;
+        let len = len.parse::<usize>().ok()?;
+        let field = rest.get(..len)?;
+        key = &rest[len..];
+        Some(field)
+    })
+}
+
+/// The eight fields of a group key: input, service, rule, account, Region, team, environment,
+/// classification.
+pub(super) fn group_fields(key: &str) -> Option<[&str; 8]> {
+    let mut f = fields(key);
+    let mut out = [""; 8];
+    for slot in &mut out {
+        *slot = f.next()?;
+    }
+    f.next().is_none().then_some(out)
+}
+
+impl AssessmentBuilder {
+    /// A builder with nothing read yet.
+    pub fn new() -> Self {
+        AssessmentBuilder {
+            max_groups: DEFAULT_MAX_GROUPS,
+            ..Self::default()
+        }
+    }
+
+    /// A builder that counts rows outside `scope` as out of scope instead of assessing them.
+    pub fn with_scope(scope: Scope) -> Self {
+        AssessmentBuilder {
+            scope,
+            ..Self::new()
+        }
+    }
+
+    /// Resolves rows with the catalog's resource rules (an EBS volume billed as `AmazonEC2` is
+    /// EBS). Give it `catalog.resolver()` of the catalog the assessment is finished with.
+    pub fn set_resolver(&mut self, resolver: Arc<Resolver>) {
+        self.resolver = Some(resolver);
+        self.rule_memo.clear();
+        self.may_move.clear();
+    }
+
+    /// The resource rule that moves a row, as a key field (the rule's index plus one, or empty).
+    /// The same as [`Resolver::refine`] of the identifier's namespace-level service, with what
+    /// does not depend on the resource id remembered per identifier × resource type × usage type.
+    fn rule_of(
+        &mut self,
+        service: &str,
+        number: Option<u32>,
+        rec: &InventoryRecord<'_>,
+    ) -> Option<u32> {
+        let resolver = self.resolver.as_deref()?;
+        let base_of = |service: &str| {
+            let base = match resolver.identify(service) {
+                Some(Identified::Service(b)) => Some(b),
+                Some(Identified::Billing(_)) => return None,
+                None => None,
+            };
+            resolver.has_rules(base).then_some(base)
+        };
+        let facts = ResourceFacts {
+            service,
+            resource_type: rec.resource_type,
+            resource_id: rec.resource_id,
+            usage_type: rec.usage_type,
+            engine: rec.engine,
+        };
+        if service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:") {
+            // ARNs are not memoised: each is its own identifier.
+            return resolver.refine(base_of(service)?, &facts);
+        }
+        let numbered = number.map(|n| n as usize);
+        let known = numbered.and_then(|n| self.may_move_numbered.get(n).copied());
+        let may_move = match known {
+            Some(1) => false,
+            Some(2) => true,
+            _ => {
+                let m = match self.may_move.get(service) {
+                    Some(&m) => m,
+                    None => {
+                        let m = base_of(service).is_some();
+                        if self.may_move.len() < RULE_MEMO_ENTRIES {
+                            self.may_move.insert(service.into(), m);
+                        }
+                        m
+                    }
+                };
+                if let Some(n) = numbered {
+                    if self.may_move_numbered.len() <= n {
+                        self.may_move_numbered.resize(n + 1, 0);
+                    }
+                    self.may_move_numbered[n] = if m { 2 } else { 1 };
+                }
+                m
+            }
+        };
+        if !may_move {
+            return None;
+        }
+        self.rule_key.clear();
+        for f in [service, rec.resource_type, rec.usage_type] {
+            push_field(&mut self.rule_key, f);
+        }
+        let known = match self.rule_memo.get(self.rule_key.as_str()) {
+            Some(&known) => known,
+            None => {
+                let known = base_of(service)
+                    .and_then(|base| resolver.refine_by_type(base, &facts).map(|t| (base, t)));
+                if self.rule_memo.len() < RULE_MEMO_ENTRIES {
+                    self.rule_memo.insert(self.rule_key.as_str().into(), known);
+                }
+                known
+            }
+        };
+        let (base, by_type) = known?;
+        let by_id = if by_type.needs_id() {
+            resolver.refine_by_id(base, &facts)
+        } else {
+            None
+        };
+        resolver.refine_engine(base, by_type.combine(by_id), &facts)
+    }
+
+    /// Sets how many threads count distinct resource ids when the assessment is finished (by
+    /// default one per fork merged, at least one). The result never depends on it.
+    pub fn set_finish_threads(&mut self, threads: usize) {
+        self.finish_threads = Some(threads.max(1));
+    }
+
+    /// Sets the most distinct groups kept; rows that would open a group beyond it are not
+    /// aggregated and [`AssessmentBuilder::limit_exceeded`] says where the limit was hit.
+    pub fn set_max_groups(&mut self, max: usize) {
+        self.max_groups = max;
+    }
+
+    /// Where the group limit was first hit, as `(input name, line)`; the assessment is then
+    /// incomplete and must not be reported.
+    pub fn limit_exceeded(&self) -> Option<(String, u64)> {
+        self.overflow.map(|(i, line)| {
+            (
+                self.inputs
+                    .get(i)
+                    .map_or_else(String::new, |t| t.name.clone()),
+                line,
+            )
+        })
+    }
+
+    /// The first input, in input order, at which the resources read so far (over this input and
+    /// the ones before it) add up to more than `u64::MAX`; the assessment's resource totals are
+    /// then meaningless and must not be reported. Whether and where this happens depends only on
+    /// the rows added, never on how they were shared between forks. (The importer names the row
+    /// when one input's own `resource_count`s overflow; this also catches totals over inputs.)
+    pub fn resources_overflow(&self) -> Option<&str> {
+        let mut total: u64 = 0;
+        for t in &self.inputs {
+            match total.checked_add(t.resources_bound) {
+                Some(sum) if !t.bound_overflowed => total = sum,
+                _ => return Some(&t.name),
+            }
+        }
+        None
+    }
+
+    /// Starts a new input; its id is given to [`AssessmentBuilder::add`].
+    pub fn start_input(&mut self, name: &str, format: &str) -> usize {
+        self.inputs.push(InputTally {
+            name: name.to_owned(),
+            format: format.to_owned(),
+            ..InputTally::default()
+        });
+        self.inputs.len() - 1
+    }
+
+    /// Records what the importer learnt about an input once it has read it: its format (detected
+    /// from the header), rows read ragged, and header names that appear twice.
+    pub fn input_details(
+        &mut self,
+        input: usize,
+        format: &str,
+        ragged_rows: u64,
+        duplicate_columns: &[String],
+    ) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            format.clone_into(&mut t.format);
+            t.ragged_rows = ragged_rows;
+            t.duplicate_columns = duplicate_columns.to_vec();
+        }
+    }
+
+    /// Records the rows of an input whose JSON tags cell the importer could not read (they were
+    /// read without their tags), and the first line of one; reported as a `malformed-tags`
+    /// finding.
+    pub fn input_malformed_tags(&mut self, input: usize, rows: u64, first_line: Option<u64>) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            t.malformed_tag_rows = rows;
+            t.first_malformed_tags_line = first_line;
+        }
+    }
+
+    /// Records the SHA-256 and size of an input's bytes.
+    pub fn input_digest(&mut self, input: usize, sha256: &str, bytes: u64) {
+        if let Some(t) = self.inputs.get_mut(input) {
+            sha256.clone_into(&mut t.sha256);
+            t.bytes = bytes;
+        }
+    }
+
+    /// An empty builder for reading part of an input on another thread: same inputs (with nothing
+    /// counted), scope and group limit. Its counts come back with [`AssessmentBuilder::merge`].
+    pub fn fork(&self) -> AssessmentBuilder {
+        AssessmentBuilder {
+            inputs: self
+                .inputs
+                .iter()
+                .map(|t| InputTally {
+                    name: t.name.clone(),
+                    format: t.format.clone(),
+                    ..InputTally::default()
+                })
+                .collect(),
+            scope: self.scope.clone(),
+            max_groups: self.max_groups,
+            resolver: self.resolver.clone(),
+            ..AssessmentBuilder::default()
+        }
+    }
+
+    /// Adds the counts of a [`fork`](AssessmentBuilder::fork). Merging never depends on which
+    /// rows went to which fork or in what order: sums, unions, and "first" taken as the smallest
+    /// line. When the merged groups exceed the limit, the limit is reported at the row that would
+    /// have opened the first group beyond it had the rows been read in order; for that to hold,
+    /// each fork must see its own rows in input order (as the parallel reader hands them out).
+    pub fn merge(&mut self, mut other: AssessmentBuilder) {
+        self.forks_merged += 1;
+        for (mine, theirs) in self.inputs.iter_mut().zip(other.inputs) {
+            mine.rows += theirs.rows;
+            mine.blank_service_lines.extend(theirs.blank_service_lines);
+            mine.blank_service_lines.sort_unstable();
+            mine.blank_service_lines.truncate(LINE_SAMPLES);
+            mine.blank_service_rows += theirs.blank_service_rows;
+            mine.non_resource_rows += theirs.non_resource_rows;
+            mine.out_of_scope_rows += theirs.out_of_scope_rows;
+            mine.bound_overflowed |= theirs.bound_overflowed;
+            mine.bound_resources(theirs.resources_bound);
+            for (k, n) in theirs.other_provider_rows {
+                *mine.other_provider_rows.entry(k).or_default() += n;
+            }
+            for (k, n) in theirs.line_item_types {
+                *mine.line_item_types.entry(k).or_default() += n;
+            }
+        }
+        if self.groups.len() == 0 {
+            // The first fork's groups become these as they are: no copy, no growth.
+            self.groups = std::mem::take(&mut other.groups);
+        } else {
+            self.groups.reserve(other.groups.len());
+        }
+        for (key, t) in other.groups.into_iter() {
+            let g = self.groups.get_or_insert_with(&key, || Tally {
+                first_line: t.first_line,
+                marker: t.marker,
+                ..Tally::default()
+            });
+            g.rows += t.rows;
+            g.resources = g.resources.saturating_add(t.resources);
+            g.blank_resource_ids += t.blank_resource_ids;
+            // Small sets are united here; of two large ones, one waits for `finish_with`.
+            g.distinct = match (std::mem::take(&mut g.distinct), t.distinct) {
+                (DistinctIds::Many(a), DistinctIds::Many(b)) => {
+                    let (keep, wait) = if a.len() >= b.len() { (a, b) } else { (b, a) };
+                    g.merged.push(DistinctIds::Many(wait));
+                    DistinctIds::Many(keep)
+                }
+                (DistinctIds::Many(a), few) | (few, DistinctIds::Many(a)) => {
+                    let mut ids = DistinctIds::Many(a);
+                    ids.extend(few);
+                    ids
+                }
+                (mut a, b) => {
+                    a.extend(b);
+                    a
+                }
+            };
+            g.merged.extend(t.merged);
+            g.first_line = g.first_line.min(t.first_line);
+        }
+        for (key, t) in other.unowned.into_iter() {
+            let u = self.unowned.get_or_insert_with(&key, UnownedTally::default);
+            u.resources = u.resources.saturating_add(t.resources);
+            u.examples.extend(t.examples);
+            u.examples.sort();
+            u.examples.dedup();
+            u.examples.truncate(UNOWNED_SAMPLES);
+        }
+        for (account, seen) in other.account_names {
+            match self.account_names.get_mut(&account) {
+                Some(mine) if (mine.0, mine.1) <= (seen.0, seen.1) => {}
+                Some(mine) => *mine = seen,
+                None => {
+                    self.account_names.insert(account, seen);
+                }
+            }
+        }
+        if let Some(o) = other.overflow
+            && self.overflow.is_none_or(|s| o < s)
+        {
+            self.overflow = Some(o);
+        }
+        if self.groups.len() > self.max_groups {
+            // In input order, the limit is crossed by the row opening the group whose first line
+            // ranks just past the limit.
+            let mut firsts: Vec<(usize, u64)> = self
+                .groups
+                .iter()
+                .map(|(key, t)| {
+                    let input = fields(key)
+                        .next()
+                        .and_then(|i| i.parse().ok())
+                        .unwrap_or_default();
+                    (input, t.first_line)
+                })
+                .collect();
+            firsts.sort_unstable();
+            if let Some(&at) = firsts.get(self.max_groups)
+                && self.overflow.is_none_or(|s| at < s)
+            {
+                self.overflow = Some(at);
+            }
+        }
+    }
+
+    /// Keeps `name` as the account's name when no row before (input, line) named it.
+    fn note_account_name(
+        &mut self,
+        input: usize,
+        line: u64,
+        account: &str,
+        number: Option<u32>,
+        name: &str,
+    ) {
+        let at = (input, line);
+        if let Some(n) = number.map(|n| n as usize) {
+            match self.account_named_at.get_mut(n) {
+                Some(seen) if *seen <= at => return,
+                Some(seen) => *seen = at,
+                None => {
+                    self.account_named_at.resize(n + 1, (usize::MAX, u64::MAX));
+                    self.account_named_at[n] = at;
+                }
+            }
+        }
+        match self.account_names.get_mut(account) {
+            Some(seen) if (seen.0, seen.1) <= at => {}
+            Some(seen) => *seen = (input, line, name.to_owned()),
+            None => {
+                self.account_names
+                    .insert(account.to_owned(), (input, line, name.to_owned()));
+            }
+        }
+    }
+
+    /// Counts one record of an input.
+    pub fn add(&mut self, input: usize, rec: &InventoryRecord<'_>) {
+        let Some(tally) = self.inputs.get_mut(input) else {
+            return;
+        };
+        tally.rows += 1;
+        let lit = tidy(rec.line_item_type);
+        if !lit.is_empty() {
+            bump(&mut tally.line_item_types, lit);
+        }
+        match rec.kind {
+            RowKind::Resource => {}
+            RowKind::NonResource => {
+                tally.non_resource_rows += 1;
+                return;
+            }
+            RowKind::OtherProvider(p) => {
+                bump(&mut tally.other_provider_rows, tidy(p));
+                return;
+            }
+        }
+        if !self.scope.admits(
+            tidy(rec.account_id),
+            tidy(rec.region),
+            tidy(rec.environment),
+        ) {
+            tally.out_of_scope_rows += 1;
+            return;
+        }
+        let service = tidy(rec.service);
+        if service.is_empty() {
+            tally.blank_service_rows += 1;
+            // The first lines, whatever order rows arrive in (forks see chunks out of order).
+            let lines = &mut tally.blank_service_lines;
+            if lines.len() < LINE_SAMPLES || lines.last().is_some_and(|&l| rec.line < l) {
+                let at = lines.partition_point(|&l| l < rec.line);
+                lines.insert(at, rec.line);
+                lines.truncate(LINE_SAMPLES);
+            }
+            return;
+        }
+        tally.bound_resources(rec.resource_count.unwrap_or(1));
+        let account = tidy(rec.account_id);
+        let region = tidy(rec.region);
+        let team = tidy(rec.owner_team);
+        let environment = tidy(rec.environment);
+        let classification = tidy(rec.data_classification);
+        let is_arn = service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:");
+        let service_number = if is_arn {
+            None
+        } else {
+            self.fields.number(service)
+        };
+        let account_number = self.fields.number(account);
+        let name = tidy(rec.account_name);
+        if !name.is_empty() && !account.is_empty() {
+            self.note_account_name(input, rec.line, account, account_number, name);
+        }
+        let rule = self.rule_of(service, service_number, rec);
+        let rule_slot = rule.map_or(0, |r| r.saturating_add(1));
+        let numbered = (|| {
+            Some([
+                u32::try_from(input).ok()?,
+                service_number?,
+                rule_slot,
+                account_number?,
+                self.fields.number(region)?,
+                self.fields.number(team)?,
+                self.fields.number(environment)?,
+                self.fields.number(classification)?,
+            ])
+        })();
+        let position = match numbered.and_then(|k| self.numbered_groups.get(&k)) {
+            Some(&p) => p,
+            None => {
+                // The rule as a key field (its index plus one, or empty).
+                let mut rule_digits = [0u8; 20];
+                let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
+                self.key.clear();
+                let mut digits = [0u8; 20];
+                push_field(&mut self.key, decimal(input, &mut digits));
+                for f in [
+                    service,
+                    rule_field,
+                    account,
+                    region,
+                    team,
+                    environment,
+                    classification,
+                ] {
+                    push_field(&mut self.key, f);
+                }
+                let p = match self.groups.position(&self.key) {
+                    Some(p) => p,
+                    None if self.groups.len() >= self.max_groups => {
+                        self.overflow.get_or_insert((input, rec.line));
+                        return;
+                    }
+                    None => {
+                        let marker = id_hash(("group", self.key.as_str()));
+                        self.groups.position_or_insert_with(&self.key, || Tally {
+                            first_line: rec.line,
+                            marker,
+                            ..Tally::default()
+                        })
+                    }
+                };
+                if let Some(k) = numbered {
+                    self.numbered_groups.insert(k, p);
+                }
+                p
+            }
+        };
+        let group = &mut self.groups.tallies[position];
+        group.rows += 1;
+        group.first_line = group.first_line.min(rec.line);
+        count_resources(&mut group.resources, &mut group.distinct, rec, group.marker);
+
+        if tidy(rec.resource_id).is_empty() {
+            group.blank_resource_ids += 1;
+        }
+        if team.is_empty() {
+            let numbered = (|| {
+                Some([
+                    service_number?,
+                    rule_slot,
+                    account_number?,
+                    self.fields.number(region)?,
+                ])
+            })();
+            let position = match numbered.and_then(|k| self.numbered_unowned.get(&k)) {
+                Some(&p) => p,
+                None => {
+                    let mut rule_digits = [0u8; 20];
+                    let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
+                    self.key.clear();
+                    for f in [service, rule_field, account, region] {
+                        push_field(&mut self.key, f);
+                    }
+                    let p = self
+                        .unowned
+                        .position_or_insert_with(&self.key, UnownedTally::default);
+                    if let Some(k) = numbered {
+                        self.numbered_unowned.insert(k, p);
+                    }
+                    p
+                }
+            };
+            let u = &mut self.unowned.tallies[position];
+            // Distinct ids are the group's (counted in `finish_with`); explicit counts add up.
+            if let Some(n) = rec.resource_count {
+                u.resources = u.resources.saturating_add(n);
+            }
+            let id = tidy(rec.resource_id);
+            let full = u.examples.len() >= UNOWNED_SAMPLES;
+            if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
+            {
+                let ty = tidy(rec.resource_type);
+                // Keep the smallest ids, so that the examples do not depend on row order. Most
+                // rows repeat an example already kept: found without writing it out.
+                if let Err(at) = u.examples.binary_search_by(|e| cmp_example(e, id, ty)) {
+                    u.examples.insert(at, example_text(id, ty));
+                    u.examples.truncate(UNOWNED_SAMPLES);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assess::tests::catalog;
+    use crate::catalog::Catalog;
+
+    #[test]
+    fn distinct_ids_inline_spill_and_merge_like_a_set() {
+        // Sequences that stay inline, spill, and repeat ids on both sides of the spill.
+        let runs: [&[u64]; 5] = [
+            &[],
+            &[7, 7, 7],
+            &[1, 2, 3, 4, 5],
+            &[1, 2, 3, 4, 5, 6, 1, 6],
+            &[9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 9, 0],
+        ];
+        for a in runs {
+            for b in runs {
+                let mut ours = DistinctIds::default();
+                let mut theirs = DistinctIds::default();
+                a.iter().for_each(|&id| ours.insert(id));
+                b.iter().for_each(|&id| theirs.insert(id));
+                let set = |ids: &[u64]| {
+                    ids.iter()
+                        .copied()
+                        .collect::<std::collections::BTreeSet<_>>()
+                };
+                assert_eq!(ours.len(), set(a).len());
+                assert_eq!(
+                    ours.iter().collect::<std::collections::BTreeSet<_>>(),
+                    set(a)
+                );
+                ours.extend(theirs);
+                let both: Vec<u64> = a.iter().chain(b).copied().collect();
+                assert_eq!(ours.len(), set(&both).len(), "{a:?} + {b:?}");
+                assert_eq!(
+                    ours.iter().collect::<std::collections::BTreeSet<_>>(),
+                    set(&both)
+                );
+                assert_eq!(
+                    matches!(ours, DistinctIds::Many(_)),
+                    set(&both).len() > FEW_IDS
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn numbered_and_text_keys_give_the_same_assessment() {
+        // The hot path finds groups by numbered fields; rows whose values are past the numbering
+        // limit take the text path. Any limit, even one that splits a row's fields between the
+        // two, gives the same assessment. The built-in catalog, for its resource rules.
+        let cat = Catalog::builtin().unwrap();
+        let services = ["s3", "AmazonEC2", "lambda", "arn:aws:s3:::b", "NoSuchThing"];
+        let mut rows = Vec::new();
+        for line in 2..300u64 {
+            let n = line as usize;
+            rows.push((
+                line,
+                services[n % services.len()],
+                format!("{}", n % 7),
+                ["", "web", "data", "ops"][n % 4].to_owned(),
+                if n.is_multiple_of(3) {
+                    String::new()
+                } else {
+                    format!("vol-{}", n % 41)
+                },
+                ["", "Prod"][n % 2],
+            ));
+        }
+        let run = |limit: usize| {
+            let mut b = AssessmentBuilder::new();
+            b.set_resolver(cat.resolver().clone());
+            b.fields.limit = limit;
+            let i = b.start_input("a.csv", "cur");
+            for r in &rows {
+                b.add(
+                    i,
+                    &InventoryRecord {
+                        line: r.0,
+                        service: r.1,
+                        account_id: &r.2,
+                        account_name: r.5,
+                        region: ["eu-west-1", "us-east-1"][r.0 as usize % 2],
+                        owner_team: &r.3,
+                        resource_id: &r.4,
+                        line_item_type: "Usage",
+                        ..InventoryRecord::default()
+                    },
+                );
+            }
+            let numbered = (b.numbered_groups.len(), b.groups.len());
+            (numbered, format!("{:?}", b.finish(&cat)))
+        };
+        let ((all_numbered, groups), expected) = run(MAX_NUMBERED_FIELDS);
+        assert!(
+            all_numbered > 0 && all_numbered < groups,
+            "ARNs take the text path"
+        );
+        for limit in [0, 1, 3, 8, 12] {
+            let ((numbered, _), got) = run(limit);
+            assert!(numbered < all_numbered, "limit {limit}");
+            assert_eq!(expected, got, "limit {limit}");
+        }
+    }
+
+    #[test]
+    fn merged_forks_equal_one_builder() {
+        let cat = catalog();
+        let services = [
+            "s3",
+            "AmazonEC2",
+            "lambda",
+            "",
+            "NoSuchThing",
+            "AWSDataTransfer",
+        ];
+        let mut rows = Vec::new();
+        for line in 2..400u64 {
+            let n = line as usize;
+            let id = if n.is_multiple_of(5) {
+                String::new()
+            } else {
+                format!("r-{}", n % 37)
+            };
+            rows.push((
+                line,
+                services[n % services.len()],
+                format!("{}", n % 4),
+                ["", "web", "data"][n % 3].to_owned(),
+                id,
+                ["", "Prod acct"][n % 2],
+            ));
+        }
+        let add =
+            |b: &mut AssessmentBuilder, i: usize, r: &(u64, &str, String, String, String, &str)| {
+                b.add(
+                    i,
+                    &InventoryRecord {
+                        line: r.0,
+                        service: r.1,
+                        account_id: &r.2,
+                        account_name: if r.5.is_empty() { "" } else { r.5 },
+                        region: "eu-west-1",
+                        owner_team: &r.3,
+                        resource_id: &r.4,
+                        resource_count: None,
+                        line_item_type: "Usage",
+                        ..InventoryRecord::default()
+                    },
+                );
+            };
+        for max in [DEFAULT_MAX_GROUPS, 7] {
+            let mut one = AssessmentBuilder::new();
+            one.set_max_groups(max);
+            let i = one.start_input("a.csv", "cur");
+            for r in &rows {
+                add(&mut one, i, r);
+            }
+            let one_limit = one.limit_exceeded();
+            let expected = format!("{:?}", one.finish(&cat));
+            // Any number of threads counting the distinct ids at the end: the same result.
+            for finish_threads in [None, Some(1), Some(2), Some(5)] {
+                let mut merged = AssessmentBuilder::new();
+                merged.set_max_groups(max);
+                let j = merged.start_input("a.csv", "cur");
+                let mut forks = [merged.fork(), merged.fork(), merged.fork()];
+                // Chunks of 25 rows dealt round robin. Without a limit the order does not matter
+                // (chunks go in reverse); the limit needs each fork to see its own rows in input
+                // order, as the parallel reader guarantees.
+                let chunks: Vec<_> = rows.chunks(25).enumerate().collect();
+                let mut order: Vec<_> = chunks.iter().collect();
+                if max == DEFAULT_MAX_GROUPS {
+                    order.reverse();
+                }
+                for (k, chunk) in order {
+                    for r in *chunk {
+                        add(&mut forks[k % 3], j, r);
+                    }
+                }
+                for f in forks {
+                    merged.merge(f);
+                }
+                if let Some(t) = finish_threads {
+                    merged.set_finish_threads(t);
+                }
+                assert_eq!(one_limit, merged.limit_exceeded(), "max {max}");
+                if max == DEFAULT_MAX_GROUPS {
+                    let (a, b) = (&expected, format!("{:?}", merged.finish(&cat)));
+                    let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+                    assert!(
+                        *a == b,
+                        "differ at {at}: {:?} vs {:?}",
+                        a.get(at.saturating_sub(300)..at + 100),
+                        b.get(at.saturating_sub(300)..at + 100)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tidy_trims_as_str_trim_does() {
+        let ends = [
+            "", " ", "\t", "\u{b}", "\u{c}", "\r\n", "\u{a0}", "\u{2003}", "é", "a", "\u{1f}",
+        ];
+        for a in ends {
+            for b in ends {
+                for middle in ["", "x", " x ", "s3"] {
+                    let s = format!("{a}{middle}{b}");
+                    assert_eq!(tidy(&s), s.trim(), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn examples_compare_as_their_text() {
+        let parts = [
+            "", "a", "a ", "a (", "a (t)", "a!", "a\u{1f}", "i-1", "i-10", "é", "t",
+        ];
+        for example in parts
+            .iter()
+            .flat_map(|&id| parts.iter().map(move |&ty| example_text(id, ty)))
+        {
+            for id in parts {
+                for ty in parts {
+                    assert_eq!(
+                        cmp_example(&example, id, ty),
+                        example.as_str().cmp(example_text(id, ty).as_str()),
+                        "{example:?} against {id:?} ({ty:?})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn group_keys_cannot_collide_through_field_content() {
+        let mut k1 = String::new();
+        push_field(&mut k1, "a:1");
+        push_field(&mut k1, "b");
+        let mut k2 = String::new();
+        push_field(&mut k2, "a");
+        push_field(&mut k2, "1:b");
+        assert_ne!(k1, k2);
+        assert_eq!(split_fields(&k1), ["a:1", "b"]);
+        assert_eq!(split_fields(&k2), ["a", "1:b"]);
+    }
+}
