@@ -170,6 +170,14 @@ impl<T: Default> Keyed<T> {
         self.index.iter().map(|(key, &i)| (&**key, i))
     }
 
+    /// Every entry with its position, key and value.
+    fn into_entries(self) -> impl Iterator<Item = (usize, Box<str>, T)> {
+        let mut tallies = self.tallies;
+        self.index
+            .into_iter()
+            .filter_map(move |(key, i)| tallies.get_mut(i).map(|t| (i, key, std::mem::take(t))))
+    }
+
     pub(super) fn into_iter(self) -> impl Iterator<Item = (Box<str>, T)> {
         let mut tallies = self.tallies;
         self.index
@@ -223,10 +231,6 @@ pub(super) struct Tally {
     pub(super) resources: u64,
     pub(super) blank_resource_ids: u64,
     pub(super) distinct: DistinctIds,
-    /// Sets of this group's ids from other forks, too large to unite while merging: they are
-    /// counted together in [`AssessmentBuilder::finish_with`], on every thread (see
-    /// [`crate::distinct`]).
-    pub(super) merged: Vec<DistinctIds>,
     /// The first line of the group in its input, so that merged builders can tell where a group
     /// limit was crossed.
     pub(super) first_line: u64,
@@ -331,7 +335,7 @@ pub struct AssessmentBuilder {
     may_move_numbered: Vec<u8>,
     /// Per account number: where its name was first seen, as (input, line), so that later rows
     /// of the account skip `account_names`.
-    account_named_at: Vec<(usize, u64)>,
+    account_named_at: HashMap<u32, (usize, u64)>,
     scope: Scope,
     max_groups: usize,
     /// Where the group limit was first hit: (input, line).
@@ -350,6 +354,10 @@ pub struct AssessmentBuilder {
     may_move: HashMap<Box<str>, bool>,
     /// The key of `rule_memo` being looked up.
     rule_key: String,
+    /// Sets of a group's ids from other forks, too large to unite while merging, by the group's
+    /// position: counted with the group's own in [`AssessmentBuilder::finish_with`], on every
+    /// thread (see [`crate::distinct`]). Kept here rather than in each tally (most have none).
+    pub(super) waiting: Vec<(usize, DistinctIds)>,
     /// Forks merged into this builder: the threads that count distinct ids in `finish_with`,
     /// unless `finish_threads` says otherwise.
     pub(super) forks_merged: usize,
@@ -697,15 +705,29 @@ impl AssessmentBuilder {
         if self.groups.len() == 0 {
             // The first fork's groups become these as they are: no copy, no growth.
             self.groups = std::mem::take(&mut other.groups);
+            self.waiting.append(&mut other.waiting);
         } else {
             self.groups.reserve(other.groups.len());
         }
-        for (key, t) in other.groups.into_iter() {
-            let g = self.groups.get_or_insert_with(&key, || Tally {
+        // Where each of the other's groups lands here, for its waiting sets.
+        let mut landed = vec![
+            usize::MAX;
+            if other.waiting.is_empty() {
+                0
+            } else {
+                other.groups.len()
+            }
+        ];
+        for (at, key, t) in other.groups.into_entries() {
+            let p = self.groups.position_or_insert_with(&key, || Tally {
                 first_line: t.first_line,
                 marker: t.marker,
                 ..Tally::default()
             });
+            if let Some(l) = landed.get_mut(at) {
+                *l = p;
+            }
+            let g = &mut self.groups.tallies[p];
             g.rows += t.rows;
             g.resources = g.resources.saturating_add(t.resources);
             g.blank_resource_ids += t.blank_resource_ids;
@@ -713,7 +735,7 @@ impl AssessmentBuilder {
             g.distinct = match (std::mem::take(&mut g.distinct), t.distinct) {
                 (DistinctIds::Many(a), DistinctIds::Many(b)) => {
                     let (keep, wait) = if a.len() >= b.len() { (a, b) } else { (b, a) };
-                    g.merged.push(DistinctIds::Many(wait));
+                    self.waiting.push((p, DistinctIds::Many(wait)));
                     DistinctIds::Many(keep)
                 }
                 (DistinctIds::Many(a), few) | (few, DistinctIds::Many(a)) => {
@@ -726,8 +748,12 @@ impl AssessmentBuilder {
                     a
                 }
             };
-            g.merged.extend(t.merged);
             g.first_line = g.first_line.min(t.first_line);
+        }
+        for (at, ids) in other.waiting {
+            if let Some(&p) = landed.get(at) {
+                self.waiting.push((p, ids));
+            }
         }
         for (key, t) in other.unowned.into_iter() {
             let u = self.unowned.get_or_insert_with(&key, UnownedTally::default);
@@ -784,13 +810,12 @@ impl AssessmentBuilder {
         name: &str,
     ) {
         let at = (input, line);
-        if let Some(n) = number.map(|n| n as usize) {
-            match self.account_named_at.get_mut(n) {
+        if let Some(n) = number {
+            match self.account_named_at.get_mut(&n) {
                 Some(seen) if *seen <= at => return,
                 Some(seen) => *seen = at,
                 None => {
-                    self.account_named_at.resize(n + 1, (usize::MAX, u64::MAX));
-                    self.account_named_at[n] = at;
+                    self.account_named_at.insert(n, at);
                 }
             }
         }
@@ -1153,8 +1178,20 @@ mod tests {
                         add(&mut forks[k % 3], j, r);
                     }
                 }
-                for f in forks {
-                    merged.merge(f);
+                let [f0, f1, f2] = forks;
+                if finish_threads == Some(2) && max == DEFAULT_MAX_GROUPS {
+                    // A builder that was itself merged into, merged last: its sets waiting for
+                    // `finish_with` move along to the groups they belong to.
+                    let mut pair = merged.fork();
+                    pair.merge(f0);
+                    pair.merge(f1);
+                    assert!(!pair.waiting.is_empty(), "the test should merge large sets");
+                    merged.merge(f2);
+                    merged.merge(pair);
+                } else {
+                    for f in [f0, f1, f2] {
+                        merged.merge(f);
+                    }
                 }
                 if let Some(t) = finish_threads {
                     merged.set_finish_threads(t);

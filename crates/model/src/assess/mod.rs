@@ -409,13 +409,16 @@ impl AssessmentBuilder {
         options: &AssessOptions,
     ) -> Assessment<'c> {
         // The groups' distinct ids, taken out of their tallies, counted below.
-        let sets = self.groups.tallies.iter().map(|t| 1 + t.merged.len()).sum();
+        let sets = self.groups.len() + self.waiting.len();
         let mut id_sets: Vec<(u32, DistinctIds)> = Vec::with_capacity(sets);
         for (g, t) in self.groups.tallies.iter_mut().enumerate() {
-            let g = g as u32;
-            id_sets.push((g, std::mem::take(&mut t.distinct)));
-            id_sets.extend(std::mem::take(&mut t.merged).into_iter().map(|d| (g, d)));
+            id_sets.push((g as u32, std::mem::take(&mut t.distinct)));
         }
+        id_sets.extend(
+            std::mem::take(&mut self.waiting)
+                .into_iter()
+                .map(|(g, d)| (g as u32, d)),
+        );
         id_sets.retain(|(_, d)| d.len() > 0);
         let mut inputs: Vec<InputSummary> = self
             .inputs
