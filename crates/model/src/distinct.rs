@@ -104,20 +104,7 @@ pub(crate) fn count(
         }
         parts
     };
-    let scattered: Vec<Vec<Vec<Pair>>> = if threads == 1 {
-        runs.into_iter().map(scatter).collect()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = runs
-                .into_iter()
-                .map(|run| s.spawn(move || scatter(run)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
+    let scattered: Vec<Vec<Vec<Pair>>> = on_threads(runs, scatter);
     // Thread t counts partitions t, t + threads, ...: each takes that partition's pairs from
     // every scatter.
     let mut by_partition: Vec<Vec<Vec<Pair>>> = (0..PARTITIONS).map(|_| Vec::new()).collect();
@@ -150,26 +137,29 @@ pub(crate) fn count(
         counts
     };
     let mut counts = Counts::zero(groups, projections);
-    if threads == 1 {
-        for share in shares {
-            counts.add(&work(share));
-        }
-    } else {
-        let parts: Vec<Counts> = std::thread::scope(|s| {
-            let handles: Vec<_> = shares
-                .into_iter()
-                .map(|share| s.spawn(move || work(share)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        });
-        for part in &parts {
-            counts.add(part);
-        }
+    for part in on_threads(shares, work) {
+        counts.add(&part);
     }
     counts
+}
+
+/// `f` of every item, each on a thread of its own (on this one when there is a single item), in
+/// the items' order.
+fn on_threads<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    if items.len() <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| s.spawn(move || f(item)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// Counts sorted, deduplicated pairs: each pair is one id of its group; each run of one id counts

@@ -249,25 +249,14 @@ pub(super) struct UnownedTally {
 }
 
 /// Counts a row's resources: explicit counts add up; a line item adds its resource id once, and
-/// line items without an id count as one unidentified resource of their group (`group` is the
-/// hash of the group key), as the documented SQL aggregation counts them.
-fn count_resources(
-    resources: &mut u64,
-    distinct: &mut DistinctIds,
-    rec: &InventoryRecord<'_>,
-    group: u64,
-) {
-    match rec.resource_count {
+/// line items without an id count as one unidentified resource of their group (its `marker`), as
+/// the documented SQL aggregation counts them.
+fn count_resources(group: &mut Tally, resource_count: Option<u64>, id: &str) {
+    match resource_count {
         // Bounded by the input's checked bound; saturates only when that overflowed.
-        Some(n) => *resources = resources.saturating_add(n),
-        None => {
-            let id = tidy(rec.resource_id);
-            if id.is_empty() {
-                distinct.insert(group);
-            } else {
-                distinct.insert(id_hash(id));
-            }
-        }
+        Some(n) => group.resources = group.resources.saturating_add(n),
+        None if id.is_empty() => group.distinct.insert(group.marker),
+        None => group.distinct.insert(id_hash(id)),
     }
 }
 
@@ -330,9 +319,10 @@ pub struct AssessmentBuilder {
     numbered_groups: HashMap<[u32; 8], usize>,
     /// Resources without an owner team by numbered key (service, rule, account, Region).
     numbered_unowned: HashMap<[u32; 4], usize>,
-    /// Per service number: whether a resource rule may move its rows (0 not known yet, 1 no,
-    /// 2 yes); the same answers as `may_move`.
-    may_move_numbered: Vec<u8>,
+    /// Per service number: whether a resource rule may move its rows at all (0 not known yet,
+    /// 1 no, 2 yes): most identifiers name a service without rules, and skip `rule_memo`'s
+    /// longer key.
+    may_move: Vec<u8>,
     /// Per account number: where its name was first seen, as (input, line), so that later rows
     /// of the account skip `account_names`.
     account_named_at: HashMap<u32, (usize, u64)>,
@@ -349,9 +339,6 @@ pub struct AssessmentBuilder {
     /// namespace-level service (`None`: the identifier names nothing, but rules may) and what
     /// the rules say before the resource id is looked at.
     rule_memo: HashMap<Box<str>, Option<(Option<usize>, TypeRules)>>,
-    /// Per identifier as written: whether a resource rule may move its rows at all (most
-    /// identifiers name a service without rules, and skip `rule_memo`'s longer key).
-    may_move: HashMap<Box<str>, bool>,
     /// The key of `rule_memo` being looked up.
     rule_key: String,
     /// Sets of a group's ids from other forks, too large to unite while merging, by the group's
@@ -521,30 +508,21 @@ impl AssessmentBuilder {
             // ARNs are not memoised: each is its own identifier.
             return resolver.refine(base_of(service)?, &facts);
         }
-        let numbered = number.map(|n| n as usize);
-        let known = numbered.and_then(|n| self.may_move_numbered.get(n).copied());
-        let may_move = match known {
-            Some(1) => false,
-            Some(2) => true,
-            _ => {
-                let m = match self.may_move.get(service) {
-                    Some(&m) => m,
-                    None => {
-                        let m = base_of(service).is_some();
-                        if self.may_move.len() < RULE_MEMO_ENTRIES {
-                            self.may_move.insert(service.into(), m);
-                        }
-                        m
+        let may_move = match number.map(|n| n as usize) {
+            Some(n) => match self.may_move.get(n) {
+                Some(1) => false,
+                Some(2) => true,
+                _ => {
+                    let m = base_of(service).is_some();
+                    if self.may_move.len() <= n {
+                        self.may_move.resize(n + 1, 0);
                     }
-                };
-                if let Some(n) = numbered {
-                    if self.may_move_numbered.len() <= n {
-                        self.may_move_numbered.resize(n + 1, 0);
-                    }
-                    self.may_move_numbered[n] = if m { 2 } else { 1 };
+                    self.may_move[n] = if m { 2 } else { 1 };
+                    m
                 }
-                m
-            }
+            },
+            // Past the numbering limit: asked again for each row.
+            None => base_of(service).is_some(),
         };
         if !may_move {
             return None;
@@ -850,11 +828,10 @@ impl AssessmentBuilder {
                 return;
             }
         }
-        if !self.scope.admits(
-            tidy(rec.account_id),
-            tidy(rec.region),
-            tidy(rec.environment),
-        ) {
+        let account = tidy(rec.account_id);
+        let region = tidy(rec.region);
+        let environment = tidy(rec.environment);
+        if !self.scope.admits(account, region, environment) {
             tally.out_of_scope_rows += 1;
             return;
         }
@@ -871,10 +848,8 @@ impl AssessmentBuilder {
             return;
         }
         tally.bound_resources(rec.resource_count.unwrap_or(1));
-        let account = tidy(rec.account_id);
-        let region = tidy(rec.region);
         let team = tidy(rec.owner_team);
-        let environment = tidy(rec.environment);
+        let resource_id = tidy(rec.resource_id);
         let classification = tidy(rec.data_classification);
         let is_arn = service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:");
         let service_number = if is_arn {
@@ -945,9 +920,9 @@ impl AssessmentBuilder {
         let group = &mut self.groups.tallies[position];
         group.rows += 1;
         group.first_line = group.first_line.min(rec.line);
-        count_resources(&mut group.resources, &mut group.distinct, rec, group.marker);
+        count_resources(group, rec.resource_count, resource_id);
 
-        if tidy(rec.resource_id).is_empty() {
+        if resource_id.is_empty() {
             group.blank_resource_ids += 1;
         }
         if team.is_empty() {
@@ -982,7 +957,7 @@ impl AssessmentBuilder {
             if let Some(n) = rec.resource_count {
                 u.resources = u.resources.saturating_add(n);
             }
-            let id = tidy(rec.resource_id);
+            let id = resource_id;
             let full = u.examples.len() >= UNOWNED_SAMPLES;
             if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
             {
