@@ -202,20 +202,7 @@ pub fn sha256_of(file: File) -> io::Result<(String, u64)> {
     use std::io::Seek as _;
     let mut file = file;
     file.rewind()?;
-    let mut sha = Sha256::new();
-    let mut buf = vec![0; 1 << 16];
-    let mut bytes = 0u64;
-    loop {
-        let n = match file.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        sha.update(buf.get(..n).unwrap_or_default());
-        bytes += n as u64;
-    }
-    Ok((crate::manifest::hex(&sha.finalize()), bytes))
+    crate::manifest::sha256_of_reader(file)
 }
 
 /// Opens an input for streaming; `-` is standard input. Gzip input (by its magic bytes, not its

@@ -389,31 +389,29 @@ fn read_parquet(
 
 /// Records an input's details in the builder and checks the totals so far.
 fn finish_input(builder: &mut AssessmentBuilder, input: usize, stats: &ImportStats) -> Result<()> {
-    {
-        builder.input_details(
-            input,
-            stats.format.as_str(),
-            stats.ragged_rows,
-            &stats.duplicate_columns,
+    builder.input_details(
+        input,
+        stats.format.as_str(),
+        stats.ragged_rows,
+        &stats.duplicate_columns,
+    );
+    builder.input_malformed_tags(
+        input,
+        stats.malformed_tag_rows,
+        stats.first_malformed_tags_line,
+    );
+    if let Some((name, line)) = builder.limit_exceeded() {
+        anyhow::bail!(
+            "{name}:{line}:1: more distinct groups (service × account × region × team × environment × classification) than --max-groups allows; raise it, or pre-aggregate the input (docs/inventory-formats.md)"
         );
-        builder.input_malformed_tags(
-            input,
-            stats.malformed_tag_rows,
-            stats.first_malformed_tags_line,
+    }
+    // One input's own counts are checked by the importer, which names the row; this is the
+    // total over the inputs read so far.
+    if let Some(name) = builder.resources_overflow() {
+        anyhow::bail!(
+            "{name}: the resources of this input and the inputs before it add up to more than {} (resource_count); the report's totals cannot be added up",
+            u64::MAX
         );
-        if let Some((name, line)) = builder.limit_exceeded() {
-            anyhow::bail!(
-                "{name}:{line}:1: more distinct groups (service × account × region × team × environment × classification) than --max-groups allows; raise it, or pre-aggregate the input (docs/inventory-formats.md)"
-            );
-        }
-        // One input's own counts are checked by the importer, which names the row; this is the
-        // total over the inputs read so far.
-        if let Some(name) = builder.resources_overflow() {
-            anyhow::bail!(
-                "{name}: the resources of this input and the inputs before it add up to more than {} (resource_count); the report's totals cannot be added up",
-                u64::MAX
-            );
-        }
     }
     Ok(())
 }

@@ -322,24 +322,30 @@ pub fn check_file(path: &Path, want: &FileDigest, follow: bool) -> Check {
         Ok(f) => f,
         Err(check) => return check,
     };
+    match sha256_of_reader(&mut file) {
+        Ok((sha256, bytes)) if bytes == want.bytes && sha256 == want.sha256 => Check::Intact,
+        Ok(_) => Check::Modified,
+        Err(_) => Check::Missing,
+    }
+}
+
+/// The SHA-256 (hex) and number of the bytes `reader` gives, read to its end.
+pub fn sha256_of_reader(mut reader: impl Read) -> std::io::Result<(String, u64)> {
     let mut hasher = Sha256::new();
     let mut bytes = 0u64;
     let mut buf = vec![0u8; 1 << 16];
     loop {
-        match file.read(&mut buf) {
+        match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
                 hasher.update(buf.get(..n).unwrap_or_default());
                 bytes += n as u64;
             }
-            Err(_) => return Check::Missing,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
         }
     }
-    if bytes == want.bytes && hex(&hasher.finalize()) == want.sha256 {
-        Check::Intact
-    } else {
-        Check::Modified
-    }
+    Ok((hex(&hasher.finalize()), bytes))
 }
 
 /// Reads a manifest (only a regular file; at most 64 MiB).

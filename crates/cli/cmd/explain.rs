@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Result<ExitCode> {
     let catalog = files::load_catalog(args.catalog.as_deref())?;
     let ident = args.service.trim();
     let is_type = ident.contains("::");
-    let is_arn = ident.len() > 4 && ident[..4].eq_ignore_ascii_case("arn:");
+    let is_arn = srmatrix_model::resolve::is_arn(ident);
     let facts = ResourceFacts {
         service: ident,
         resource_type: args

@@ -544,6 +544,19 @@ impl Control {
     pub fn for_category(&self, category: Category) -> &Responsibility {
         &self.by_category[category.index()]
     }
+
+    /// What a service without a statement of its own gets for this control: its deployment's
+    /// default where the control has one, else its category's.
+    pub fn default_for(&self, service: &Service) -> (&Responsibility, Basis) {
+        match service
+            .deployment
+            .as_ref()
+            .and_then(|d| self.by_deployment.get(d))
+        {
+            Some(by) => (&by[service.category.index()], Basis::DeploymentDefault),
+            None => (self.for_category(service.category), Basis::CategoryDefault),
+        }
+    }
 }
 
 /// Where a resolved responsibility came from.
@@ -834,17 +847,10 @@ impl Catalog {
                 basis: Basis::ServiceStatement,
             };
         }
-        let s = &self.services[service];
-        let c = &self.controls[control];
-        match s.deployment.as_ref().and_then(|d| c.by_deployment.get(d)) {
-            Some(by) => Resolved {
-                responsibility: &by[s.category.index()],
-                basis: Basis::DeploymentDefault,
-            },
-            None => Resolved {
-                responsibility: c.for_category(s.category),
-                basis: Basis::CategoryDefault,
-            },
+        let (responsibility, basis) = self.controls[control].default_for(&self.services[service]);
+        Resolved {
+            responsibility,
+            basis,
         }
     }
 
@@ -1834,16 +1840,7 @@ fn build_statements(
             continue;
         }
         let (service, control) = (&services[si], &controls[ci]);
-        let base = RawResponsibility::from_resolved(
-            match service
-                .deployment
-                .as_ref()
-                .and_then(|d| control.by_deployment.get(d))
-            {
-                Some(by) => &by[service.category.index()],
-                None => control.for_category(service.category),
-            },
-        );
+        let base = RawResponsibility::from_resolved(control.default_for(service).0);
         let own = RawResponsibility {
             owner: st.owner,
             aws: st.aws,

@@ -43,6 +43,16 @@ pub enum RuleKind {
 }
 
 impl RuleKind {
+    /// Every kind, in the order the documentation lists them.
+    pub const ALL: [RuleKind; 6] = [
+        RuleKind::CfnType,
+        RuleKind::Arn,
+        RuleKind::IdPrefix,
+        RuleKind::ProductFamily,
+        RuleKind::UsageType,
+        RuleKind::Engine,
+    ];
+
     /// The kind as written in `resource-types.csv`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -163,12 +173,16 @@ struct RawRule {
     source: String,
 }
 
+/// Whether `s` starts with `arn:` in any case (never splits a character: any text may come in).
+pub fn is_arn(s: &str) -> bool {
+    s.as_bytes()
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"arn:"))
+}
+
 /// The pieces of an ARN: `arn:partition:namespace:region:account:resource`.
 fn arn_namespace_resource(arn: &str) -> Option<(&str, &str)> {
-    let rest = arn
-        .get(..4)
-        .filter(|p| p.eq_ignore_ascii_case("arn:"))
-        .map(|_| &arn[4..])?;
+    let rest = arn.get(4..).filter(|_| is_arn(arn))?;
     let mut parts = rest.splitn(5, ':');
     let (_partition, namespace) = (parts.next()?, parts.next()?);
     let (_region, _account, resource) = (parts.next()?, parts.next()?, parts.next()?);
@@ -208,22 +222,18 @@ impl Resolver {
         let service_index = |id: &str| services.binary_search_by(|s| s.id.as_str().cmp(id)).ok();
         let mut seen: HashMap<(RuleKind, String, String), u64> = HashMap::new();
         for (line, raw) in csv_rows_at::<RawRule>(file, problems)? {
-            let kind = match raw.kind.as_str() {
-                "cfn-type" => RuleKind::CfnType,
-                "arn" => RuleKind::Arn,
-                "id-prefix" => RuleKind::IdPrefix,
-                "product-family" => RuleKind::ProductFamily,
-                "usage-type" => RuleKind::UsageType,
-                "engine" => RuleKind::Engine,
-                other => {
-                    problems.push(problem(
-                        line,
-                        format!(
-                            "unknown kind `{other}` (expected cfn-type, arn, id-prefix, product-family, usage-type or engine)"
-                        ),
-                    ));
-                    continue;
-                }
+            let Some(kind) = RuleKind::ALL.into_iter().find(|k| k.as_str() == raw.kind) else {
+                let known: Vec<&str> = RuleKind::ALL.iter().map(|k| k.as_str()).collect();
+                problems.push(problem(
+                    line,
+                    format!(
+                        "unknown kind `{}` (expected {} or {})",
+                        raw.kind,
+                        known[..known.len() - 1].join(", "),
+                        known[known.len() - 1]
+                    ),
+                ));
+                continue;
             };
             let Some(service) = service_index(&raw.service) else {
                 problems.push(problem(line, format!("unknown service `{}`", raw.service)));
@@ -775,6 +785,14 @@ mod tests {
         ];
         for (f, want) in cases {
             assert_eq!(resolve(&cat, f), Some(want), "{f:?}");
+        }
+    }
+
+    #[test]
+    fn is_arn_never_cuts_a_character() {
+        assert!(is_arn("arn:aws:s3:::b") && is_arn("ARN:") && is_arn("Arn:x"));
+        for s in ["", "arn", "arn-x", "Café", "arñ:", "é", "aws:arn:"] {
+            assert!(!is_arn(s), "{s:?}");
         }
     }
 

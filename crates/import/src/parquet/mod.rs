@@ -37,7 +37,7 @@ use crate::{HeaderList, ImportError, ImportOptions, ImportStats, InventoryRecord
 
 use read::{Ctx, GroupOutcome, Groups, Worker, codec_name};
 use schema::Projection;
-pub use source::{ParquetSource, RowProgress, SourceReader, in_upstream_reader};
+pub use source::{ParquetSource, RowProgress, in_upstream_reader};
 use source::{Shared, upstream};
 
 /// Rows decoded at a time from each column read.
@@ -309,14 +309,4 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
         header,
         parquet: Some(info),
     })
-}
-
-/// Reads only the footer of a Parquet input: its schema and what a read would take of it.
-pub fn describe_parquet(
-    input: &str,
-    source: ParquetSource,
-    opts: &ImportOptions,
-) -> Result<(Format, ParquetInfo), ImportError> {
-    let (ctx, _, info, _) = open(input, source, opts)?;
-    Ok((ctx.format, info))
 }

@@ -381,13 +381,14 @@ mod tests {
 
     #[test]
     fn rows_are_numbered_through_the_file_whatever_the_threads() {
-        let bytes = fixture("native-aggregated.parquet");
+        // 32 rows in 4 row groups: rows of one file spread over several sinks.
+        let bytes = fixture("cur2.snappy.parquet");
         let (one, rows) = read_on(&bytes, 1);
         let one = one.unwrap();
-        assert_eq!(one.format, Format::Native);
-        assert_eq!(rows.len(), 16);
+        assert_eq!(one.format, Format::Cur2);
+        assert_eq!(rows.len(), 32);
         let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
-        assert_eq!(lines, (1..=16).collect::<Vec<u64>>());
+        assert_eq!(lines, (1..=32).collect::<Vec<u64>>());
         for threads in [0, 2, 3, 5] {
             let (other, other_rows) = read_on(&bytes, threads);
             assert_eq!(other.unwrap(), one, "{threads} thread(s)");

@@ -94,7 +94,7 @@ impl Length for ParquetSource {
 }
 
 /// A sequential reader over a [`ParquetSource`] from an offset.
-pub struct SourceReader {
+pub(super) struct SourceReader {
     source: Arc<SourceRef>,
     pos: u64,
 }

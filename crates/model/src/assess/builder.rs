@@ -13,7 +13,7 @@ use foldhash::fast::{FixedState, RandomState};
 use super::{InventoryRecord, LINE_SAMPLES, RowKind, UNOWNED_SAMPLES};
 use crate::catalog::Identified;
 use crate::policy::Scope;
-use crate::resolve::{Resolver, ResourceFacts, TypeRules};
+use crate::resolve::{Resolver, ResourceFacts, TypeRules, is_arn};
 
 /// Hash maps of the hot path: foldhash, several times faster than SipHash on short keys. Group
 /// keys come from inputs, so the seed is random per run (no chosen-collision slowdown); ids are
@@ -504,7 +504,7 @@ impl AssessmentBuilder {
             usage_type: rec.usage_type,
             engine: rec.engine,
         };
-        if service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:") {
+        if is_arn(service) {
             // ARNs are not memoised: each is its own identifier.
             return resolver.refine(base_of(service)?, &facts);
         }
@@ -851,8 +851,7 @@ impl AssessmentBuilder {
         let team = tidy(rec.owner_team);
         let resource_id = tidy(rec.resource_id);
         let classification = tidy(rec.data_classification);
-        let is_arn = service.len() > 4 && service[..4].eq_ignore_ascii_case("arn:");
-        let service_number = if is_arn {
+        let service_number = if is_arn(service) {
             None
         } else {
             self.fields.number(service)
@@ -1184,6 +1183,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn identifiers_with_a_character_across_byte_four_are_counted() {
+        // "Café": the é takes bytes 3 and 4, so a test of the first four bytes as `arn:` must not
+        // cut it (that panicked on the row).
+        let cat = Catalog::builtin().unwrap();
+        let mut b = AssessmentBuilder::new();
+        b.set_resolver(cat.resolver().clone());
+        let i = b.start_input("a.csv", "cur");
+        for (line, service) in [(2, "Café"), (3, "ARN:aws:s3:::b"), (4, "arñ"), (5, "aws")] {
+            b.add(
+                i,
+                &InventoryRecord {
+                    line,
+                    service,
+                    resource_id: "x",
+                    ..InventoryRecord::default()
+                },
+            );
+        }
+        assert_eq!(b.finish(&cat).inputs[0].rows, 4);
     }
 
     #[test]
