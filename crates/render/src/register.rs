@@ -8,7 +8,7 @@
 //! has some, and is otherwise "not addressed by the SRM catalog": the customer determines it. No
 //! requirement is left out.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -190,9 +190,37 @@ pub fn registers(
     selection: &[String],
     services: &[ServiceView],
 ) -> Vec<Register> {
+    // Where each control's responsibilities are, in service and responsibility order: a row
+    // looks up its controls' instead of scanning every responsibility of every service.
+    let mut by_control: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+    for (si, s) in services.iter().enumerate() {
+        for (ri, r) in s.responsibilities.iter().enumerate() {
+            by_control
+                .entry(r.control.as_str())
+                .or_default()
+                .push((si, ri));
+        }
+    }
     selected(catalog, selection)
         .into_iter()
         .map(|(fw, baseline)| {
+            // The controls citing each requirement of this framework, in catalog order.
+            let mut citing: HashMap<&str, Vec<&str>> = HashMap::new();
+            for c in &catalog.controls {
+                if let Some(ids) = c.frameworks.get(&fw.id) {
+                    let mut seen: Vec<&str> = Vec::with_capacity(ids.len());
+                    for id in ids {
+                        if !seen.contains(&id.as_str()) {
+                            seen.push(id);
+                            citing.entry(id.as_str()).or_default().push(c.id.as_str());
+                        }
+                    }
+                }
+            }
+            let at = Located {
+                services,
+                by_control: &by_control,
+            };
             let chosen: Vec<&Requirement> = fw
                 .register
                 .iter()
@@ -207,10 +235,10 @@ pub fn registers(
                 .map(|r| {
                     row(
                         catalog,
-                        &fw.id,
                         r,
                         parents.contains(r.id.as_str()),
-                        services,
+                        citing.get(r.id.as_str()).map_or(&[][..], Vec::as_slice),
+                        &at,
                     )
                 })
                 .collect();
@@ -234,62 +262,87 @@ pub fn registers(
         .collect()
 }
 
+/// The services in use, and where each control's responsibilities are among them.
+struct Located<'s> {
+    services: &'s [ServiceView],
+    /// Control id → (service, responsibility) positions, in service then responsibility order.
+    by_control: &'s HashMap<&'s str, Vec<(usize, usize)>>,
+}
+
+impl<'s> Located<'s> {
+    /// The responsibilities of `controls` with their services, in service then responsibility
+    /// order (as a scan of every service's responsibilities would find them).
+    fn of(&self, controls: &[&str]) -> Vec<(&'s ServiceView, &'s ResponsibilityView)> {
+        let mut at: Vec<(usize, usize)> = controls
+            .iter()
+            .filter_map(|c| self.by_control.get(c))
+            .flatten()
+            .copied()
+            .collect();
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter()
+            .filter_map(|(si, ri)| {
+                let s = self.services.get(si)?;
+                Some((s, s.responsibilities.get(ri)?))
+            })
+            .collect()
+    }
+}
+
+/// One requirement's row: `controls` are the controls citing it, in catalog order.
 fn row(
     catalog: &Catalog,
-    framework: &str,
     req: &Requirement,
     has_children: bool,
-    services: &[ServiceView],
+    controls: &[&str],
+    at: &Located<'_>,
 ) -> RegisterRow {
-    let controls: Vec<String> = catalog
-        .controls
-        .iter()
-        .filter(|c| {
-            c.frameworks
-                .get(framework)
-                .is_some_and(|ids| ids.contains(&req.id))
-        })
-        .map(|c| c.id.clone())
-        .collect();
-    let mut by_owner: [BTreeSet<String>; 3] = Default::default();
-    let mut aws: Vec<Arc<str>> = Vec::new();
-    let mut customer: Vec<Arc<str>> = Vec::new();
-    let mut teams = BTreeSet::new();
-    let mut evidence = BTreeSet::new();
+    // Borrowed while collecting, owned once at the end: a requirement cited by several controls
+    // meets the same services, teams and evidence many times over.
+    let mut by_owner: [BTreeSet<&str>; 3] = Default::default();
+    let mut aws = Distinct::default();
+    let mut customer = Distinct::default();
+    let mut teams: BTreeSet<&str> = BTreeSet::new();
+    let mut last_teams: Option<&[String]> = None;
+    let mut evidence: BTreeSet<&str> = BTreeSet::new();
+    // Evidence lists are shared by every service's copy of a control: each list once.
+    let mut evidence_lists: std::collections::HashSet<*const String> = Default::default();
     let mut policy = BTreeSet::new();
     let mut third_party_only = true;
     let mut any = false;
-    for s in services {
-        for r in s
-            .responsibilities
-            .iter()
-            .filter(|r| controls.contains(&r.control))
-        {
-            if let Some(why) = &r.out_of_scope {
-                policy.insert(format!("{} out of scope: {why}", r.control));
-                continue;
+    for (s, r) in at.of(controls) {
+        if let Some(why) = &r.out_of_scope {
+            policy.insert(format!("{} out of scope: {why}", r.control));
+            continue;
+        }
+        any = true;
+        let slot = match r.owner {
+            Owner::Aws => 0,
+            Owner::Shared => 1,
+            Owner::Customer => 2,
+        };
+        by_owner[slot].insert(&s.id);
+        aws.push(&r.aws);
+        if r.owner != Owner::Aws {
+            customer.push(&r.customer);
+            // A service's responsibilities mostly name the same teams: those just added are
+            // not added again.
+            if last_teams != Some(r.customer_teams.as_slice()) {
+                teams.extend(r.customer_teams.iter().map(String::as_str));
+                last_teams = Some(r.customer_teams.as_slice());
             }
-            any = true;
-            let slot = match r.owner {
-                Owner::Aws => 0,
-                Owner::Shared => 1,
-                Owner::Customer => 2,
-            };
-            by_owner[slot].insert(s.id.clone());
-            push_once(&mut aws, &r.aws);
-            if r.owner != Owner::Aws {
-                push_once(&mut customer, &r.customer);
-                teams.extend(r.customer_teams.iter().cloned());
-                evidence.extend(r.evidence.iter().cloned());
+            if evidence_lists.insert(r.evidence.as_ptr()) {
+                evidence.extend(r.evidence.iter().map(String::as_str));
             }
-            note_policy(r, &mut policy);
-            if r.inherited_from.is_none() || r.owner == Owner::Aws {
-                third_party_only = false;
-            }
+        }
+        note_policy(r, &mut policy);
+        if r.inherited_from.is_none() || r.owner == Owner::Aws {
+            third_party_only = false;
         }
     }
     let [services_aws, services_shared, services_customer] =
-        by_owner.map(|s| s.into_iter().collect::<Vec<_>>());
+        by_owner.map(|s| s.into_iter().map(str::to_owned).collect::<Vec<_>>());
     let (status, reason) = if !controls.is_empty() && any {
         let status = match (
             services_aws.is_empty(),
@@ -371,14 +424,14 @@ fn row(
         status,
         status_label: status.label(),
         reason,
-        controls,
+        controls: controls.iter().map(|&c| c.to_owned()).collect(),
         services_aws,
         services_shared,
         services_customer,
-        aws,
-        customer,
-        teams: teams.into_iter().collect(),
-        evidence: evidence.into_iter().collect(),
+        aws: aws.list,
+        customer: customer.list,
+        teams: teams.into_iter().map(str::to_owned).collect(),
+        evidence: evidence.into_iter().map(str::to_owned).collect(),
         policy: policy.into_iter().collect(),
         fedramp_inheritable,
         fedramp_origination,
@@ -386,9 +439,22 @@ fn row(
     }
 }
 
-fn push_once(list: &mut Vec<Arc<str>>, text: &Arc<str>) {
-    if !text.trim().is_empty() && !list.iter().any(|t| t == text) {
-        list.push(text.clone());
+/// Texts in order of first appearance, each once, blank ones left out.
+#[derive(Default)]
+struct Distinct<'t> {
+    list: Vec<Arc<str>>,
+    /// Texts met, by content.
+    seen: std::collections::HashSet<&'t str>,
+    /// Texts met, by address: every service's copy of a control shares its statements, so a
+    /// text is mostly recognised without hashing its few hundred bytes.
+    at: std::collections::HashSet<*const u8>,
+}
+
+impl<'t> Distinct<'t> {
+    fn push(&mut self, text: &'t Arc<str>) {
+        if self.at.insert(text.as_ptr()) && !text.trim().is_empty() && self.seen.insert(text) {
+            self.list.push(text.clone());
+        }
     }
 }
 

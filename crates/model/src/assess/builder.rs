@@ -435,8 +435,18 @@ pub(super) fn split_fields(key: &str) -> Vec<&str> {
 /// The fields of a key written by [`push_field`], without collecting them.
 fn fields(mut key: &str) -> impl Iterator<Item = &str> {
     std::iter::from_fn(move || {
-        let (len, rest) = key.split_once(':')?;
-        let len = len.parse::<usize>().ok()?;
+        // The length's digits read in place: `finish` splits every key several times.
+        let bytes = key.as_bytes();
+        let mut len = 0usize;
+        let mut digits = 0;
+        while let Some(d) = bytes.get(digits).filter(|b| b.is_ascii_digit()) {
+            len = len.checked_mul(10)?.checked_add(usize::from(d - b'0'))?;
+            digits += 1;
+        }
+        if digits == 0 || bytes.get(digits) != Some(&b':') {
+            return None;
+        }
+        let rest = &key[digits + 1..];
         let field = rest.get(..len)?;
         key = &rest[len..];
         Some(field)
@@ -1254,5 +1264,21 @@ mod tests {
         assert_ne!(k1, k2);
         assert_eq!(split_fields(&k1), ["a:1", "b"]);
         assert_eq!(split_fields(&k2), ["a", "1:b"]);
+    }
+
+    #[test]
+    fn keys_split_back_into_their_fields_and_stop_at_anything_else() {
+        let fields_in = ["", "12:34", "é:ü", "0", &"x".repeat(1234)];
+        let mut key = String::new();
+        for f in fields_in {
+            push_field(&mut key, f);
+        }
+        assert_eq!(split_fields(&key), fields_in);
+        // Not a key written by push_field: no length, no colon, a length past the end, a length
+        // that overflows.
+        for bad in ["", "a:b", "3", "3:ab", ":ab", "99999999999999999999999:a", "+1:a"] {
+            assert!(split_fields(bad).is_empty(), "{bad:?}");
+        }
+        assert_eq!(split_fields("1:a2:b"), ["a"]);
     }
 }

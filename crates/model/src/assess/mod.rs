@@ -526,7 +526,10 @@ impl AssessmentBuilder {
                     push_field(&mut unowned_key, f);
                 }
                 let next = unowned_slots.len() as u32;
-                unowned_slot[g] = *unowned_slots.entry(unowned_key.clone()).or_insert(next);
+                unowned_slot[g] = match unowned_slots.get(unowned_key.as_str()) {
+                    Some(&slot) => slot,
+                    None => *unowned_slots.entry(unowned_key.clone()).or_insert(next),
+                };
             }
         }
         let threads = self.finish_threads.unwrap_or(self.forks_merged.max(1));
@@ -573,7 +576,7 @@ impl AssessmentBuilder {
                 (&mut teams, team),
             ] {
                 if !v.is_empty() {
-                    set.insert(v.to_owned());
+                    insert_text(set, v);
                 }
             }
             let found = match rule {
@@ -596,9 +599,9 @@ impl AssessmentBuilder {
                         accounts: BTreeSet::new(),
                     });
                 n.rows += tally.rows;
-                n.codes.insert(service.to_owned());
+                insert_text(&mut n.codes, service);
                 if !account.is_empty() {
-                    n.accounts.insert(account.to_owned());
+                    insert_text(&mut n.accounts, account);
                 }
                 continue;
             }
@@ -619,16 +622,16 @@ impl AssessmentBuilder {
                     });
                 u.rows += tally.rows;
                 if !account.is_empty() {
-                    u.accounts.insert(account.to_owned());
+                    insert_text(&mut u.accounts, account);
                 }
-                u.inputs.insert(summary.name.clone());
+                insert_text(&mut u.inputs, &summary.name);
                 continue;
             };
             summary.mapped_rows += tally.rows;
             let u = uses
                 .entry(idx)
                 .or_insert_with(|| new_use(catalog, idx, options));
-            u.spellings.insert(service.to_owned());
+            insert_text(&mut u.spellings, service);
             if let Some(r) = rule {
                 *u.resolved_by.entry(r.describe()).or_default() += tally.rows;
             }
@@ -640,7 +643,7 @@ impl AssessmentBuilder {
                 (&mut u.classifications, class),
             ] {
                 if !v.is_empty() {
-                    set.insert(v.to_owned());
+                    insert_text(set, v);
                 }
             }
             if !class.is_empty() && options.is_sensitive(class) {
@@ -649,7 +652,10 @@ impl AssessmentBuilder {
             if team.is_empty() {
                 u.unowned_resources = u.unowned_resources.saturating_add(resources_of(g));
             } else {
-                let n = u.teams.entry(team.to_owned()).or_default();
+                let n = match u.teams.get_mut(team) {
+                    Some(n) => n,
+                    None => u.teams.entry(team.to_owned()).or_default(),
+                };
                 *n = n.saturating_add(resources_of(g));
             }
         }
@@ -763,6 +769,14 @@ impl AssessmentBuilder {
             teams,
             findings,
         }
+    }
+}
+
+/// Adds `v` to `set`, allocating only when it is new (most groups repeat their neighbours'
+/// accounts, Regions and teams).
+fn insert_text(set: &mut BTreeSet<String>, v: &str) {
+    if !set.contains(v) {
+        set.insert(v.to_owned());
     }
 }
 
