@@ -352,6 +352,8 @@ pub struct ReportFile {
     tmp: tempfile::NamedTempFile,
     sha256: Sha256,
     bytes: u64,
+    /// Whether the file is on disk as written (synced, and not written to since).
+    synced: bool,
 }
 
 impl ReportFile {
@@ -365,21 +367,30 @@ impl ReportFile {
             tmp,
             sha256: Sha256::new(),
             bytes: 0,
+            synced: false,
         })
+    }
+
+    /// Flushes the file and syncs it to disk.
+    pub fn sync(&mut self) -> io::Result<()> {
+        if !self.synced {
+            self.tmp.flush()?;
+            self.tmp.as_file().sync_all()?;
+            self.synced = true;
+        }
+        Ok(())
     }
 
     /// Syncs the file to disk and renames it to `dir/name`: returns that path and the file's
     /// digest for the manifest.
     pub fn commit(self, dir: &Path, name: &str) -> Result<(PathBuf, FileDigest)> {
         let target = dir.join(name);
-        let ReportFile {
-            mut tmp,
-            sha256,
-            bytes,
-        } = self;
-        tmp.flush()
-            .and_then(|()| tmp.as_file().sync_all())
+        let mut file = self;
+        file.sync()
             .with_context(|| format!("writing {}", target.display()))?;
+        let ReportFile {
+            tmp, sha256, bytes, ..
+        } = file;
         // A temporary file is private (0600); a report is a normal file, readable like any other
         // output. (In a report run `dir` is the fresh staging directory, so every output gets
         // 0644; `write_atomic` elsewhere keeps the mode of a file it replaces.)
@@ -407,6 +418,7 @@ impl ReportFile {
 
 impl Write for ReportFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.synced = false;
         let n = self.tmp.write(buf)?;
         let written = buf.get(..n).unwrap_or(buf);
         self.sha256.update(written);
@@ -452,6 +464,10 @@ impl srmatrix_render::Output for ReportDir<'_> {
 
     fn scratch_dir(&self) -> Option<&Path> {
         Some(self.0)
+    }
+
+    fn finished(&self, file: &mut ReportFile) -> io::Result<()> {
+        file.sync()
     }
 }
 

@@ -309,6 +309,13 @@ pub trait Output: Sync {
     fn scratch_dir(&self) -> Option<&std::path::Path> {
         None
     }
+
+    /// Called with a document's writer once the document is complete and flushed, on the
+    /// thread that rendered it, while other documents may still be rendering (the binary syncs
+    /// the file to disk here, so that the syncs overlap with rendering).
+    fn finished(&self, _writer: &mut Self::Writer) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Documents kept in memory, for [`render`].
@@ -452,7 +459,18 @@ pub fn render_to<O: Output>(
                                 render_templates(ctx, &templated, templates, out, HELD_PAGE_LIMIT)
                             }
                             Job::Direct(format) => render_direct(ctx, format, out),
-                        };
+                        }
+                        .and_then(|mut docs| {
+                            for d in &mut docs {
+                                out.finished(&mut d.writer).map_err(|source| {
+                                    RenderError::Write {
+                                        file: d.file_name,
+                                        source,
+                                    }
+                                })?;
+                            }
+                            Ok(docs)
+                        });
                         done.push((job, result));
                     }
                     done
@@ -804,6 +822,69 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Documents in memory whose `finished` call is recorded, and fails for `failing`.
+    struct Finishing {
+        failing: &'static str,
+        finished: std::sync::Mutex<Vec<(&'static str, usize)>>,
+    }
+
+    struct Named(&'static str, Vec<u8>);
+
+    impl Output for Finishing {
+        type Writer = Named;
+
+        fn create(&self, file_name: &'static str) -> io::Result<Named> {
+            Ok(Named(file_name, Vec::new()))
+        }
+
+        fn finished(&self, Named(name, bytes): &mut Named) -> io::Result<()> {
+            self.finished.lock().unwrap().push((name, bytes.len()));
+            if *name == self.failing {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "sync failed"));
+            }
+            Ok(())
+        }
+    }
+
+    impl Write for Named {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.1.write(buf)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn every_document_is_finished_once_complete_and_a_failure_names_it() {
+        let documents = render(context(), &Format::ALL, &Templates::builtin()).unwrap();
+        let out = Finishing {
+            failing: "",
+            finished: Default::default(),
+        };
+        render_to(context(), &Format::ALL, &Templates::builtin(), &out).unwrap();
+        let mut finished = out.finished.into_inner().unwrap();
+        finished.sort();
+        let mut whole: Vec<(&str, usize)> = documents
+            .iter()
+            .map(|d| (d.file_name, d.bytes.len()))
+            .collect();
+        whole.sort();
+        assert_eq!(finished, whole, "each document once, with all its bytes");
+        let out = Finishing {
+            failing: "report.json",
+            finished: Default::default(),
+        };
+        let err = render_to(context(), &Format::ALL, &Templates::builtin(), &out)
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            matches!(&err, RenderError::Write { file: "report.json", source } if source.kind() == io::ErrorKind::StorageFull),
+            "{err}"
+        );
     }
 
     #[test]

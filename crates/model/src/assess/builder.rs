@@ -1276,7 +1276,15 @@ mod tests {
         assert_eq!(split_fields(&key), fields_in);
         // Not a key written by push_field: no length, no colon, a length past the end, a length
         // that overflows.
-        for bad in ["", "a:b", "3", "3:ab", ":ab", "99999999999999999999999:a", "+1:a"] {
+        for bad in [
+            "",
+            "a:b",
+            "3",
+            "3:ab",
+            ":ab",
+            "99999999999999999999999:a",
+            "+1:a",
+        ] {
             assert!(split_fields(bad).is_empty(), "{bad:?}");
         }
         assert_eq!(split_fields("1:a2:b"), ["a"]);
