@@ -262,10 +262,7 @@ impl<W: Write> Workbook<W> {
 /// literal `_x0041` just before them turns into other text (`_x0041` and CR read back as `A` and
 /// `x000D_`). The CSV files and report.json keep such values exactly.
 pub(crate) fn cell_controls(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s
-        .chars()
-        .any(|c| c.is_ascii_control() && c != '\t' && c != '\n')
-    {
+    if !has_cell_controls(s) {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -287,6 +284,14 @@ pub(crate) fn cell_controls(s: &str) -> std::borrow::Cow<'_, str> {
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether `s` holds an ASCII control character other than tab and line feed. Checked on bytes:
+/// in UTF-8 a byte below 0x80 is always the whole character, so this is `chars().any(..)`
+/// without decoding (it runs over every cell of the workbook).
+fn has_cell_controls(s: &str) -> bool {
+    s.bytes()
+        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
 }
 
 /// A worksheet being written, row by row, of a workbook saved into `W`.
@@ -446,6 +451,15 @@ impl<W> Sheet<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The byte check finds exactly what a check of every character finds.
+        #[test]
+        fn control_characters_found_on_bytes_as_on_chars(s in "(\\PC|[\\x00-\\x20\\x7f\\u{80}-\\u{9f}\\u{2028}é])*") {
+            let by_char = s.chars().any(|c| c.is_ascii_control() && c != '\t' && c != '\n');
+            proptest::prop_assert_eq!(has_cell_controls(&s), by_char);
+        }
+    }
 
     /// A one-sheet workbook ("One") with the cells `fill` writes.
     fn workbook_with(
