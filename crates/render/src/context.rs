@@ -392,7 +392,8 @@ pub struct ResponsibilityView {
     pub evidence: Arc<[String]>,
     /// Teams that carry the customer side (empty when AWS owns the control): the team the policy
     /// assigns, else the owner teams of the service's resources.
-    pub customer_teams: Vec<String>,
+    /// Shared by the service's responsibilities that name the same teams.
+    pub customer_teams: Arc<[String]>,
     /// The team the organisation policy assigns the customer side to.
     pub assigned_team: Option<String>,
     /// The third party the policy says performs the customer side.
@@ -849,7 +850,8 @@ impl ReportContext {
             .services
             .iter()
             .map(|s| {
-                let teams: Vec<String> = s.teams.keys().cloned().collect();
+                let teams: Arc<[String]> = s.teams.keys().cloned().collect();
+                let no_teams: Arc<[String]> = Arc::new([]);
                 let mut owners = OwnerCounts::default();
                 for r in s.responsibilities.iter().filter(|r| in_scope(r.control)) {
                     owners.add(r.responsibility.owner);
@@ -969,8 +971,8 @@ impl ReportContext {
                                 &r.policy.assigned_team,
                                 r.responsibility.owner.customer_acts(),
                             ) {
-                                (_, false) => Vec::new(),
-                                (Some(team), true) => vec![team.clone()],
+                                (_, false) => no_teams.clone(),
+                                (Some(team), true) => Arc::new([team.clone()]),
                                 (None, true) => teams.clone(),
                             },
                             frameworks: fw_text
@@ -1089,7 +1091,7 @@ impl ReportContext {
                                 aws: shared.text(&r.aws),
                                 customer: shared.text(&r.customer),
                                 evidence: shared.list(&r.evidence),
-                                customer_teams: Vec::new(),
+                                customer_teams: Arc::new([]),
                                 assigned_team: None,
                                 inherited_from: None,
                                 out_of_scope: None,

@@ -190,17 +190,7 @@ pub fn registers(
     selection: &[String],
     services: &[ServiceView],
 ) -> Vec<Register> {
-    // Where each control's responsibilities are, in service and responsibility order: a row
-    // looks up its controls' instead of scanning every responsibility of every service.
-    let mut by_control: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
-    for (si, s) in services.iter().enumerate() {
-        for (ri, r) in s.responsibilities.iter().enumerate() {
-            by_control
-                .entry(r.control.as_str())
-                .or_default()
-                .push((si, ri));
-        }
-    }
+    let at = Located::new(services);
     selected(catalog, selection)
         .into_iter()
         .map(|(fw, baseline)| {
@@ -217,10 +207,6 @@ pub fn registers(
                     }
                 }
             }
-            let at = Located {
-                services,
-                by_control: &by_control,
-            };
             let chosen: Vec<&Requirement> = fw
                 .register
                 .iter()
@@ -262,17 +248,80 @@ pub fn registers(
         .collect()
 }
 
-/// The services in use, and where each control's responsibilities are among them.
+/// The services in use, where each control's responsibilities are among them, and the teams
+/// those responsibilities name.
 struct Located<'s> {
     services: &'s [ServiceView],
     /// Control id → (service, responsibility) positions, in service then responsibility order.
-    by_control: &'s HashMap<&'s str, Vec<(usize, usize)>>,
+    by_control: HashMap<&'s str, Vec<(usize, usize)>>,
+    /// Every team a responsibility names, in order (as a `BTreeSet` would list them).
+    teams: Vec<&'s str>,
+    /// Per service, per responsibility: its team list, as a position in `team_sets`.
+    team_set: Vec<Vec<usize>>,
+    /// Each distinct team list as a bit set over `teams` (a service's responsibilities share
+    /// one list, so a row unites a few of these instead of inserting every team of every
+    /// service it meets into a set).
+    team_sets: Vec<Vec<u64>>,
 }
 
 impl<'s> Located<'s> {
-    /// The responsibilities of `controls` with their services, in service then responsibility
+    fn new(services: &'s [ServiceView]) -> Self {
+        let mut by_control: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        // Team lists by address: those shared (`Arc`) are met once.
+        let mut list_at: HashMap<*const String, usize> = HashMap::new();
+        let mut lists: Vec<&[String]> = Vec::new();
+        let mut team_set = Vec::with_capacity(services.len());
+        for (si, s) in services.iter().enumerate() {
+            let mut sets = Vec::with_capacity(s.responsibilities.len());
+            for (ri, r) in s.responsibilities.iter().enumerate() {
+                by_control
+                    .entry(r.control.as_str())
+                    .or_default()
+                    .push((si, ri));
+                let next = lists.len();
+                let at = *list_at.entry(r.customer_teams.as_ptr()).or_insert(next);
+                if at == next {
+                    lists.push(&r.customer_teams);
+                }
+                sets.push(at);
+            }
+            team_set.push(sets);
+        }
+        let teams: Vec<&str> = lists
+            .iter()
+            .flat_map(|l| l.iter().map(String::as_str))
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .collect();
+        let bit: HashMap<&str, usize> = teams.iter().enumerate().map(|(i, &t)| (t, i)).collect();
+        let words = teams.len().div_ceil(64);
+        let team_sets = lists
+            .iter()
+            .map(|l| {
+                let mut bits = vec![0u64; words];
+                for t in l.iter() {
+                    if let Some(&i) = bit.get(t.as_str()) {
+                        bits[i / 64] |= 1 << (i % 64);
+                    }
+                }
+                bits
+            })
+            .collect();
+        Located {
+            services,
+            by_control,
+            teams,
+            team_set,
+            team_sets,
+        }
+    }
+
+    /// The responsibilities of `controls` with their positions, in service then responsibility
     /// order (as a scan of every service's responsibilities would find them).
-    fn of(&self, controls: &[&str]) -> Vec<(&'s ServiceView, &'s ResponsibilityView)> {
+    fn of(
+        &self,
+        controls: &[&str],
+    ) -> Vec<((usize, usize), &'s ServiceView, &'s ResponsibilityView)> {
         let mut at: Vec<(usize, usize)> = controls
             .iter()
             .filter_map(|c| self.by_control.get(c))
@@ -284,8 +333,33 @@ impl<'s> Located<'s> {
         at.into_iter()
             .filter_map(|(si, ri)| {
                 let s = self.services.get(si)?;
-                Some((s, s.responsibilities.get(ri)?))
+                Some(((si, ri), s, s.responsibilities.get(ri)?))
             })
+            .collect()
+    }
+
+    /// No teams, as a bit set.
+    fn no_teams(&self) -> Vec<u64> {
+        vec![0; self.teams.len().div_ceil(64)]
+    }
+
+    /// Adds the teams of the responsibility at `(si, ri)` to `bits`.
+    fn add_teams(&self, (si, ri): (usize, usize), bits: &mut [u64]) {
+        let set = self
+            .team_set
+            .get(si)
+            .and_then(|s| s.get(ri))
+            .and_then(|&i| self.team_sets.get(i));
+        for (b, t) in bits.iter_mut().zip(set.into_iter().flatten()) {
+            *b |= t;
+        }
+    }
+
+    /// The teams in `bits`, in order.
+    fn team_names(&self, bits: &[u64]) -> Vec<String> {
+        (0..self.teams.len())
+            .filter(|i| bits[i / 64] >> (i % 64) & 1 == 1)
+            .map(|i| self.teams[i].to_owned())
             .collect()
     }
 }
@@ -303,15 +377,14 @@ fn row(
     let mut by_owner: [BTreeSet<&str>; 3] = Default::default();
     let mut aws = Distinct::default();
     let mut customer = Distinct::default();
-    let mut teams: BTreeSet<&str> = BTreeSet::new();
-    let mut last_teams: Option<&[String]> = None;
+    let mut teams = at.no_teams();
     let mut evidence: BTreeSet<&str> = BTreeSet::new();
     // Evidence lists are shared by every service's copy of a control: each list once.
     let mut evidence_lists: std::collections::HashSet<*const String> = Default::default();
     let mut policy = BTreeSet::new();
     let mut third_party_only = true;
     let mut any = false;
-    for (s, r) in at.of(controls) {
+    for (pos, s, r) in at.of(controls) {
         if let Some(why) = &r.out_of_scope {
             policy.insert(format!("{} out of scope: {why}", r.control));
             continue;
@@ -326,12 +399,7 @@ fn row(
         aws.push(&r.aws);
         if r.owner != Owner::Aws {
             customer.push(&r.customer);
-            // A service's responsibilities mostly name the same teams: those just added are
-            // not added again.
-            if last_teams != Some(r.customer_teams.as_slice()) {
-                teams.extend(r.customer_teams.iter().map(String::as_str));
-                last_teams = Some(r.customer_teams.as_slice());
-            }
+            at.add_teams(pos, &mut teams);
             if evidence_lists.insert(r.evidence.as_ptr()) {
                 evidence.extend(r.evidence.iter().map(String::as_str));
             }
@@ -430,7 +498,7 @@ fn row(
         services_customer,
         aws: aws.list,
         customer: customer.list,
-        teams: teams.into_iter().map(str::to_owned).collect(),
+        teams: at.team_names(&teams),
         evidence: evidence.into_iter().map(str::to_owned).collect(),
         policy: policy.into_iter().collect(),
         fedramp_inheritable,

@@ -2,13 +2,13 @@
 //! framework crosswalk.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::Serialize;
 use srmatrix_model::{Catalog, Owner};
 
-use crate::context::{ControlView, OwnerCounts, ServiceView};
+use crate::context::{ControlView, OwnerCounts, ResponsibilityView, ServiceView};
 
 /// The team name used for resources that have no owner team.
 pub const NO_OWNER_TEAM: &str = "(no owner team)";
@@ -53,40 +53,42 @@ type TeamKey = (bool, String);
 /// share all three share the action.
 type ActionKey = (usize, Arc<str>, Arc<[String]>);
 
-/// Builds the action list of every team from the services in use (already scoped).
-pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<TeamActions> {
-    let order: BTreeMap<&str, usize> = controls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id.as_str(), i))
-        .collect();
-    let mut teams: BTreeMap<TeamKey, (Vec<String>, BTreeMap<ActionKey, TeamAction>)> =
-        BTreeMap::new();
-    for s in services {
-        let mut owners: Vec<(bool, String)> =
-            s.teams.iter().map(|t| (false, t.team.clone())).collect();
-        if s.unowned_resources > 0 {
-            owners.push((true, NO_OWNER_TEAM.to_owned()));
+/// One team's list while it is built: the services it is met in, and its actions found by
+/// content (their order) and, for speed, by the addresses of their shared texts.
+struct TeamList {
+    key: TeamKey,
+    services: Vec<String>,
+    /// The service last added to `services`: each service once, whatever its actions.
+    last_service: Option<usize>,
+    actions: Vec<TeamAction>,
+    by_content: BTreeMap<ActionKey, usize>,
+    /// (control position, address of the customer text, address of the evidence) → action:
+    /// every service's copy of a control shares its texts, so comparing their content (a few
+    /// hundred bytes, for each team and service) is mostly avoided.
+    by_address: HashMap<(usize, *const u8, *const String), usize>,
+}
+
+impl TeamList {
+    fn add_service(&mut self, at: usize, id: &str) {
+        if self.last_service != Some(at) {
+            self.services.push(id.to_owned());
+            self.last_service = Some(at);
         }
-        for key in &owners {
-            teams.entry(key.clone()).or_default().0.push(s.id.clone());
-        }
-        // The policy can assign a control to a named team, give it to a third party, or put it
-        // out of scope; the last two leave no action for the organisation's teams.
-        for r in s.responsibilities.iter().filter(|r| {
-            r.owner.customer_acts() && r.inherited_from.is_none() && r.out_of_scope.is_none()
-        }) {
-            let carriers: Vec<(bool, String)> = match &r.assigned_team {
-                Some(team) => vec![(false, team.clone())],
-                None => owners.clone(),
-            };
-            for key in carriers {
-                let entry = teams.entry(key).or_default();
-                let pos = order.get(r.control.as_str()).copied().unwrap_or(usize::MAX);
-                let action = entry
-                    .1
+    }
+
+    /// The action of `r` (control position `pos`), made on first use.
+    fn action(&mut self, pos: usize, r: &ResponsibilityView) -> &mut TeamAction {
+        let address = (pos, r.customer.as_ptr(), r.evidence.as_ptr());
+        let at = match self.by_address.get(&address) {
+            Some(&at) => at,
+            None => {
+                let next = self.actions.len();
+                let at = *self
+                    .by_content
                     .entry((pos, r.customer.clone(), r.evidence.clone()))
-                    .or_insert_with(|| TeamAction {
+                    .or_insert(next);
+                if at == next {
+                    self.actions.push(TeamAction {
                         control: r.control.clone(),
                         title: r.title.clone(),
                         owner: r.owner,
@@ -94,23 +96,96 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
                         evidence: r.evidence.clone(),
                         services: Vec::new(),
                     });
-                action.services.push(s.id.clone());
-                if !entry.0.contains(&s.id) {
-                    entry.0.push(s.id.clone());
                 }
+                self.by_address.insert(address, at);
+                at
+            }
+        };
+        &mut self.actions[at]
+    }
+}
+
+/// Builds the action list of every team from the services in use (already scoped).
+pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<TeamActions> {
+    let order: HashMap<&str, usize> = controls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    // Team lists, found by name once per service (owner teams) or per assignment.
+    let mut lists: Vec<TeamList> = Vec::new();
+    let mut by_name: [HashMap<String, usize>; 2] = Default::default();
+    let mut list_of = |unowned: bool, team: &str, lists: &mut Vec<TeamList>| -> usize {
+        let names = &mut by_name[usize::from(unowned)];
+        if let Some(&at) = names.get(team) {
+            return at;
+        }
+        lists.push(TeamList {
+            key: (unowned, team.to_owned()),
+            services: Vec::new(),
+            last_service: None,
+            actions: Vec::new(),
+            by_content: BTreeMap::new(),
+            by_address: HashMap::new(),
+        });
+        names.insert(team.to_owned(), lists.len() - 1);
+        lists.len() - 1
+    };
+    for (si, s) in services.iter().enumerate() {
+        let mut owners: Vec<usize> = s
+            .teams
+            .iter()
+            .map(|t| list_of(false, &t.team, &mut lists))
+            .collect();
+        if s.unowned_resources > 0 {
+            owners.push(list_of(true, NO_OWNER_TEAM, &mut lists));
+        }
+        for &l in &owners {
+            lists[l].add_service(si, &s.id);
+        }
+        // The policy can assign a control to a named team, give it to a third party, or put it
+        // out of scope; the last two leave no action for the organisation's teams.
+        for r in s.responsibilities.iter().filter(|r| {
+            r.owner.customer_acts() && r.inherited_from.is_none() && r.out_of_scope.is_none()
+        }) {
+            let assigned: [usize; 1];
+            let carriers: &[usize] = match &r.assigned_team {
+                Some(team) => {
+                    assigned = [list_of(false, team, &mut lists)];
+                    &assigned
+                }
+                None => &owners,
+            };
+            let pos = order.get(r.control.as_str()).copied().unwrap_or(usize::MAX);
+            for &l in carriers {
+                let list = &mut lists[l];
+                list.action(pos, r).services.push(s.id.clone());
+                list.add_service(si, &s.id);
             }
         }
     }
-    teams
+    lists.sort_by(|a, b| a.key.cmp(&b.key));
+    lists
         .into_iter()
-        .map(|((unowned, team), (mut services, actions))| {
+        .map(|list| {
+            let TeamList {
+                key: (unowned, team),
+                mut services,
+                actions,
+                by_content,
+                ..
+            } = list;
             services.sort();
             services.dedup();
+            let mut actions: Vec<Option<TeamAction>> = actions.into_iter().map(Some).collect();
             TeamActions {
                 team,
                 unowned,
                 services,
-                actions: actions.into_values().collect(),
+                actions: by_content
+                    .into_values()
+                    .filter_map(|at| actions.get_mut(at).and_then(Option::take))
+                    .collect(),
             }
         })
         .collect()
