@@ -315,8 +315,8 @@ fn a_failed_render_leaves_nothing_behind() {
 }
 
 /// The number of parsing threads never changes a byte of any report: an inventory of several
-/// chunks (the bundled example repeated, rows shuffled by chunk) read with one and with three
-/// threads.
+/// chunks (the bundled example repeated, rows shuffled by chunk) and a Parquet export of several
+/// row groups, each read with one and with three threads.
 #[test]
 fn reports_do_not_depend_on_the_number_of_threads() {
     let example = std::fs::read_to_string(crate::util::repo("inputs/inventory.csv")).unwrap();
@@ -334,14 +334,20 @@ fn reports_do_not_depend_on_the_number_of_threads() {
     assert!(text.len() > 2 << 20, "several chunks: {}", text.len());
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("big.csv"), &text).unwrap();
-    let run = |threads: &str| {
-        let out = format!("out-{threads}");
+    // A CUR 2.0 Parquet export of four row groups: row groups are shared between threads.
+    std::fs::copy(
+        crate::util::repo("tests/fixtures/formats/parquet/cur2.snappy.parquet"),
+        dir.path().join("cur2.parquet"),
+    )
+    .unwrap();
+    let run = |input: &str, threads: &str| {
+        let out = format!("out-{input}-{threads}");
         let o = crate::util::srmatrix_in(
             dir.path(),
             &[
                 "report",
                 "-i",
-                "big.csv",
+                input,
                 "--format",
                 "md,html,csv,json,xlsx,oscal",
                 "--out",
@@ -367,10 +373,12 @@ fn reports_do_not_depend_on_the_number_of_threads() {
         }
         files
     };
-    let one = run("1");
-    let three = run("3");
-    assert_eq!(one.len(), 14);
-    for (name, bytes) in &one {
-        assert!(three.get(name) == Some(bytes), "{name} differs");
+    for input in ["big.csv", "cur2.parquet"] {
+        let one = run(input, "1");
+        let three = run(input, "3");
+        assert_eq!(one.len(), 14);
+        for (name, bytes) in &one {
+            assert!(three.get(name) == Some(bytes), "{input}: {name} differs");
+        }
     }
 }

@@ -392,7 +392,7 @@ pub struct ResponsibilityView {
     pub evidence: Arc<[String]>,
     /// Teams that carry the customer side (empty when AWS owns the control): the team the policy
     /// assigns, else the owner teams of the service's resources.
-    /// Shared by the service's responsibilities that name the same teams.
+    // Shared (`Arc`) by the service's responsibilities that name the same teams.
     pub customer_teams: Arc<[String]>,
     /// The team the organisation policy assigns the customer side to.
     pub assigned_team: Option<String>,
