@@ -69,12 +69,10 @@ fn manifest_records_every_input_and_output_with_its_hash() {
     for o in outputs {
         let bytes = fs::read(dir.path().join("out").join(o["path"].as_str().unwrap())).unwrap();
         assert_eq!(o["bytes"].as_u64().unwrap(), bytes.len() as u64);
-        use sha2::Digest;
-        let hex: String = sha2::Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        assert_eq!(o["sha256"].as_str().unwrap(), hex);
+        assert_eq!(
+            o["sha256"].as_str().unwrap(),
+            crate::util::sha256_hex(&bytes)
+        );
     }
     let input = &m["inputs"][0];
     assert_eq!(input["path"], "inventory.csv");

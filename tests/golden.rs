@@ -4,7 +4,7 @@
 
 use std::fs;
 
-use crate::util::{assert_exit, repo, srmatrix, stderr};
+use crate::util::{assert_exit, repo, sha256_hex, srmatrix, stderr};
 
 /// Documents compared byte for byte with a file in the golden directory (readable diffs).
 const FORMATS: [&str; 3] = ["report.md", "report.html", "report.csv"];
@@ -24,14 +24,6 @@ const HASHED: [&str; 11] = [
     "report.xlsx",
     "report.oscal.json",
 ];
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 fn render_example(out: &std::path::Path) {
     let out = out.to_str().unwrap();

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::util::{assert_exit, repo, srmatrix, stderr};
+use crate::util::{assert_exit, repo, sha256_hex, srmatrix, stderr};
 
 /// Services in use in the bundled example (`inputs/inventory.csv`).
 const EXAMPLE_SERVICES: usize = 67;
@@ -37,14 +37,6 @@ fn errors(doc: &Value) -> Vec<String> {
     validator()
         .iter_errors(doc)
         .map(|e| format!("{e} at {}", e.instance_path()))
-        .collect()
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
         .collect()
 }
 

@@ -8,7 +8,7 @@ use std::fs;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 use srmatrix_import::{Format, ImportOptions, ParquetSource};
-use srmatrix_model::{AssessmentBuilder, Catalog};
+use srmatrix_model::{AssessmentBuilder, Catalog, hex};
 
 use crate::util::{assert_exit, repo, srmatrix, srmatrix_in, stderr, stdout};
 
@@ -323,10 +323,6 @@ fn a_directory_is_read_as_a_data_exports_partition_in_a_stable_order() {
             "{text}"
         );
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[test]

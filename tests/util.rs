@@ -64,3 +64,9 @@ pub fn tool_available(path: &str, package: &str) -> bool {
     eprintln!("skipped: {path} not found (apt-get install {package}); CI not set");
     false
 }
+
+/// SHA-256 of bytes, in lower-case hex (as `sha256sum` prints it).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    srmatrix_model::hex(&sha2::Sha256::digest(bytes))
+}

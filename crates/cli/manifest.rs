@@ -239,16 +239,7 @@ fn path_from_hex(hex: &str) -> Option<PathBuf> {
     }
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(digest: &[u8]) -> String {
-    use std::fmt::Write as _;
-    digest
-        .iter()
-        .fold(String::with_capacity(2 * digest.len()), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
-}
+pub use srmatrix_model::hex;
 
 /// SHA-256 of bytes, hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {

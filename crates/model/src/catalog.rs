@@ -1475,7 +1475,7 @@ fn digest(src: &CatalogSources) -> String {
             h.update(part);
         }
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex(&h.finalize())
 }
 
 #[derive(Deserialize)]

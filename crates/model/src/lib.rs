@@ -34,3 +34,25 @@ pub use error::{CatalogError, Problem};
 pub use policy::{Policy, PolicyDecision, Scope};
 pub use resolve::{Resolver, ResourceFacts, ResourceRule, RuleKind};
 pub use vocab::{Category, Owner};
+
+/// Lower-case hexadecimal of bytes (a digest as `sha256sum` prints it).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_two_lower_case_digits_per_byte() {
+        let all: Vec<u8> = (0..=255).collect();
+        let by_format: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(super::hex(&all), by_format);
+        assert_eq!(super::hex(&[]), "");
+    }
+}

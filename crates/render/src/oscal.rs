@@ -684,7 +684,7 @@ fn evidence_digest(ctx: &ReportContext) -> String {
     ] {
         part(field.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    srmatrix_model::hex(&h.finalize())
 }
 
 fn json_error(e: serde_json::Error) -> RenderError {
