@@ -19,7 +19,8 @@
 #   --runs K      runs per measurement; the median is reported (default 5)
 #   --dir DIR     work directory for inputs, outputs and results.md
 #                 (default $TMPDIR/srmatrix-bench, /tmp when TMPDIR is unset)
-#   --tiny        --rows 2000,10000 --runs 1: a quick check that everything runs (CI)
+#   --tiny        --rows 2000,10000 --runs 1, built in the dev profile (what `cargo test` already
+#                 built): a quick check that everything runs (CI); its timings mean nothing
 #   --regen       generate the inputs again even if they are there
 #
 # Prints a Markdown report and writes it to DIR/results.md. Timings are reported, never checked:
@@ -31,6 +32,7 @@ root=$(pwd)
 
 rows_spec="1000000,5000000"
 runs=5
+profile=release
 dir="${TMPDIR:-/tmp}/srmatrix-bench"
 regen=0
 while [[ $# -gt 0 ]]; do
@@ -38,7 +40,7 @@ while [[ $# -gt 0 ]]; do
         --rows) rows_spec="${2:?--rows needs N or N,M}"; shift 2 ;;
         --runs) runs="${2:?--runs needs a number}"; shift 2 ;;
         --dir) dir="${2:?--dir needs a directory}"; shift 2 ;;
-        --tiny) rows_spec="2000,10000"; runs=1; shift ;;
+        --tiny) rows_spec="2000,10000"; runs=1; profile=dev; shift ;;
         --regen) regen=1; shift ;;
         -h | --help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "bench.sh: unknown argument: $1 (see --help)" >&2; exit 2 ;;
@@ -53,10 +55,12 @@ done
 
 target="${CARGO_TARGET_DIR:-target}"
 [[ "$target" = /* ]] || target="$root/$target"
-echo "building (cargo build --release -p srmatrix -p srmatrix-bench) ..." >&2
-cargo build --release --quiet -p srmatrix -p srmatrix-bench >&2
-srmatrix="$target/release/srmatrix"
-gen="$target/release/srmatrix-bench"
+echo "building (cargo build --profile $profile -p srmatrix -p srmatrix-bench) ..." >&2
+cargo build --profile "$profile" --quiet -p srmatrix -p srmatrix-bench >&2
+# The dev profile's binaries are in target/debug.
+bin="$target/$([[ $profile = dev ]] && echo debug || echo "$profile")"
+srmatrix="$bin/srmatrix"
+gen="$bin/srmatrix-bench"
 
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

@@ -156,8 +156,8 @@ pub enum ImportError {
     /// A row's `resource_count` takes the input's total number of resources past what a
     /// 64-bit count holds: the totals of the report could not be added up.
     #[error(
-        "{input}:{line}:{column}: resource_count `{count}` takes the input's total past {max} resources; the counts cannot be added up (check this column)",
-        max = u64::MAX
+        "{input}:{line}:{column}: {}",
+        reader::RowError::Overflow(*count).message()
     )]
     ResourceOverflow {
         /// Input name.

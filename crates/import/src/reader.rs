@@ -716,15 +716,28 @@ pub(crate) enum RowError {
 }
 
 impl RowError {
+    /// What is wrong, without where (the same words for CSV and Parquet).
+    pub(crate) fn message(&self) -> String {
+        match self {
+            RowError::BadCount(n) => {
+                format!("resource_count `{n}` is not a whole number of resources")
+            }
+            RowError::Overflow(count) => format!(
+                "resource_count `{count}` takes the input's total past {} resources; the counts cannot be added up (check this column)",
+                u64::MAX
+            ),
+        }
+    }
+
     /// The error at a CSV line, at the `resource_count` column.
     fn at_line(self, input: &str, line: u64, column: Option<usize>) -> ImportError {
         let column = column.map_or(1, |c| c as u64 + 1);
         match self {
-            RowError::BadCount(n) => ImportError::BadValue {
+            RowError::BadCount(_) => ImportError::BadValue {
                 input: input.to_owned(),
                 line,
                 column,
-                message: format!("resource_count `{n}` is not a whole number of resources"),
+                message: self.message(),
             },
             RowError::Overflow(count) => ImportError::ResourceOverflow {
                 input: input.to_owned(),

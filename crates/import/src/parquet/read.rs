@@ -269,16 +269,12 @@ fn row_error(ctx: &Ctx<'_>, g: usize, line: u64, e: RowError) -> ImportError {
         .resource_count
         .and_then(|c| ctx.projection.by_header.get(c).copied().flatten())
         .map(|_| "resource_count");
-    let message = match e {
-        RowError::BadCount(n) => {
-            format!("row {line}: resource_count `{n}` is not a whole number of resources")
-        }
-        RowError::Overflow(n) => format!(
-            "row {line}: resource_count `{n}` takes the input's total past {} resources; the counts cannot be added up (check this column)",
-            u64::MAX
-        ),
-    };
-    error(ctx.input, Some(g), column, message)
+    error(
+        ctx.input,
+        Some(g),
+        column,
+        format!("row {line}: {}", e.message()),
+    )
 }
 
 pub(super) fn codec_name(c: Compression) -> &'static str {
