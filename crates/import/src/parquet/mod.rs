@@ -40,8 +40,10 @@ use schema::Projection;
 pub use source::{ParquetSource, RowProgress, in_upstream_reader};
 use source::{Shared, upstream};
 
-/// Rows decoded at a time from each column read.
-pub const BATCH_ROWS: usize = 8192;
+/// Rows decoded at a time from each column read. A batch's values and texts of every column read
+/// stay in the core's cache while its rows are resolved: 2,048 rows took about 5% less CPU and
+/// 11 MiB less memory than 8,192 on the 1M-row CUR 2.0 bench file (1,024 was no better).
+pub const BATCH_ROWS: usize = 2048;
 
 /// The magic bytes at both ends of a Parquet file.
 pub const MAGIC: &[u8; 4] = b"PAR1";
