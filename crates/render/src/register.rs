@@ -8,9 +8,10 @@
 //! has some, and is otherwise "not addressed by the SRM catalog": the customer determines it. No
 //! requirement is left out.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use foldhash::{HashMap, HashSet};
 use serde::Serialize;
 use srmatrix_model::catalog::Framework;
 use srmatrix_model::requirements::{Baseline, DOCUMENT_SHAPES, Requirement};
@@ -195,7 +196,7 @@ pub fn registers(
         .into_iter()
         .map(|(fw, baseline)| {
             // The controls citing each requirement of this framework, in catalog order.
-            let mut citing: HashMap<&str, Vec<&str>> = HashMap::new();
+            let mut citing: HashMap<&str, Vec<&str>> = HashMap::default();
             for c in &catalog.controls {
                 if let Some(ids) = c.frameworks.get(&fw.id) {
                     let mut seen: Vec<&str> = Vec::with_capacity(ids.len());
@@ -214,7 +215,7 @@ pub fn registers(
                 .collect();
             // A parent is met through its sub-requirements only if some are in this register
             // (a baseline may select a control without any of its enhancements).
-            let parents: std::collections::HashSet<&str> =
+            let parents: HashSet<&str> =
                 chosen.iter().filter_map(|r| r.parent.as_deref()).collect();
             let rows: Vec<RegisterRow> = chosen
                 .iter()
@@ -266,9 +267,9 @@ struct Located<'s> {
 
 impl<'s> Located<'s> {
     fn new(services: &'s [ServiceView]) -> Self {
-        let mut by_control: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        let mut by_control: HashMap<&str, Vec<(usize, usize)>> = HashMap::default();
         // Team lists by address: those shared (`Arc`) are met once.
-        let mut list_at: HashMap<*const String, usize> = HashMap::new();
+        let mut list_at: HashMap<*const String, usize> = HashMap::default();
         let mut lists: Vec<&[String]> = Vec::new();
         let mut team_set = Vec::with_capacity(services.len());
         for (si, s) in services.iter().enumerate() {
@@ -380,7 +381,7 @@ fn row(
     let mut teams = at.no_teams();
     let mut evidence: BTreeSet<&str> = BTreeSet::new();
     // Evidence lists are shared by every service's copy of a control: each list once.
-    let mut evidence_lists: std::collections::HashSet<*const String> = Default::default();
+    let mut evidence_lists: HashSet<*const String> = Default::default();
     let mut policy = BTreeSet::new();
     let mut third_party_only = true;
     let mut any = false;
@@ -512,10 +513,10 @@ fn row(
 struct Distinct<'t> {
     list: Vec<Arc<str>>,
     /// Texts met, by content.
-    seen: std::collections::HashSet<&'t str>,
+    seen: HashSet<&'t str>,
     /// Texts met, by address: every service's copy of a control shares its statements, so a
     /// text is mostly recognised without hashing its few hundred bytes.
-    at: std::collections::HashSet<*const u8>,
+    at: HashSet<*const u8>,
 }
 
 impl<'t> Distinct<'t> {

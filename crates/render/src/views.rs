@@ -2,9 +2,10 @@
 //! framework crosswalk.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use foldhash::HashMap;
 use serde::Serialize;
 use srmatrix_model::{Catalog, Owner};
 
@@ -126,7 +127,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
             last_service: None,
             actions: Vec::new(),
             by_content: BTreeMap::new(),
-            by_address: HashMap::new(),
+            by_address: HashMap::default(),
         });
         names.insert(team.to_owned(), lists.len() - 1);
         lists.len() - 1
