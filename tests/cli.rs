@@ -382,3 +382,40 @@ fn reports_do_not_depend_on_the_number_of_threads() {
         }
     }
 }
+
+/// An input through a pipe (a process substitution, `<(zcat …)`) is opened once and read whole:
+/// a second open of the pipe would miss the bytes read to tell its kind. A Parquet file through
+/// a pipe is refused with what to do instead (it is read from its footer).
+#[test]
+fn an_input_through_a_pipe_is_read_whole() {
+    if !crate::util::tool_available("/bin/bash", "bash") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let run = |file: &str| {
+        std::process::Command::new("/bin/bash")
+            .arg("-c")
+            .arg(format!(
+                "\"$0\" report --inventory <(cat {file}) --format csv --out \"$1\"",
+            ))
+            .arg(env!("CARGO_BIN_EXE_srmatrix"))
+            .arg(dir.path().join("out"))
+            .current_dir(crate::util::root())
+            .output()
+            .unwrap()
+    };
+    let o = run("inputs/inventory.csv");
+    assert_exit(&o, 0);
+    assert!(
+        crate::util::stderr(&o).contains("188 row(s) read"),
+        "{}",
+        crate::util::stderr(&o)
+    );
+    let o = run("tests/fixtures/formats/parquet/cur2.snappy.parquet");
+    assert_exit(&o, 1);
+    assert!(
+        crate::util::stderr(&o).contains("give the .parquet file itself"),
+        "{}",
+        crate::util::stderr(&o)
+    );
+}

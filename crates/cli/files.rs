@@ -178,12 +178,25 @@ impl<R: Read, F: FnMut(usize)> Read for Digesting<R, F> {
     }
 }
 
-/// Opens `path` when it is a Parquet file (it starts with `PAR1`, whatever its name): Parquet is
-/// read from its footer, with random access, not streamed. `None` for standard input and
-/// for any other file, which [`open_input`] streams.
-pub fn open_parquet(path: &Path) -> Result<Option<File>> {
-    if path.as_os_str() == "-" || path.is_dir() {
-        return Ok(None);
+/// An input, opened once.
+pub enum Opened {
+    /// A Parquet file (it starts with `PAR1`, whatever its name): read from its footer, with
+    /// random access, not streamed.
+    Parquet(File),
+    /// Anything else, to stream with [`stream_input`]: standard input, or a file with the bytes
+    /// read to tell its kind given back in front.
+    Stream(Box<dyn Read>),
+}
+
+/// Opens an input once (`-` is standard input) and tells a Parquet file from one to stream.
+/// The file is opened a single time: a named pipe or a process substitution (`<(zcat …)`) can
+/// be neither reopened nor rewound, so the bytes read to tell its kind are put back in front.
+pub fn open(path: &Path) -> Result<Opened> {
+    if path.as_os_str() == "-" {
+        return Ok(Opened::Stream(Box::new(io::stdin())));
+    }
+    if path.is_dir() {
+        bail!("{}: is a directory, not an inventory file", path.display());
     }
     let mut file = File::open(path).with_context(|| format!("{}: cannot open", path.display()))?;
     let mut head = Vec::with_capacity(4);
@@ -191,10 +204,16 @@ pub fn open_parquet(path: &Path) -> Result<Option<File>> {
         .take(4)
         .read_to_end(&mut head)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    if !srmatrix_import::is_parquet(&head) {
-        return Ok(None);
+    if srmatrix_import::is_parquet(&head) {
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            bail!(
+                "{}: a Parquet file through a pipe: Parquet is read from its footer, with random access; give the .parquet file itself",
+                path.display()
+            );
+        }
+        return Ok(Opened::Parquet(file));
     }
-    Ok(Some(file))
+    Ok(Opened::Stream(Box::new(io::Cursor::new(head).chain(file))))
 }
 
 /// The SHA-256 (hex) and size of a file, read from its start.
@@ -205,22 +224,32 @@ pub fn sha256_of(file: File) -> io::Result<(String, u64)> {
     crate::manifest::sha256_of_reader(file)
 }
 
-/// Opens an input for streaming; `-` is standard input. Gzip input (by its magic bytes, not its
-/// name) is decompressed on the fly. The returned [`Digest`] hashes the bytes as read, once the
-/// reader has been read to its end; `on_read` hears how many bytes of the file each read took.
+/// Opens an input for streaming, Parquet too (from its start, as standard input would give it);
+/// `-` is standard input. See [`stream_input`].
+#[cfg(test)]
 pub fn open_input<'a>(
     path: &Path,
     on_read: impl FnMut(usize) + 'a,
 ) -> Result<(Box<dyn Read + 'a>, Digest)> {
-    let digest = Digest::default();
-    let raw: Box<dyn Read> = if path.as_os_str() == "-" {
-        Box::new(io::stdin())
-    } else {
-        if path.is_dir() {
-            bail!("{}: is a directory, not an inventory file", path.display());
+    use std::io::Seek as _;
+    match open(path)? {
+        Opened::Stream(raw) => stream_input(path, raw, on_read),
+        Opened::Parquet(mut file) => {
+            file.rewind()?;
+            stream_input(path, Box::new(file), on_read)
         }
-        Box::new(File::open(path).with_context(|| format!("{}: cannot open", path.display()))?)
-    };
+    }
+}
+
+/// Streams an input opened by [`open`]. Gzip input (by its magic bytes, not its name) is
+/// decompressed on the fly. The returned [`Digest`] hashes the bytes as read, once the reader
+/// has been read to its end; `on_read` hears how many bytes of the file each read took.
+pub fn stream_input<'a>(
+    path: &Path,
+    raw: Box<dyn Read>,
+    on_read: impl FnMut(usize) + 'a,
+) -> Result<(Box<dyn Read + 'a>, Digest)> {
+    let digest = Digest::default();
     let reader: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(
         1 << 16,
         Digesting {
@@ -352,8 +381,6 @@ pub struct ReportFile {
     tmp: tempfile::NamedTempFile,
     sha256: Sha256,
     bytes: u64,
-    /// Whether the file is on disk as written (synced, and not written to since).
-    synced: bool,
 }
 
 impl ReportFile {
@@ -367,18 +394,13 @@ impl ReportFile {
             tmp,
             sha256: Sha256::new(),
             bytes: 0,
-            synced: false,
         })
     }
 
-    /// Flushes the file and syncs it to disk.
+    /// Flushes the file and syncs it to disk (again at `commit`: cheap once nothing is dirty).
     pub fn sync(&mut self) -> io::Result<()> {
-        if !self.synced {
-            self.tmp.flush()?;
-            self.tmp.as_file().sync_all()?;
-            self.synced = true;
-        }
-        Ok(())
+        self.tmp.flush()?;
+        self.tmp.as_file().sync_all()
     }
 
     /// Syncs the file to disk and renames it to `dir/name`: returns that path and the file's
@@ -418,7 +440,6 @@ impl ReportFile {
 
 impl Write for ReportFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.synced = false;
         let n = self.tmp.write(buf)?;
         let written = buf.get(..n).unwrap_or(buf);
         self.sha256.update(written);

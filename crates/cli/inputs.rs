@@ -296,10 +296,13 @@ pub fn read_all(
     let mut all = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        if let Some(file) = files::open_parquet(path)? {
-            all.push(read_parquet(&name, file, opts, reading, builder)?);
-            continue;
-        }
+        let raw = match files::open(path)? {
+            files::Opened::Parquet(file) => {
+                all.push(read_parquet(&name, file, opts, reading, builder)?);
+                continue;
+            }
+            files::Opened::Stream(raw) => raw,
+        };
         let bar = reading.progress.then(|| progress_bar(path));
         let mut reveal = bar.as_ref().map(reveal_after_a_second);
         let on_read = |n: usize| {
@@ -308,7 +311,7 @@ pub fn read_all(
                 reveal();
             }
         };
-        let (reader, digest) = files::open_input(path, on_read)?;
+        let (reader, digest) = files::stream_input(path, raw, on_read)?;
         let input = builder.start_input(&name, "");
         let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
             .map(|_| builder.fork())
