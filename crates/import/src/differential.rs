@@ -26,7 +26,6 @@ pub fn records(data: &[u8], chunk_bytes: usize) -> Result<Vec<Record>, OpenQuote
     let mut out = Vec::new();
     // Reading from a byte slice cannot fail, and no limit is set: the splitter cannot fail.
     while let Ok(Some(chunk)) = splitter.next_chunk() {
-        tokenizer.expect_cr(memchr::memchr(b'\r', &chunk.data).is_some());
         let mut cur = Cursor {
             pos: chunk.start,
             line: chunk.line,

@@ -15,6 +15,7 @@
 #[cfg(any(test, feature = "differential"))]
 pub mod differential;
 pub mod format;
+mod mask;
 pub mod native;
 pub mod parquet;
 mod reader;

@@ -574,8 +574,6 @@ impl Worker {
         // fails is each field checked, to name the one that is not.
         let text = std::str::from_utf8(data).ok();
         let all_utf8 = text.is_some();
-        self.tokenizer
-            .expect_cr(memchr::memchr(b'\r', data).is_some());
         let mut cur = Cursor {
             pos: chunk.start,
             line: chunk.line,
