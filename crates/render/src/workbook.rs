@@ -232,6 +232,7 @@ impl<W: Write> Workbook<W> {
         Ok(Sheet {
             ws,
             formats: &self.formats,
+            column_styles: Vec::new(),
             _out: PhantomData,
         })
     }
@@ -298,6 +299,10 @@ fn has_cell_controls(s: &str) -> bool {
 pub(crate) struct Sheet<'a, W> {
     ws: &'a mut Worksheet,
     formats: &'a [Format],
+    /// The style each column was given, if any: a cell of its column's style is written without
+    /// a format, and Excel's file gets the column's (the same index): `rust_xlsxwriter` looks
+    /// every cell's format up by hashing all of it, a fifth of the workbook's time.
+    column_styles: Vec<Option<Style>>,
     _out: PhantomData<W>,
 }
 
@@ -321,6 +326,11 @@ impl<W> Sheet<'_, W> {
         style: Option<Style>,
     ) -> Result<(), RenderError> {
         self.ws.set_column_width(col, width).map_err(xlsx_error)?;
+        let at = usize::from(col);
+        if self.column_styles.len() <= at {
+            self.column_styles.resize(at + 1, None);
+        }
+        self.column_styles[at] = style;
         if let Some(style) = style {
             let f = self.format(style).clone();
             self.ws.set_column_format(col, &f).map_err(xlsx_error)?;
@@ -349,11 +359,14 @@ impl<W> Sheet<'_, W> {
         if s.is_empty() {
             return self.blank(row, col, style);
         }
-        let formats = self.formats;
-        let f = &formats[style_index(style)];
-        self.ws
-            .write_string_with_format(row, col, cell_controls(s).as_ref(), f)
-            .map_err(xlsx_error)?;
+        let text = cell_controls(s);
+        if self.is_column_style(col, style) {
+            self.ws.write_string(row, col, text.as_ref())
+        } else {
+            let f = &self.formats[style_index(style)];
+            self.ws.write_string_with_format(row, col, text.as_ref(), f)
+        }
+        .map_err(xlsx_error)?;
         Ok(())
     }
 
@@ -379,12 +392,19 @@ impl<W> Sheet<'_, W> {
         if !n.is_finite() {
             return Err(RenderError::Xlsx(format!("the number {n} in a cell")));
         }
-        let formats = self.formats;
-        let f = &formats[style_index(style)];
-        self.ws
-            .write_number_with_format(row, col, n, f)
-            .map_err(xlsx_error)?;
+        if self.is_column_style(col, style) {
+            self.ws.write_number(row, col, n)
+        } else {
+            let f = &self.formats[style_index(style)];
+            self.ws.write_number_with_format(row, col, n, f)
+        }
+        .map_err(xlsx_error)?;
         Ok(())
+    }
+
+    /// Whether `style` is the style column `col` was given.
+    fn is_column_style(&self, col: u16, style: Style) -> bool {
+        self.column_styles.get(usize::from(col)) == Some(&Some(style))
     }
 
     /// Writes an empty cell with a style.
@@ -504,6 +524,77 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    /// The `s` (style index) attribute of every cell of the first sheet, by cell reference.
+    fn cell_styles(bytes: Vec<u8>) -> Vec<(String, String)> {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        xml.split("<c r=\"")
+            .skip(1)
+            .map(|cell| {
+                let (reference, rest) = cell.split_once('"').unwrap();
+                let style = rest
+                    .split_once(" s=\"")
+                    .filter(|(before, _)| !before.contains('>'))
+                    .map_or("", |(_, s)| s.split_once('"').unwrap().0);
+                (reference.to_owned(), style.to_owned())
+            })
+            .collect()
+    }
+
+    /// A cell of its column's style is written without a format; Excel's file still gives it
+    /// the column's style index, the one the same cell gets with the format given explicitly.
+    #[test]
+    fn a_cell_in_its_columns_style_gets_that_style() {
+        let write = |with_columns: bool| {
+            workbook_with(|s| {
+                if with_columns {
+                    s.column(0, 40.0, Some(Style::Wrap))?;
+                    s.column(1, 10.0, Some(Style::Number))?;
+                }
+                // Row by row: a streamed sheet drops cells of rows already written.
+                s.string(0, 0, "header", Style::Header)?;
+                s.string(1, 0, "long text", Style::Wrap)?;
+                s.integer(1, 1, 7, Style::Number)?;
+                s.string(2, 0, "short", Style::Text)?;
+                s.integer(2, 1, 8, Style::Percent)?;
+                Ok(())
+            })
+            .unwrap()
+        };
+        let with_columns = cell_styles(write(true));
+        let styles: Vec<&str> = with_columns.iter().map(|(_, s)| s.as_str()).collect();
+        let [header, wrap, number, text, percent] = styles[..] else {
+            panic!("five cells: {with_columns:?}")
+        };
+        assert_eq!(
+            with_columns
+                .iter()
+                .map(|(r, _)| r.as_str())
+                .collect::<Vec<_>>(),
+            ["A1", "A2", "B2", "A3", "B3"]
+        );
+        // Each cell has a style of its own, and the column-styled ones are not the default.
+        let mut distinct = vec![header, wrap, number, text, percent];
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 5, "{with_columns:?}");
+        assert!(!wrap.is_empty() && !number.is_empty());
+        // Without column styles, every cell is written with its format: the same cells carry
+        // styles the same way (indices are numbered in first-use order, so compare the
+        // pattern).
+        let without = cell_styles(write(false));
+        let same_as = |cells: &[(String, String)], a: usize, b: usize| cells[a].1 == cells[b].1;
+        for (a, b) in [(0, 1), (1, 2), (1, 3), (2, 4)] {
+            assert_eq!(same_as(&with_columns, a, b), same_as(&without, a, b));
+        }
+        assert!(without.iter().all(|(_, s)| !s.is_empty()));
     }
 
     #[test]
