@@ -1132,9 +1132,17 @@ impl ReportContext {
                 }),
             }
         }
-        let team_actions = team_actions(&services, &controls);
-        let crosswalk = crosswalk(catalog, &controls);
-        let registers = crate::register::registers(catalog, &meta.frameworks, &services);
+        // The team action lists and the registers are the two largest views, built from the
+        // same finished services and controls independently: side by side on two threads.
+        let (team_actions, crosswalk, registers) = std::thread::scope(|scope| {
+            let teams = scope.spawn(|| team_actions(&services, &controls));
+            let crosswalk = crosswalk(catalog, &controls);
+            let registers = crate::register::registers(catalog, &meta.frameworks, &services);
+            let teams = teams
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (teams, crosswalk, registers)
+        });
         let charts = vec![
             chart(
                 "Services in use by category",
