@@ -237,6 +237,9 @@ pub(super) struct Tally {
     /// The hash standing for a line item without a resource id (one unidentified resource of
     /// the group): of the group's text key, so the same in every fork.
     pub(super) marker: u64,
+    /// The group's numbered key, when the builder's table of numbered keys points here (the
+    /// table holds positions only; the key is compared where the row's counts go anyway).
+    pub(super) numbered: [u32; 8],
 }
 
 /// Resources without an owner team per service × rule × account × Region: their explicit counts
@@ -315,8 +318,14 @@ pub struct AssessmentBuilder {
     /// The row fields of the hot path, numbered.
     fields: FieldNumbers,
     /// Groups by their numbered key (input, service, rule, account, Region, team, environment,
-    /// classification): the same groups as their text keys, found without building those.
-    numbered_groups: HashMap<[u32; 8], usize>,
+    /// classification): the same groups as their text keys, found without building those. Each
+    /// entry is the key's hash (its low half) and the group's position; the key itself is the
+    /// group's `Tally::numbered`, which the row then updates: one cache miss for both, and
+    /// 8-byte entries (a table of keys and positions was 40 bytes per group, beyond the core's
+    /// cache at tens of thousands of groups).
+    numbered_groups: hashbrown::HashTable<(u32, u32)>,
+    /// The hasher of `numbered_groups`.
+    numbered_hasher: RandomState,
     /// Resources without an owner team by numbered key (service, rule, account, Region).
     numbered_unowned: HashMap<[u32; 4], usize>,
     /// Per service number: whether a resource rule may move its rows at all (0 not known yet,
@@ -885,8 +894,17 @@ impl AssessmentBuilder {
                 self.fields.number(classification)?,
             ])
         })();
-        let position = match numbered.and_then(|k| self.numbered_groups.get(&k)) {
-            Some(&p) => p,
+        let hashed = numbered.map(|k| (k, self.numbered_hasher.hash_one(k)));
+        let found = hashed.and_then(|(k, h)| {
+            let tallies = &self.groups.tallies;
+            self.numbered_groups
+                .find(h, |&(tag, p)| {
+                    tag == h as u32 && tallies.get(p as usize).is_some_and(|t| t.numbered == k)
+                })
+                .map(|&(_, p)| p as usize)
+        });
+        let position = match found {
+            Some(p) => p,
             None => {
                 // The rule as a key field (its index plus one, or empty).
                 let mut rule_digits = [0u8; 20];
@@ -920,8 +938,14 @@ impl AssessmentBuilder {
                         })
                     }
                 };
-                if let Some(k) = numbered {
-                    self.numbered_groups.insert(k, p);
+                if let (Some((k, h)), Ok(at)) = (hashed, u32::try_from(p)) {
+                    let tallies = &mut self.groups.tallies;
+                    tallies[p].numbered = k;
+                    let hasher = &self.numbered_hasher;
+                    self.numbered_groups
+                        .insert_unique(h, (h as u32, at), |&(_, q)| {
+                            hasher.hash_one(tallies[q as usize].numbered)
+                        });
                 }
                 p
             }
@@ -1085,6 +1109,73 @@ mod tests {
             let ((numbered, _), got) = run(limit);
             assert!(numbered < all_numbered, "limit {limit}");
             assert_eq!(expected, got, "limit {limit}");
+        }
+    }
+
+    /// Rows added after a merge land in their own groups, whether the merge handed the fork's
+    /// groups over (none here yet) or added them: those groups carry the fork's numbered keys,
+    /// which in this builder's numbering stand for other groups.
+    #[test]
+    fn rows_after_a_merge_land_in_their_groups() {
+        let cat = catalog();
+        let add =
+            |b: &mut AssessmentBuilder, i: usize, &(line, service, account): &(u64, &str, &str)| {
+                b.add(
+                    i,
+                    &InventoryRecord {
+                        line,
+                        service,
+                        account_id: account,
+                        region: "eu-west-1",
+                        owner_team: "web",
+                        resource_id: "",
+                        line_item_type: "Usage",
+                        ..InventoryRecord::default()
+                    },
+                );
+            };
+        // The fork numbers EC2 and account 2 first, this builder s3 and account 1: the same
+        // numbers for different groups.
+        let before = [(2, "s3", "1")];
+        let forked = [(3, "AmazonEC2", "2"), (4, "s3", "2")];
+        let after = [
+            (5, "AmazonEC2", "2"),
+            (6, "s3", "1"),
+            (7, "AmazonEC2", "1"),
+            (8, "s3", "2"),
+        ];
+        for rows_before in [false, true] {
+            let mut one = AssessmentBuilder::new();
+            let i = one.start_input("a.csv", "cur");
+            let mut merged = AssessmentBuilder::new();
+            let j = merged.start_input("a.csv", "cur");
+            let mut fork = merged.fork();
+            for r in before.iter().filter(|_| rows_before) {
+                add(&mut one, i, r);
+                add(&mut merged, j, r);
+            }
+            for r in &forked {
+                add(&mut one, i, r);
+                add(&mut fork, j, r);
+            }
+            merged.merge(fork);
+            for r in &after {
+                add(&mut one, i, r);
+                add(&mut merged, j, r);
+            }
+            let (one, merged) = (one.finish(&cat), merged.finish(&cat));
+            assert_eq!(
+                format!("{one:?}"),
+                format!("{merged:?}"),
+                "rows before: {rows_before}"
+            );
+            let rows: Vec<_> = merged
+                .services
+                .iter()
+                .map(|s| (s.service.id.as_str(), s.rows))
+                .collect();
+            let s3 = if rows_before { 4 } else { 3 };
+            assert_eq!(rows, [("ec2", 3), ("s3", s3)]);
         }
     }
 
