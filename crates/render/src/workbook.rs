@@ -233,6 +233,7 @@ impl<W: Write> Workbook<W> {
             ws,
             formats: &self.formats,
             column_styles: Vec::new(),
+            has_cells: false,
             _out: PhantomData,
         })
     }
@@ -303,6 +304,8 @@ pub(crate) struct Sheet<'a, W> {
     /// a format, and Excel's file gets the column's (the same index): `rust_xlsxwriter` looks
     /// every cell's format up by hashing all of it, a fifth of the workbook's time.
     column_styles: Vec<Option<Style>>,
+    /// Whether a cell has been written.
+    has_cells: bool,
     _out: PhantomData<W>,
 }
 
@@ -318,7 +321,9 @@ impl<W> Sheet<'_, W> {
         formats.get(style_index(style)).unwrap_or(&formats[0])
     }
 
-    /// Sets the width (in characters, as Excel shows it) and optionally the format of a column.
+    /// Sets the width (in characters, as Excel shows it) and optionally the format of a column;
+    /// a format only before the sheet's first cell (cells of the column's style are written
+    /// without a format and take the column's when their row is written out).
     pub(crate) fn column(
         &mut self,
         col: u16,
@@ -326,12 +331,17 @@ impl<W> Sheet<'_, W> {
         style: Option<Style>,
     ) -> Result<(), RenderError> {
         self.ws.set_column_width(col, width).map_err(xlsx_error)?;
-        let at = usize::from(col);
-        if self.column_styles.len() <= at {
-            self.column_styles.resize(at + 1, None);
-        }
-        self.column_styles[at] = style;
         if let Some(style) = style {
+            if self.has_cells {
+                return Err(RenderError::Xlsx(format!(
+                    "column {col} given a style after the sheet's first cell"
+                )));
+            }
+            let at = usize::from(col);
+            if self.column_styles.len() <= at {
+                self.column_styles.resize(at + 1, None);
+            }
+            self.column_styles[at] = Some(style);
             let f = self.format(style).clone();
             self.ws.set_column_format(col, &f).map_err(xlsx_error)?;
         }
@@ -360,6 +370,7 @@ impl<W> Sheet<'_, W> {
             return self.blank(row, col, style);
         }
         let text = cell_controls(s);
+        self.has_cells = true;
         if self.is_column_style(col, style) {
             self.ws.write_string(row, col, text.as_ref())
         } else {
@@ -392,6 +403,7 @@ impl<W> Sheet<'_, W> {
         if !n.is_finite() {
             return Err(RenderError::Xlsx(format!("the number {n} in a cell")));
         }
+        self.has_cells = true;
         if self.is_column_style(col, style) {
             self.ws.write_number(row, col, n)
         } else {
@@ -409,6 +421,7 @@ impl<W> Sheet<'_, W> {
 
     /// Writes an empty cell with a style.
     pub(crate) fn blank(&mut self, row: u32, col: u16, style: Style) -> Result<(), RenderError> {
+        self.has_cells = true;
         let formats = self.formats;
         let f = &formats[style_index(style)];
         self.ws.write_blank(row, col, f).map_err(xlsx_error)?;
@@ -595,6 +608,22 @@ mod tests {
             assert_eq!(same_as(&with_columns, a, b), same_as(&without, a, b));
         }
         assert!(without.iter().all(|(_, s)| !s.is_empty()));
+    }
+
+    /// A column styled after a cell was written would restyle cells of its old style still
+    /// buffered in their row: refused (a width alone is fine).
+    #[test]
+    fn columns_are_styled_before_the_first_cell() {
+        let late = workbook_with(|s| {
+            s.column(0, 40.0, Some(Style::Wrap))?;
+            s.string(1, 0, "x", Style::Wrap)?;
+            s.column(1, 20.0, None)?;
+            s.column(0, 40.0, Some(Style::Text))
+        });
+        assert!(
+            matches!(&late, Err(RenderError::Xlsx(m)) if m.contains("style after the sheet's first cell")),
+            "{late:?}"
+        );
     }
 
     #[test]

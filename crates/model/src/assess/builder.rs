@@ -1177,6 +1177,50 @@ mod tests {
             let s3 = if rows_before { 4 } else { 3 };
             assert_eq!(rows, [("ec2", 3), ("s3", s3)]);
         }
+        // A group a merge appends has the default numbered key, all zeros; so has a row whose
+        // every field is this builder's first numbered value ("s3" here). Still two groups.
+        let row = |b: &mut AssessmentBuilder, i: usize, line: u64, region: &str| {
+            b.add(
+                i,
+                &InventoryRecord {
+                    line,
+                    service: "s3",
+                    account_id: "s3",
+                    region,
+                    owner_team: "s3",
+                    environment: "s3",
+                    data_classification: "s3",
+                    line_item_type: "Usage",
+                    ..InventoryRecord::default()
+                },
+            );
+        };
+        let mut one = AssessmentBuilder::new();
+        let i = one.start_input("a.csv", "cur");
+        let mut merged = AssessmentBuilder::new();
+        let j = merged.start_input("a.csv", "cur");
+        let mut fork = merged.fork();
+        for (line, region, into_fork) in [
+            (2, "eu-west-1", false),
+            (3, "s3", true),
+            (4, "s3", false),
+            (5, "eu-west-1", false),
+        ] {
+            row(&mut one, i, line, region);
+            row(
+                if into_fork { &mut fork } else { &mut merged },
+                j,
+                line,
+                region,
+            );
+            if line == 3 {
+                merged.merge(std::mem::replace(&mut fork, AssessmentBuilder::new()));
+            }
+        }
+        let (one, merged) = (one.finish(&cat), merged.finish(&cat));
+        assert_eq!(format!("{one:?}"), format!("{merged:?}"));
+        assert_eq!(merged.services.len(), 1);
+        assert_eq!(merged.services[0].regions.len(), 2);
     }
 
     #[test]
