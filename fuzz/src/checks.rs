@@ -570,13 +570,6 @@ impl Output for Capped {
     }
 }
 
-/// csv-core's records of `data` (see `differential::csv_core_records`), with a leading UTF-8
-/// byte-order mark removed as the `csv` crate does.
-fn csv_core_records(data: &[u8]) -> Vec<srmatrix_import::differential::Record> {
-    let text = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    srmatrix_import::differential::csv_core_records(text)
-}
-
 /// Target `tokenize_differential`: the importer's CSV tokenizer, behind the splitter cutting the
 /// input into chunks of a size the first byte picks (1 to 64 bytes, or the default), reads the
 /// same records, fields and lines as csv-core. The one documented difference: a quoted field
@@ -590,7 +583,8 @@ pub fn tokenize_differential(data: &[u8]) {
         0 => 512 * 1024,
         n => usize::from(n),
     };
-    let reference = csv_core_records(data);
+    // csv-core removes one leading UTF-8 byte-order mark itself, as the splitter does.
+    let reference = srmatrix_import::differential::csv_core_records(data);
     match srmatrix_import::differential::records(data, chunk) {
         Ok(ours) => assert_eq!(ours, reference, "records differ from csv-core's"),
         Err((line, column, at)) => {
