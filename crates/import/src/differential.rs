@@ -49,7 +49,8 @@ pub fn records(data: &[u8], chunk_bytes: usize) -> Result<Vec<Record>, OpenQuote
 /// defaults (comma, `"` quotes doubled to escape, any of CR, LF and CRLF ending a record, no
 /// comments). Lines are counted as srmatrix names them (LF, CRLF and a lone CR each end one)
 /// from where csv-core's records start: the first byte after the previous record that is no line
-/// break (csv-core skips blank lines). A byte-order mark is not removed here.
+/// break (csv-core skips blank lines), after the leading UTF-8 byte-order mark csv-core removes
+/// (as the splitter does).
 pub fn csv_core_records(text: &[u8]) -> Vec<Record> {
     use csv_core::ReadRecordResult;
     let mut rdr = csv_core::ReaderBuilder::new().build();
@@ -61,11 +62,16 @@ pub fn csv_core_records(text: &[u8]) -> Vec<Record> {
     let mut records = Vec::new();
     loop {
         if start.is_none() {
-            let skipped = text[pos..]
+            let from = if pos == 0 && text.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                pos
+            };
+            let skipped = text[from..]
                 .iter()
                 .position(|b| !matches!(b, b'\r' | b'\n'))
-                .unwrap_or(text.len() - pos);
-            start = Some(pos + skipped);
+                .unwrap_or(text.len() - from);
+            start = Some(from + skipped);
         }
         let (res, nin, nout, nend) =
             rdr.read_record(&text[pos..], &mut out[outpos..], &mut ends[endpos..]);
