@@ -75,6 +75,95 @@ fn bytewise<const N: usize>(bytes: &[u8], needles: [u8; N]) -> u64 {
         })
 }
 
+/// The positions of the marked bytes of `bytes[from..end]`, in order: the set bits of one
+/// 64-byte mask at a time. The one walk the tokenizer and the splitter share.
+pub(crate) struct Positions<'a, const QUOTES_ONLY: bool> {
+    bytes: &'a [u8],
+    end: usize,
+    /// Start of the block `found` covers.
+    block: usize,
+    found: u64,
+}
+
+impl<'a> Positions<'a, false> {
+    /// Commas, line breaks and quotes of `bytes[from..]`.
+    pub(crate) fn structure(bytes: &'a [u8], from: usize) -> Self {
+        Self::new(bytes, from, bytes.len())
+    }
+}
+
+impl<'a> Positions<'a, true> {
+    /// Quotes of `bytes[from..end]` (the bytes after `end` are read, not reported).
+    pub(crate) fn quotes(bytes: &'a [u8], from: usize, end: usize) -> Self {
+        Self::new(bytes, from, end.min(bytes.len()))
+    }
+}
+
+impl<'a, const QUOTES_ONLY: bool> Positions<'a, QUOTES_ONLY> {
+    #[inline(always)]
+    fn new(bytes: &'a [u8], from: usize, end: usize) -> Self {
+        let mut walk = Positions {
+            bytes,
+            end,
+            block: from,
+            found: 0,
+        };
+        walk.load();
+        walk
+    }
+
+    /// Reads the bits of the block at `self.block`, none past `end`.
+    #[inline(always)]
+    fn load(&mut self) {
+        if self.block >= self.end {
+            self.found = 0;
+            return;
+        }
+        let rest = &self.bytes[self.block..];
+        let found = if QUOTES_ONLY {
+            quotes(rest)
+        } else {
+            structure(rest)
+        };
+        self.found = match self.end - self.block {
+            n if n >= BLOCK => found,
+            n => found & ((1u64 << n) - 1),
+        };
+    }
+
+    /// Forgets the positions before `pos` (bytes already dealt with, such as the second quote
+    /// of a `""`).
+    #[inline]
+    pub(crate) fn skip_to(&mut self, pos: usize) {
+        match pos.checked_sub(self.block) {
+            Some(n) if n < BLOCK => self.found &= u64::MAX << n,
+            Some(_) => {
+                self.block = pos;
+                self.load();
+            }
+            None => {}
+        }
+    }
+}
+
+impl<const QUOTES_ONLY: bool> Iterator for Positions<'_, QUOTES_ONLY> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        while self.found == 0 {
+            self.block += BLOCK;
+            if self.block >= self.end {
+                return None;
+            }
+            self.load();
+        }
+        let at = self.block + self.found.trailing_zeros() as usize;
+        self.found &= self.found - 1;
+        Some(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +188,37 @@ mod tests {
     }
 
     proptest! {
+        /// The walk reports exactly the marked bytes in range, in order, and skipping forgets
+        /// exactly the positions before the skip.
+        #[test]
+        fn the_walk_reports_every_marked_byte_once(
+            bytes in proptest::collection::vec(
+                prop_oneof![Just(b','), Just(b'"'), Just(b'x'), Just(b'\n')],
+                0..300,
+            ),
+            from in 0usize..300,
+            end in 0usize..320,
+            skip in 0usize..320,
+        ) {
+            let marked = |quotes_only: bool, range: std::ops::Range<usize>| -> Vec<usize> {
+                range
+                    .filter(|&i| i < bytes.len())
+                    .filter(|&i| if quotes_only { bytes[i] == b'"' } else { STRUCTURE.contains(&bytes[i]) })
+                    .collect()
+            };
+            let all: Vec<usize> = Positions::structure(&bytes, from).collect();
+            prop_assert_eq!(&all, &marked(false, from..bytes.len()));
+            let quoted: Vec<usize> = Positions::quotes(&bytes, from, end).collect();
+            prop_assert_eq!(&quoted, &marked(true, from..end));
+            // Take the first position, then skip to `skip`: the rest from there on.
+            let mut walk = Positions::structure(&bytes, from);
+            if let Some(first) = walk.next() {
+                walk.skip_to(skip);
+                let rest: Vec<usize> = walk.collect();
+                prop_assert_eq!(rest, marked(false, (first + 1).max(skip)..bytes.len()));
+            }
+        }
+
         /// Whole blocks agree with the byte-by-byte reading, from any starting offset.
         #[test]
         fn whole_blocks_agree_with_bytewise(

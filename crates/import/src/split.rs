@@ -316,40 +316,20 @@ impl<R: Read> Splitter<R> {
         Ok(())
     }
 
-    /// Interprets the quotes in `buf[quotes_done..to]`, walking the bits of 64-byte quote masks.
+    /// Interprets the quotes in `buf[quotes_done..to]`.
     fn scan_quotes(&mut self, to: usize) {
         if self.quotes_done >= to {
             return;
         }
         let mut done = to;
-        let mut block = self.quotes_done;
-        let mut found = self.quotes_in(block, to);
-        loop {
-            if found == 0 {
-                block += crate::mask::BLOCK;
-                if block >= to {
-                    break;
-                }
-                found = self.quotes_in(block, to);
-                continue;
-            }
-            let at = block + found.trailing_zeros() as usize;
-            found &= found - 1;
+        let mut walk = crate::mask::Positions::quotes(&self.buf, self.quotes_done, to);
+        while let Some(at) = walk.next() {
             if self.in_quotes {
                 if self.buf.get(at + 1) == Some(&b'"') {
                     // `""` is a quote inside the field: step over the second one, which may lie
                     // past `to` (then the next scan starts after it).
                     done = done.max(at + 2);
-                    let second = at + 1 - block;
-                    if second < crate::mask::BLOCK {
-                        found &= !(1u64 << second);
-                    } else {
-                        block = at + 2;
-                        if block >= to {
-                            break;
-                        }
-                        found = self.quotes_in(block, to);
-                    }
+                    walk.skip_to(at + 2);
                 } else {
                     self.in_quotes = false;
                 }
@@ -361,15 +341,6 @@ impl<R: Read> Splitter<R> {
             }
         }
         self.quotes_done = done;
-    }
-
-    /// The quote bits of the block of `buf` at `block`, cut at `to`.
-    fn quotes_in(&self, block: usize, to: usize) -> u64 {
-        let found = crate::mask::quotes(&self.buf[block..]);
-        match to - block {
-            n if n >= crate::mask::BLOCK => found,
-            n => found & ((1u64 << n) - 1),
-        }
     }
 
     /// Where the content of the line being read ends when the analysed bytes stop at `end`: a CR

@@ -108,36 +108,29 @@ impl Tokenizer {
         }
         let line = cur.line;
         self.bounds.clear();
-        // Walk the record's commas up to its line break, block by block; a quote before the line
-        // break sends the record to the quoted path.
+        // Walk the record's commas up to its line break; a quote before the line break sends the
+        // record to the quoted path.
         let mut start = pos;
-        let mut block = pos;
-        while block < data.len() {
-            let mut found = mask::structure(&data[block..]);
-            while found != 0 {
-                let at = block + found.trailing_zeros() as usize;
-                found &= found - 1;
-                match data[at] {
-                    b',' => {
-                        self.bounds.push((start, at));
-                        start = at + 1;
-                    }
-                    b'"' => {
-                        self.bounds.clear();
-                        cur.pos = pos;
-                        self.quoted_record(data, cur)?;
-                        return Ok(Some(line));
-                    }
-                    // LF or CR: the record ends; the next call steps over the line break.
-                    _ => {
-                        self.bounds.push((start, at));
-                        self.in_scratch = false;
-                        cur.pos = at;
-                        return Ok(Some(line));
-                    }
+        for at in mask::Positions::structure(data, pos) {
+            match data[at] {
+                b',' => {
+                    self.bounds.push((start, at));
+                    start = at + 1;
+                }
+                b'"' => {
+                    self.bounds.clear();
+                    cur.pos = pos;
+                    self.quoted_record(data, cur)?;
+                    return Ok(Some(line));
+                }
+                // LF or CR: the record ends; the next call steps over the line break.
+                _ => {
+                    self.bounds.push((start, at));
+                    self.in_scratch = false;
+                    cur.pos = at;
+                    return Ok(Some(line));
                 }
             }
-            block += mask::BLOCK;
         }
         self.bounds.push((start, data.len()));
         self.in_scratch = false;
@@ -159,19 +152,8 @@ impl Tokenizer {
         let mut copied = cur.pos;
         // The quote the walk is inside, if any.
         let mut open: Option<OpenQuote> = None;
-        let mut block = cur.pos;
-        let mut found = mask::structure(&data[block..]);
-        loop {
-            if found == 0 {
-                block += mask::BLOCK;
-                if block >= data.len() {
-                    break;
-                }
-                found = mask::structure(&data[block..]);
-                continue;
-            }
-            let at = block + found.trailing_zeros() as usize;
-            found &= found - 1;
+        let mut walk = mask::Positions::structure(data, cur.pos);
+        while let Some(at) = walk.next() {
             match (data[at], open.is_some()) {
                 // Only a quote that starts its field opens one; elsewhere it is data.
                 (b'"', false) if at == field => {
@@ -187,16 +169,10 @@ impl Tokenizer {
                     self.scratch.extend_from_slice(&data[copied..at]);
                     copied = at + 1;
                     if data.get(at + 1) == Some(&b'"') {
-                        // `""` is one quote: keep it, and step over the second one's bit.
+                        // `""` is one quote: keep it, and step over the second one.
                         self.scratch.push(b'"');
                         copied = at + 2;
-                        let second = at + 1 - block;
-                        if second < mask::BLOCK {
-                            found &= !(1u64 << second);
-                        } else {
-                            block = at + 2;
-                            found = mask::structure(&data[block..]);
-                        }
+                        walk.skip_to(at + 2);
                     } else {
                         open = None;
                     }
