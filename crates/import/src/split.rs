@@ -48,8 +48,11 @@ pub(crate) enum SplitError {
 /// Reads an input and cuts it into [`Chunk`]s at record boundaries.
 pub(crate) struct Splitter<R> {
     reader: R,
-    /// Pending bytes: `[..analysed]` analysed, the rest not yet.
+    /// Pending bytes in `buf[..filled]`: `[..analysed]` analysed, the rest not yet. The bytes
+    /// past `filled` are stale, kept so that reading into them does not zero them again (a
+    /// recycled buffer keeps its length for the same reason).
     buf: Vec<u8>,
+    filled: usize,
     analysed: usize,
     /// Quotes before this position have been interpreted (an escaped `""` may reach past
     /// `analysed`).
@@ -97,6 +100,7 @@ impl<R: Read> Splitter<R> {
         Splitter {
             reader,
             buf: Vec::new(),
+            filled: 0,
             analysed: 0,
             quotes_done: 0,
             in_quotes: false,
@@ -121,10 +125,10 @@ impl<R: Read> Splitter<R> {
         self.index
     }
 
-    /// Gives back a chunk's buffer for reuse.
-    pub(crate) fn recycle(&mut self, mut data: Vec<u8>) {
+    /// Gives back a chunk's buffer for reuse. Its bytes stay as they are: they are overwritten
+    /// before they are read, and a buffer that keeps its length is not zeroed again.
+    pub(crate) fn recycle(&mut self, data: Vec<u8>) {
         if self.spare.len() < 4 {
-            data.clear();
             self.spare.push(data);
         }
     }
@@ -136,10 +140,10 @@ impl<R: Read> Splitter<R> {
         }
         loop {
             if self.eof {
-                if self.buf.is_empty() {
+                if self.filled == 0 {
                     return Ok(None);
                 }
-                let (end, breaks) = (self.buf.len(), self.breaks);
+                let (end, breaks) = (self.filled, self.breaks);
                 return Ok(Some(self.cut(end, breaks)));
             }
             if let Some((end, breaks)) = self.safe
@@ -168,7 +172,7 @@ impl<R: Read> Splitter<R> {
         let (start, breaks) = self.safe.unwrap_or((0, 0));
         let line = self.breaks_before + breaks + 1;
         let limit = usize::try_from(self.max_line_bytes.saturating_add(3)).unwrap_or(usize::MAX);
-        let data = &self.buf[start..start.saturating_add(limit).min(self.buf.len())];
+        let data = &self.buf[start..start.saturating_add(limit).min(self.filled)];
         let mut tokenizer = crate::tokenize::Tokenizer::default();
         let mut cur = crate::tokenize::Cursor { pos: 0, line };
         loop {
@@ -190,15 +194,18 @@ impl<R: Read> Splitter<R> {
 
     /// Reads one block into the buffer (or notes the end of the input).
     fn fill(&mut self) -> Result<(), SplitError> {
-        let len = self.buf.len();
+        let len = self.filled;
         let want = self.chunk_bytes.max(len / 2);
-        // Exactly what is wanted (`want` itself grows with a long pending record): a doubled
-        // capacity would stay with the buffer as it circulates between the threads.
-        self.buf.reserve_exact(want);
-        self.buf.resize(len + want, 0);
+        if self.buf.len() < len + want {
+            // Exactly what is wanted (`want` itself grows with a long pending record): a doubled
+            // capacity would stay with the buffer as it circulates between the threads. Only
+            // the growth is zeroed; a recycled buffer mostly has the room already.
+            self.buf.reserve_exact(len + want - self.buf.len());
+            self.buf.resize(len + want, 0);
+        }
         let mut got = 0;
         let result = loop {
-            match self.reader.read(&mut self.buf[len + got..]) {
+            match self.reader.read(&mut self.buf[len + got..len + want]) {
                 Ok(0) => break Ok(()),
                 Ok(n) => {
                     got += n;
@@ -211,9 +218,9 @@ impl<R: Read> Splitter<R> {
                 Err(e) => break Err(e),
             }
         };
-        self.buf.truncate(len + got);
+        self.filled = len + got;
         if let Err(error) = result {
-            let breaks = self.breaks + count_breaks(&self.buf[self.analysed..]);
+            let breaks = self.breaks + count_breaks(&self.buf[self.analysed..self.filled]);
             return Err(SplitError::Io {
                 line: self.breaks_before + breaks + 1,
                 error,
@@ -222,10 +229,11 @@ impl<R: Read> Splitter<R> {
         if got == 0 {
             self.eof = true;
         }
-        if !self.started && (self.buf.len() >= 3 || self.eof) {
+        if !self.started && (self.filled >= 3 || self.eof) {
             self.started = true;
-            if self.buf.starts_with(b"\xEF\xBB\xBF") {
-                self.buf.drain(..3);
+            if self.buf[..self.filled].starts_with(b"\xEF\xBB\xBF") {
+                self.buf.copy_within(3..self.filled, 0);
+                self.filled -= 3;
                 self.offset += 3;
                 self.line_start += 3;
             }
@@ -240,17 +248,18 @@ impl<R: Read> Splitter<R> {
             return Ok(());
         }
         let end = if self.eof {
-            self.buf.len()
+            self.filled
         } else {
-            self.buf.len().saturating_sub(1)
+            self.filled.saturating_sub(1)
         };
         if end <= self.analysed {
             return Ok(());
         }
-        let segment = &self.buf[self.analysed..end];
+        let bytes = &self.buf[..self.filled];
+        let segment = &bytes[self.analysed..end];
         let lone_cr = memchr_iter(b'\r', segment).any(|i| {
             let at = self.analysed + i;
-            self.buf.get(at + 1) != Some(&b'\n')
+            bytes.get(at + 1) != Some(&b'\n')
         });
         if lone_cr {
             self.analyse_bytewise(end)
@@ -298,7 +307,7 @@ impl<R: Read> Splitter<R> {
             let content_end = match b {
                 b'\n' if at > 0 && self.buf[at - 1] == b'\r' => at - 1,
                 b'\n' => at,
-                b'\r' if self.buf.get(at + 1) == Some(&b'\n') => continue,
+                b'\r' if self.buf[..self.filled].get(at + 1) == Some(&b'\n') => continue,
                 b'\r' => at,
                 _ => continue,
             };
@@ -322,10 +331,11 @@ impl<R: Read> Splitter<R> {
             return;
         }
         let mut done = to;
-        let mut walk = crate::mask::Positions::quotes(&self.buf, self.quotes_done, to);
+        let bytes = &self.buf[..self.filled];
+        let mut walk = crate::mask::Positions::quotes(bytes, self.quotes_done, to);
         while let Some(at) = walk.next() {
             if self.in_quotes {
-                if self.buf.get(at + 1) == Some(&b'"') {
+                if bytes.get(at + 1) == Some(&b'"') {
                     // `""` is a quote inside the field: step over the second one, which may lie
                     // past `to` (then the next scan starts after it).
                     done = done.max(at + 2);
@@ -334,7 +344,7 @@ impl<R: Read> Splitter<R> {
                     self.in_quotes = false;
                 }
             } else {
-                let prev = if at == 0 { b'\n' } else { self.buf[at - 1] };
+                let prev = if at == 0 { b'\n' } else { bytes[at - 1] };
                 if matches!(prev, b',' | b'\n' | b'\r') {
                     self.in_quotes = true;
                 }
@@ -348,7 +358,8 @@ impl<R: Read> Splitter<R> {
     /// is once the LF is analysed (otherwise a line exactly at the limit would be refused or not
     /// depending on where a read ended).
     fn content_end(&self, end: usize) -> usize {
-        if end > 0 && self.buf[end - 1] == b'\r' && self.buf.get(end) == Some(&b'\n') {
+        if end > 0 && self.buf[end - 1] == b'\r' && self.buf[..self.filled].get(end) == Some(&b'\n')
+        {
             end - 1
         } else {
             end
@@ -384,7 +395,12 @@ impl<R: Read> Splitter<R> {
     /// Hands out `buf[..end]` as a chunk and keeps the rest.
     fn cut(&mut self, end: usize, breaks: u64) -> Chunk {
         let mut rest = self.spare.pop().unwrap_or_default();
-        rest.extend_from_slice(&self.buf[end..]);
+        let left = self.filled - end;
+        if rest.len() < left {
+            rest.resize(left, 0);
+        }
+        rest[..left].copy_from_slice(&self.buf[end..self.filled]);
+        self.filled = left;
         let mut data = std::mem::replace(&mut self.buf, rest);
         data.truncate(end);
         let chunk = Chunk {
@@ -440,6 +456,38 @@ mod tests {
             out.push((c.data, c.line));
         }
         out
+    }
+
+    /// Recycled buffers keep their old bytes past the pending ones (so that they are not zeroed
+    /// again): those bytes must never be read. Buffers handed back full of quotes and line
+    /// breaks give the same chunks as fresh ones, for every chunk size and read size.
+    #[test]
+    fn stale_bytes_of_recycled_buffers_are_never_read() {
+        let text: &[u8] =
+            b"\xEF\xBB\xBFid,note\r\n1,\"a\"\"\r\nb\"\r\n2,x\r3,\"\"\n4,\"q\"\"\"\n5,\"\r\"\r\n6,y";
+        for chunk in 1..=text.len() + 1 {
+            for step in [1, 2, 3, 7, text.len()] {
+                let fresh: Vec<(Vec<u8>, u64)> = {
+                    let mut s = Splitter::with_chunk_bytes(Trickle(text, step), 99, 99, chunk);
+                    std::iter::from_fn(|| s.next_chunk().unwrap())
+                        .map(|c| (c.data, c.line))
+                        .collect()
+                };
+                let mut s = Splitter::with_chunk_bytes(Trickle(text, step), 99, 99, chunk);
+                for _ in 0..4 {
+                    s.recycle(b"\"\r\n\"".repeat(text.len()));
+                }
+                let mut reused = Vec::new();
+                while let Some(c) = s.next_chunk().unwrap() {
+                    reused.push((c.data.clone(), c.line));
+                    let mut stale = c.data;
+                    stale.iter_mut().for_each(|b| *b = b'"');
+                    stale.extend_from_slice(b"\r\r\n\"\"");
+                    s.recycle(stale);
+                }
+                assert_eq!(reused, fresh, "chunks of {chunk}, reads of {step}");
+            }
+        }
     }
 
     /// A `""` whose second quote falls in the next 64-byte block of a quote scan (the

@@ -66,20 +66,29 @@ pub fn neutralise_formula(cell: &str) -> Cow<'_, str> {
 /// and the record's line break). Write the field with [`csv_writer_builder`]'s quoting.
 pub fn neutralise_csv_field(cell: &str) -> Cow<'_, str> {
     let start = neutralise_formula(cell);
-    if !start.contains(CELL_BREAKS) {
-        return start;
-    }
-    let mut out = String::with_capacity(start.len() + 4);
-    for (i, c) in start.char_indices() {
-        out.push(c);
-        if CELL_BREAKS.contains(&c) {
-            let next = start[i + c.len_utf8()..].trim_start_matches('"');
-            if next.is_empty() || next.starts_with(FORMULA_TRIGGERS) {
-                out.push('\'');
-            }
+    // Every cell break is ASCII, so the text is walked byte by byte (a byte of a multi-byte
+    // character maps to a non-ASCII `char`, never to one of them) and copied in runs.
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    for (i, b) in start.bytes().enumerate() {
+        if !CELL_BREAKS.contains(&char::from(b)) {
+            continue;
+        }
+        let next = start[i + 1..].trim_start_matches('"');
+        if next.is_empty() || next.starts_with(FORMULA_TRIGGERS) {
+            let out = out.get_or_insert_with(|| String::with_capacity(start.len() + 4));
+            out.push_str(&start[copied..=i]);
+            out.push('\'');
+            copied = i + 1;
         }
     }
-    Cow::Owned(out)
+    match out {
+        Some(mut out) => {
+            out.push_str(&start[copied..]);
+            Cow::Owned(out)
+        }
+        None => start,
+    }
 }
 
 /// The CSV writer settings of every CSV document: every field that is not a number is quoted
@@ -553,7 +562,33 @@ mod tests {
         assert_eq!(neutralise_csv_field("ends;"), "ends;'");
     }
 
+    /// The rule of [`neutralise_csv_field`] character by character, as first written: the
+    /// byte walk that replaced it must give the same text.
+    fn neutralise_by_chars(cell: &str) -> String {
+        let start = neutralise_formula(cell);
+        let mut out = String::new();
+        for (i, c) in start.char_indices() {
+            out.push(c);
+            if CELL_BREAKS.contains(&c) {
+                let next = start[i + c.len_utf8()..].trim_start_matches('"');
+                if next.is_empty() || next.starts_with(FORMULA_TRIGGERS) {
+                    out.push('\'');
+                }
+            }
+        }
+        out
+    }
+
     proptest::proptest! {
+        /// The byte walk agrees with the character-by-character rule on any text, multi-byte
+        /// characters beside the breaks included.
+        #[test]
+        fn byte_walk_neutralises_like_the_character_rule(
+            cell in "[=+@;,\"' a1\t\r\n\u{e9}\u{2028}\u{1f600}-]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(neutralise_csv_field(&cell), neutralise_by_chars(&cell));
+        }
+
         /// Whatever the fields, no cell of the written file starts with a formula trigger when a
         /// spreadsheet splits it on `,`, `;` or tab; read with `,` (the file's own separator) every
         /// field comes back as neutralised, nothing else changed.
