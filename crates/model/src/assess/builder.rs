@@ -223,6 +223,27 @@ impl FieldNumbers {
         self.numbers.insert(value.into(), n);
         Some(n)
     }
+
+    /// The values of `numbers`, by a walk over every value numbered: for the rare row whose
+    /// group has to be opened after its text is gone (see [`PendingRow`]).
+    fn texts<const N: usize>(&self, numbers: [u32; N]) -> [String; N] {
+        let mut texts = [const { String::new() }; N];
+        for (value, &n) in &self.numbers {
+            for (text, _) in texts.iter_mut().zip(numbers).filter(|&(_, m)| m == n) {
+                text.push_str(value);
+            }
+        }
+        texts
+    }
+}
+
+/// Asks for the cache line holding `value` ahead of its use.
+#[inline(always)]
+fn prefetch<T>(value: &T) {
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
+    safe_arch::prefetch_t0(value);
+    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
+    let _ = value;
 }
 
 #[derive(Default)]
@@ -251,16 +272,54 @@ pub(super) struct UnownedTally {
     pub(super) examples: Vec<String>,
 }
 
-/// Counts a row's resources: explicit counts add up; a line item adds its resource id once, and
-/// line items without an id count as one unidentified resource of their group (its `marker`), as
-/// the documented SQL aggregation counts them.
-fn count_resources(group: &mut Tally, resource_count: Option<u64>, id: &str) {
-    match resource_count {
-        // Bounded by the input's checked bound; saturates only when that overflowed.
-        Some(n) => group.resources = group.resources.saturating_add(n),
-        None if id.is_empty() => group.distinct.insert(group.marker),
-        None => group.distinct.insert(id_hash(id)),
+/// What a row adds to its group's resources: an explicit count, or its resource id's hash
+/// (`None` for a blank id).
+#[derive(Clone, Copy)]
+struct RowResources {
+    count: Option<u64>,
+    id: Option<u64>,
+}
+
+impl RowResources {
+    fn of(count: Option<u64>, id: &str) -> RowResources {
+        RowResources {
+            count,
+            // The hash only when it is counted (no explicit count); a blank id stays `None`.
+            id: (!id.is_empty()).then(|| if count.is_none() { id_hash(id) } else { 0 }),
+        }
     }
+}
+
+/// Counts a row in its group: explicit resource counts add up; a line item adds its resource id
+/// once, and line items without an id count as one unidentified resource of their group (its
+/// `marker`), as the documented SQL aggregation counts them.
+fn count_row(group: &mut Tally, line: u64, resources: RowResources) {
+    group.rows += 1;
+    group.first_line = group.first_line.min(line);
+    match (resources.count, resources.id) {
+        // Bounded by the input's checked bound; saturates only when that overflowed.
+        (Some(n), _) => group.resources = group.resources.saturating_add(n),
+        (None, None) => group.distinct.insert(group.marker),
+        (None, Some(id)) => group.distinct.insert(id),
+    }
+    if resources.id.is_none() {
+        group.blank_resource_ids += 1;
+    }
+}
+
+/// A row whose group was found by its numbered key's hash tag alone, counted when the next row
+/// arrives: the group's tally is fetched from memory meanwhile (it is most often not in the
+/// core's cache, and this was the largest stall of the hot path).
+struct PendingRow {
+    input: usize,
+    numbered: [u32; 8],
+    hash: u64,
+    /// The group whose entry carries the row's tag (the key is compared when counting: another
+    /// group may share the tag).
+    position: usize,
+    rule: Option<u32>,
+    line: u64,
+    resources: RowResources,
 }
 
 #[derive(Default)]
@@ -326,6 +385,11 @@ pub struct AssessmentBuilder {
     numbered_groups: hashbrown::HashTable<(u32, u32)>,
     /// The hasher of `numbered_groups`.
     numbered_hasher: RandomState,
+    /// Bits cleared from the hash tags of `numbered_groups` (none; all of them in tests, so
+    /// that every entry shares a tag and the full comparison is exercised).
+    tag_cleared: u32,
+    /// The last row found by its tag, not counted yet (see [`PendingRow`]).
+    pending: Option<PendingRow>,
     /// Resources without an owner team by numbered key (service, rule, account, Region).
     numbered_unowned: HashMap<[u32; 4], usize>,
     /// Per service number: whether a resource rule may move its rows at all (0 not known yet,
@@ -681,6 +745,8 @@ impl AssessmentBuilder {
     /// have opened the first group beyond it had the rows been read in order; for that to hold,
     /// each fork must see its own rows in input order (as the parallel reader hands them out).
     pub fn merge(&mut self, mut other: AssessmentBuilder) {
+        self.settle();
+        other.settle();
         self.forks_merged += 1;
         for (mine, theirs) in self.inputs.iter_mut().zip(other.inputs) {
             mine.rows += theirs.rows;
@@ -826,6 +892,140 @@ impl AssessmentBuilder {
         }
     }
 
+    /// The hash tag of a numbered key in `numbered_groups`.
+    fn tag(&self, hash: u64) -> u32 {
+        hash as u32 & !self.tag_cleared
+    }
+
+    /// Counts the pending row, if any (before anything reads or opens groups).
+    pub(super) fn settle(&mut self) {
+        if let Some(row) = self.pending.take() {
+            self.count_pending(row);
+        }
+    }
+
+    /// Counts a row found by its tag: in the group the tag points to when its key is the row's,
+    /// else in the group of that key (another group shared the tag).
+    fn count_pending(&mut self, row: PendingRow) {
+        let tallies = &self.groups.tallies;
+        let position = if tallies
+            .get(row.position)
+            .is_some_and(|t| t.numbered == row.numbered)
+        {
+            Some(row.position)
+        } else {
+            let tag = self.tag(row.hash);
+            match self.numbered_groups.find(row.hash, |&(t, p)| {
+                t == tag
+                    && tallies
+                        .get(p as usize)
+                        .is_some_and(|g| g.numbered == row.numbered)
+            }) {
+                Some(&(_, p)) => Some(p as usize),
+                None => {
+                    // A new group after all: its text fields from their numbers.
+                    let [
+                        _,
+                        service,
+                        _,
+                        account,
+                        region,
+                        team,
+                        environment,
+                        classification,
+                    ] = row.numbered;
+                    let texts = self.fields.texts([
+                        service,
+                        account,
+                        region,
+                        team,
+                        environment,
+                        classification,
+                    ]);
+                    let fields = texts.each_ref().map(|t| &**t);
+                    self.group_of(
+                        row.input,
+                        fields,
+                        row.rule,
+                        row.line,
+                        Some((row.numbered, row.hash)),
+                    )
+                }
+            }
+        };
+        if let Some(p) = position {
+            count_row(&mut self.groups.tallies[p], row.line, row.resources);
+        }
+    }
+
+    /// The position of a row's group (`fields`: service, account, Region, team, environment,
+    /// classification), found by its numbered key when it has one, else by its text key; opened
+    /// when new, unless the group limit is reached (then `None`, and the limit noted).
+    fn group_of(
+        &mut self,
+        input: usize,
+        fields: [&str; 6],
+        rule: Option<u32>,
+        line: u64,
+        hashed: Option<([u32; 8], u64)>,
+    ) -> Option<usize> {
+        let found = hashed.and_then(|(k, h)| {
+            let tallies = &self.groups.tallies;
+            let tag = self.tag(h);
+            self.numbered_groups
+                .find(h, |&(t, p)| {
+                    t == tag && tallies.get(p as usize).is_some_and(|t| t.numbered == k)
+                })
+                .map(|&(_, p)| p as usize)
+        });
+        if found.is_some() {
+            return found;
+        }
+        let [service, account, region, team, environment, classification] = fields;
+        // The rule as a key field (its index plus one, or empty).
+        let mut rule_digits = [0u8; 20];
+        let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
+        self.key.clear();
+        let mut digits = [0u8; 20];
+        push_field(&mut self.key, decimal(input, &mut digits));
+        for f in [
+            service,
+            rule_field,
+            account,
+            region,
+            team,
+            environment,
+            classification,
+        ] {
+            push_field(&mut self.key, f);
+        }
+        let p = match self.groups.position(&self.key) {
+            Some(p) => p,
+            None if self.groups.len() >= self.max_groups => {
+                self.overflow.get_or_insert((input, line));
+                return None;
+            }
+            None => {
+                let marker = id_hash(("group", self.key.as_str()));
+                self.groups.position_or_insert_with(&self.key, || Tally {
+                    first_line: line,
+                    marker,
+                    ..Tally::default()
+                })
+            }
+        };
+        if let (Some((k, h)), Ok(at)) = (hashed, u32::try_from(p)) {
+            let tag = self.tag(h);
+            let tallies = &mut self.groups.tallies;
+            tallies[p].numbered = k;
+            let hasher = &self.numbered_hasher;
+            self.numbered_groups.insert_unique(h, (tag, at), |&(_, q)| {
+                hasher.hash_one(tallies[q as usize].numbered)
+            });
+        }
+        Some(p)
+    }
+
     /// Counts one record of an input.
     pub fn add(&mut self, input: usize, rec: &InventoryRecord<'_>) {
         let Some(tally) = self.inputs.get_mut(input) else {
@@ -895,68 +1095,41 @@ impl AssessmentBuilder {
             ])
         })();
         let hashed = numbered.map(|k| (k, self.numbered_hasher.hash_one(k)));
-        let found = hashed.and_then(|(k, h)| {
-            let tallies = &self.groups.tallies;
-            self.numbered_groups
-                .find(h, |&(tag, p)| {
-                    tag == h as u32 && tallies.get(p as usize).is_some_and(|t| t.numbered == k)
-                })
-                .map(|&(_, p)| p as usize)
-        });
-        let position = match found {
-            Some(p) => p,
-            None => {
-                // The rule as a key field (its index plus one, or empty).
-                let mut rule_digits = [0u8; 20];
-                let rule_field = rule.map_or("", |r| decimal(r as usize + 1, &mut rule_digits));
-                self.key.clear();
-                let mut digits = [0u8; 20];
-                push_field(&mut self.key, decimal(input, &mut digits));
-                for f in [
-                    service,
-                    rule_field,
-                    account,
-                    region,
-                    team,
-                    environment,
-                    classification,
-                ] {
-                    push_field(&mut self.key, f);
-                }
-                let p = match self.groups.position(&self.key) {
-                    Some(p) => p,
-                    None if self.groups.len() >= self.max_groups => {
-                        self.overflow.get_or_insert((input, rec.line));
-                        return;
-                    }
-                    None => {
-                        let marker = id_hash(("group", self.key.as_str()));
-                        self.groups.position_or_insert_with(&self.key, || Tally {
-                            first_line: rec.line,
-                            marker,
-                            ..Tally::default()
-                        })
-                    }
-                };
-                if let (Some((k, h)), Ok(at)) = (hashed, u32::try_from(p)) {
-                    let tallies = &mut self.groups.tallies;
-                    tallies[p].numbered = k;
-                    let hasher = &self.numbered_hasher;
-                    self.numbered_groups
-                        .insert_unique(h, (h as u32, at), |&(_, q)| {
-                            hasher.hash_one(tallies[q as usize].numbered)
-                        });
-                }
-                p
+        let resources = RowResources::of(rec.resource_count, resource_id);
+        // A row whose key's tag is in the table is counted with the next row (its group far
+        // enough from the limit that no row in between can reach it, so that where the limit is
+        // hit never changes); any other settles the pending row first, then is counted now.
+        let tag_found = hashed
+            .filter(|_| self.groups.len().saturating_add(2) < self.max_groups)
+            .and_then(|(k, h)| {
+                let tag = self.tag(h);
+                let &(_, p) = self.numbered_groups.find(h, |&(t, _)| t == tag)?;
+                Some((k, h, p as usize))
+            });
+        if let Some((numbered, hash, position)) = tag_found {
+            if let Some(t) = self.groups.tallies.get(position) {
+                prefetch(&t.numbered);
+                prefetch(&t.distinct);
             }
-        };
-        let group = &mut self.groups.tallies[position];
-        group.rows += 1;
-        group.first_line = group.first_line.min(rec.line);
-        count_resources(group, rec.resource_count, resource_id);
-
-        if resource_id.is_empty() {
-            group.blank_resource_ids += 1;
+            let row = PendingRow {
+                input,
+                numbered,
+                hash,
+                position,
+                rule,
+                line: rec.line,
+                resources,
+            };
+            if let Some(before) = self.pending.replace(row) {
+                self.count_pending(before);
+            }
+        } else {
+            self.settle();
+            let fields = [service, account, region, team, environment, classification];
+            let Some(position) = self.group_of(input, fields, rule, rec.line, hashed) else {
+                return;
+            };
+            count_row(&mut self.groups.tallies[position], rec.line, resources);
         }
         if team.is_empty() {
             let numbered = (|| {
@@ -1057,7 +1230,10 @@ mod tests {
     fn numbered_and_text_keys_give_the_same_assessment() {
         // The hot path finds groups by numbered fields; rows whose values are past the numbering
         // limit take the text path. Any limit, even one that splits a row's fields between the
-        // two, gives the same assessment. The built-in catalog, for its resource rules.
+        // two, gives the same assessment. So do hash tags that all collide: every row then finds
+        // some group by its tag, is counted with the next row, and most open their group from
+        // their numbers after the comparison of keys fails. The built-in catalog, for its
+        // resource rules.
         let cat = Catalog::builtin().unwrap();
         let services = ["s3", "AmazonEC2", "lambda", "arn:aws:s3:::b", "NoSuchThing"];
         let mut rows = Vec::new();
@@ -1076,10 +1252,11 @@ mod tests {
                 ["", "Prod"][n % 2],
             ));
         }
-        let run = |limit: usize| {
+        let run = |limit: usize, tag_cleared: u32| {
             let mut b = AssessmentBuilder::new();
             b.set_resolver(cat.resolver().clone());
             b.fields.limit = limit;
+            b.tag_cleared = tag_cleared;
             let i = b.start_input("a.csv", "cur");
             for r in &rows {
                 b.add(
@@ -1097,18 +1274,23 @@ mod tests {
                     },
                 );
             }
+            b.settle();
             let numbered = (b.numbered_groups.len(), b.groups.len());
             (numbered, format!("{:?}", b.finish(&cat)))
         };
-        let ((all_numbered, groups), expected) = run(MAX_NUMBERED_FIELDS);
+        let ((all_numbered, groups), expected) = run(MAX_NUMBERED_FIELDS, 0);
         assert!(
             all_numbered > 0 && all_numbered < groups,
             "ARNs take the text path"
         );
         for limit in [0, 1, 3, 8, 12] {
-            let ((numbered, _), got) = run(limit);
+            let ((numbered, _), got) = run(limit, 0);
             assert!(numbered < all_numbered, "limit {limit}");
             assert_eq!(expected, got, "limit {limit}");
+        }
+        for limit in [MAX_NUMBERED_FIELDS, 8] {
+            let (_, got) = run(limit, u32::MAX);
+            assert_eq!(expected, got, "limit {limit}, every tag the same");
         }
     }
 

@@ -408,6 +408,7 @@ impl AssessmentBuilder {
         catalog: &'c Catalog,
         options: &AssessOptions,
     ) -> Assessment<'c> {
+        self.settle();
         // The groups' distinct ids, taken out of their tallies, counted below.
         let sets = self.groups.len() + self.waiting.len();
         let mut id_sets: Vec<(u32, DistinctIds)> = Vec::with_capacity(sets);
