@@ -385,9 +385,9 @@ pub struct AssessmentBuilder {
     numbered_groups: hashbrown::HashTable<(u32, u32)>,
     /// The hasher of `numbered_groups`.
     numbered_hasher: RandomState,
-    /// Bits cleared from the hash tags of `numbered_groups` (none; all of them in tests, so
-    /// that every entry shares a tag and the full comparison is exercised).
-    tag_cleared: u32,
+    /// Bits cleared from the hashes of numbered keys (none; all of them in tests, so that
+    /// every key has the same hash and tag and the full comparison is exercised).
+    hash_cleared: u64,
     /// The last row found by its tag, not counted yet (see [`PendingRow`]).
     pending: Option<PendingRow>,
     /// Resources without an owner team by numbered key (service, rule, account, Region).
@@ -643,6 +643,8 @@ impl AssessmentBuilder {
     /// Sets the most distinct groups kept; rows that would open a group beyond it are not
     /// aggregated and [`AssessmentBuilder::limit_exceeded`] says where the limit was hit.
     pub fn set_max_groups(&mut self, max: usize) {
+        // A pending row was kept under the old limit: it is counted under it.
+        self.settle();
         self.max_groups = max;
     }
 
@@ -892,9 +894,11 @@ impl AssessmentBuilder {
         }
     }
 
-    /// The hash tag of a numbered key in `numbered_groups`.
+    /// The hash tag of a numbered key in `numbered_groups`: bits 24 to 55 of its hash, apart
+    /// from those hashbrown places entries by (the low bits, up to 2^24 buckets) and filters
+    /// them by (the top seven), so that entries probed together rarely share a tag.
     fn tag(&self, hash: u64) -> u32 {
-        hash as u32 & !self.tag_cleared
+        (hash >> 24) as u32
     }
 
     /// Counts the pending row, if any (before anything reads or opens groups).
@@ -1018,9 +1022,9 @@ impl AssessmentBuilder {
             let tag = self.tag(h);
             let tallies = &mut self.groups.tallies;
             tallies[p].numbered = k;
-            let hasher = &self.numbered_hasher;
+            let (hasher, cleared) = (&self.numbered_hasher, self.hash_cleared);
             self.numbered_groups.insert_unique(h, (tag, at), |&(_, q)| {
-                hasher.hash_one(tallies[q as usize].numbered)
+                hasher.hash_one(tallies[q as usize].numbered) & !cleared
             });
         }
         Some(p)
@@ -1094,7 +1098,7 @@ impl AssessmentBuilder {
                 self.fields.number(classification)?,
             ])
         })();
-        let hashed = numbered.map(|k| (k, self.numbered_hasher.hash_one(k)));
+        let hashed = numbered.map(|k| (k, self.numbered_hasher.hash_one(k) & !self.hash_cleared));
         let resources = RowResources::of(rec.resource_count, resource_id);
         // A row whose key's tag is in the table is counted with the next row (its group far
         // enough from the limit that no row in between can reach it, so that where the limit is
@@ -1230,7 +1234,7 @@ mod tests {
     fn numbered_and_text_keys_give_the_same_assessment() {
         // The hot path finds groups by numbered fields; rows whose values are past the numbering
         // limit take the text path. Any limit, even one that splits a row's fields between the
-        // two, gives the same assessment. So do hash tags that all collide: every row then finds
+        // two, gives the same assessment. So do hashes that all collide: every row then finds
         // some group by its tag, is counted with the next row, and most open their group from
         // their numbers after the comparison of keys fails. The built-in catalog, for its
         // resource rules.
@@ -1252,11 +1256,11 @@ mod tests {
                 ["", "Prod"][n % 2],
             ));
         }
-        let run = |limit: usize, tag_cleared: u32| {
+        let run = |limit: usize, hash_cleared: u64| {
             let mut b = AssessmentBuilder::new();
             b.set_resolver(cat.resolver().clone());
             b.fields.limit = limit;
-            b.tag_cleared = tag_cleared;
+            b.hash_cleared = hash_cleared;
             let i = b.start_input("a.csv", "cur");
             for r in &rows {
                 b.add(
@@ -1289,9 +1293,46 @@ mod tests {
             assert_eq!(expected, got, "limit {limit}");
         }
         for limit in [MAX_NUMBERED_FIELDS, 8] {
-            let (_, got) = run(limit, u32::MAX);
-            assert_eq!(expected, got, "limit {limit}, every tag the same");
+            let (_, got) = run(limit, u64::MAX);
+            assert_eq!(expected, got, "limit {limit}, every hash the same");
         }
+    }
+
+    /// A row added before the group limit is lowered is counted under the limit it was added
+    /// with, pending or not: here the second row waits (every hash equal, so it finds the
+    /// first row's group by its tag) and needs a group of its own.
+    #[test]
+    fn a_lower_group_limit_applies_to_rows_added_after_it() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        b.hash_cleared = u64::MAX;
+        let i = b.start_input("a.csv", "cur");
+        for (line, service) in [(2, "s3"), (3, "ec2")] {
+            b.add(
+                i,
+                &InventoryRecord {
+                    line,
+                    service,
+                    account_id: "111",
+                    ..InventoryRecord::default()
+                },
+            );
+        }
+        assert!(b.pending.is_some(), "the second row waits");
+        b.set_max_groups(1);
+        assert_eq!(b.limit_exceeded(), None);
+        assert_eq!(b.groups.len(), 2);
+        b.add(
+            i,
+            &InventoryRecord {
+                line: 4,
+                service: "lambda",
+                account_id: "111",
+                ..InventoryRecord::default()
+            },
+        );
+        assert_eq!(b.limit_exceeded(), Some(("a.csv".to_owned(), 4)));
+        assert_eq!(b.finish(&cat).total_rows(), 3);
     }
 
     /// Rows added after a merge land in their own groups, whether the merge handed the fork's
