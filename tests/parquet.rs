@@ -437,16 +437,41 @@ fn bad_parquet_is_an_error_naming_the_file_row_group_and_column() {
         "{err}"
     );
 
-    // A corrupt page on which the `parquet` crate's decoder asserts instead of returning an
-    // error (tests/fixtures/fuzz/import_parquet/cur2-corrupt-page): contained, and not printed
-    // as a crash.
+    // A dictionary page header whose value count no longer fits its bytes
+    // (tests/fixtures/fuzz/import_parquet/cur2-corrupt-page; the `parquet` crate's decoder
+    // asserted on it): refused before it is decoded.
+    let mut dictionary = good.clone();
+    dictionary[4656] ^= 0x5A;
+    let err = inspect_error("dictionary.parquet", &dictionary, &[]);
+    assert!(
+        err.contains("dictionary.parquet: row group 1, column `product_product_family`: ")
+            && err.contains("corrupt dictionary page: it declares 40 values in 84 bytes"),
+        "{err}"
+    );
+
+    // A corrupt data page on which the `parquet` crate's decoder panics instead of returning an
+    // error (a byte-array length prefix cut off): contained, and not printed as a crash.
     let mut asserts = good.clone();
-    asserts[4656] ^= 0x5A;
+    asserts[7939] ^= 0x5A;
     let err = inspect_error("assert.parquet", &asserts, &[]);
     assert!(
         err.contains("assert.parquet: row group ")
             && err.contains(", column `")
             && err.contains("corrupt data: the Parquet decoder stopped on it"),
+        "{err}"
+    );
+
+    // A dictionary page declaring far more values than its bytes hold (found by fuzzing: the
+    // `parquet` crate would have sized the dictionary by the count, 12 GB, and the process
+    // ended out of memory): refused before it is decoded.
+    let saved = fs::read(repo(
+        "tests/fixtures/fuzz/import_parquet/dictionary-claims-too-many-values",
+    ))
+    .unwrap();
+    let err = inspect_error("dict.parquet", &saved[1..], &[]);
+    assert!(
+        err.contains("dict.parquet: row group 1, column `ChargeCategory`: ")
+            && err.contains("corrupt dictionary page: it declares 398458879 values in 9 bytes"),
         "{err}"
     );
 

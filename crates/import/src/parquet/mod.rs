@@ -20,6 +20,7 @@
 //! `read`: row groups shared between threads, each read batch by batch. `rows`: a batch's
 //! columns as rows.
 
+mod pages;
 mod read;
 mod rows;
 mod schema;

@@ -9,6 +9,7 @@ use parquet::column::reader::get_column_reader;
 use parquet::file::reader::{ChunkReader, FileReader};
 use parquet::file::serialized_reader::SerializedFileReader;
 
+use super::pages::CheckedPages;
 use super::rows::{MapBatch, ParquetRow, map_entries, spread};
 use super::schema::{Projection, Slot};
 use super::source::{RowProgress, Shared, upstream};
@@ -130,6 +131,7 @@ impl Worker {
                 Physical::BYTE_ARRAY => Values::Bytes(Vec::new()),
                 Physical::FIXED_LEN_BYTE_ARRAY => Values::Fixed(Vec::new()),
             };
+            let pages = Box::new(CheckedPages::new(pages, &desc));
             leaves.push((
                 leaf,
                 Leaf {
