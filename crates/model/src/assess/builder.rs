@@ -237,6 +237,13 @@ impl FieldNumbers {
     }
 }
 
+/// The hash tag of a numbered key in `numbered_groups`: bits 24 to 55 of its hash, apart from
+/// those hashbrown places entries by (the low bits, up to 2^24 buckets) and filters them by (the
+/// top seven), so that entries probed together rarely share a tag.
+fn tag(hash: u64) -> u32 {
+    (hash >> 24) as u32
+}
+
 /// Asks for the cache line holding `value` ahead of its use.
 #[inline(always)]
 fn prefetch<T>(value: &T) {
@@ -894,11 +901,15 @@ impl AssessmentBuilder {
         }
     }
 
-    /// The hash tag of a numbered key in `numbered_groups`: bits 24 to 55 of its hash, apart
-    /// from those hashbrown places entries by (the low bits, up to 2^24 buckets) and filters
-    /// them by (the top seven), so that entries probed together rarely share a tag.
-    fn tag(&self, hash: u64) -> u32 {
-        (hash >> 24) as u32
+    /// The position of the group whose numbered key is `key` (its hash `hash`), if there is one.
+    fn find_numbered(&self, key: [u32; 8], hash: u64) -> Option<usize> {
+        let tallies = &self.groups.tallies;
+        let tag = tag(hash);
+        self.numbered_groups
+            .find(hash, |&(t, p)| {
+                t == tag && tallies.get(p as usize).is_some_and(|g| g.numbered == key)
+            })
+            .map(|&(_, p)| p as usize)
     }
 
     /// Counts the pending row, if any (before anything reads or opens groups).
@@ -911,51 +922,24 @@ impl AssessmentBuilder {
     /// Counts a row found by its tag: in the group the tag points to when its key is the row's,
     /// else in the group of that key (another group shared the tag).
     fn count_pending(&mut self, row: PendingRow) {
-        let tallies = &self.groups.tallies;
-        let position = if tallies
+        let position = if self
+            .groups
+            .tallies
             .get(row.position)
             .is_some_and(|t| t.numbered == row.numbered)
         {
             Some(row.position)
         } else {
-            let tag = self.tag(row.hash);
-            match self.numbered_groups.find(row.hash, |&(t, p)| {
-                t == tag
-                    && tallies
-                        .get(p as usize)
-                        .is_some_and(|g| g.numbered == row.numbered)
-            }) {
-                Some(&(_, p)) => Some(p as usize),
-                None => {
-                    // A new group after all: its text fields from their numbers.
-                    let [
-                        _,
-                        service,
-                        _,
-                        account,
-                        region,
-                        team,
-                        environment,
-                        classification,
-                    ] = row.numbered;
-                    let texts = self.fields.texts([
-                        service,
-                        account,
-                        region,
-                        team,
-                        environment,
-                        classification,
-                    ]);
-                    let fields = texts.each_ref().map(|t| &**t);
-                    self.group_of(
-                        row.input,
-                        fields,
-                        row.rule,
-                        row.line,
-                        Some((row.numbered, row.hash)),
-                    )
-                }
-            }
+            self.find_numbered(row.numbered, row.hash).or_else(|| {
+                // A new group after all: its text fields (service, account, Region, team,
+                // environment, classification) from their numbers.
+                let texts = self
+                    .fields
+                    .texts([1, 3, 4, 5, 6, 7].map(|i| row.numbered[i]));
+                let fields = texts.each_ref().map(|t| &**t);
+                let hashed = Some((row.numbered, row.hash));
+                self.group_of(row.input, fields, row.rule, row.line, hashed)
+            })
         };
         if let Some(p) = position {
             count_row(&mut self.groups.tallies[p], row.line, row.resources);
@@ -973,15 +957,7 @@ impl AssessmentBuilder {
         line: u64,
         hashed: Option<([u32; 8], u64)>,
     ) -> Option<usize> {
-        let found = hashed.and_then(|(k, h)| {
-            let tallies = &self.groups.tallies;
-            let tag = self.tag(h);
-            self.numbered_groups
-                .find(h, |&(t, p)| {
-                    t == tag && tallies.get(p as usize).is_some_and(|t| t.numbered == k)
-                })
-                .map(|&(_, p)| p as usize)
-        });
+        let found = hashed.and_then(|(k, h)| self.find_numbered(k, h));
         if found.is_some() {
             return found;
         }
@@ -1019,13 +995,13 @@ impl AssessmentBuilder {
             }
         };
         if let (Some((k, h)), Ok(at)) = (hashed, u32::try_from(p)) {
-            let tag = self.tag(h);
             let tallies = &mut self.groups.tallies;
             tallies[p].numbered = k;
             let (hasher, cleared) = (&self.numbered_hasher, self.hash_cleared);
-            self.numbered_groups.insert_unique(h, (tag, at), |&(_, q)| {
-                hasher.hash_one(tallies[q as usize].numbered) & !cleared
-            });
+            self.numbered_groups
+                .insert_unique(h, (tag(h), at), |&(_, q)| {
+                    hasher.hash_one(tallies[q as usize].numbered) & !cleared
+                });
         }
         Some(p)
     }
@@ -1106,7 +1082,7 @@ impl AssessmentBuilder {
         let tag_found = hashed
             .filter(|_| self.groups.len().saturating_add(2) < self.max_groups)
             .and_then(|(k, h)| {
-                let tag = self.tag(h);
+                let tag = tag(h);
                 let &(_, p) = self.numbered_groups.find(h, |&(t, _)| t == tag)?;
                 Some((k, h, p as usize))
             });
@@ -1274,6 +1250,9 @@ mod tests {
                         owner_team: &r.3,
                         resource_id: &r.4,
                         line_item_type: "Usage",
+                        environment: ["prod", "", "dev"][r.0 as usize % 3],
+                        data_classification: ["", "public", "internal", "secret", "pii"]
+                            [r.0 as usize % 5],
                         ..InventoryRecord::default()
                     },
                 );
