@@ -73,6 +73,25 @@ fn sources() -> CatalogSources {
         .into_iter()
         .filter(|b| field(b, "control").is_some_and(|c| ids.contains(c)));
     src.statements.text = join_blocks(preamble, statements, "[[statement]]");
+
+    // A deployment names the controls it decides: only the kept ones.
+    src.catalog.text = src
+        .catalog
+        .text
+        .lines()
+        .map(|l| match l.strip_prefix("decides = [") {
+            Some(list) => {
+                let kept: Vec<&str> = list
+                    .trim_end_matches(']')
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| ids.contains(c.trim_matches('"')))
+                    .collect();
+                format!("decides = [{}]\n", kept.join(", "))
+            }
+            None => format!("{l}\n"),
+        })
+        .collect();
     src
 }
 
