@@ -351,10 +351,14 @@ fn excel_escapes(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Whether `s` holds an ASCII control character other than tab and line feed. Checked on bytes:
 /// in UTF-8 a byte below 0x80 is always the whole character, so this is `chars().any(..)`
-/// without decoding (it runs over every cell of the workbook).
+/// without decoding (it runs over every cell of the workbook). Each block of 32 bytes is checked
+/// whole, without a branch per byte, which the compiler turns into vector instructions.
 fn has_cell_controls(s: &str) -> bool {
-    s.bytes()
-        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n') || b == 0x7f)
+    s.as_bytes().chunks(32).any(|block| {
+        block.iter().fold(false, |found, &b| {
+            found | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f)
+        })
+    })
 }
 
 /// A worksheet being written, row by row, of a workbook saved into `W`.
@@ -544,7 +548,9 @@ mod tests {
     proptest::proptest! {
         /// The byte check finds exactly what a check of every character finds.
         #[test]
-        fn control_characters_found_on_bytes_as_on_chars(s in "(\\PC|[\\x00-\\x20\\x7f\\u{80}-\\u{9f}\\u{2028}é])*") {
+        fn control_characters_found_on_bytes_as_on_chars(
+            s in "(\\PC{0,40}|[\\x00-\\x20\\x7f\\u{80}-\\u{9f}\\u{2028}é]){0,12}"
+        ) {
             let by_char = s.chars().any(|c| c.is_ascii_control() && c != '\t' && c != '\n');
             proptest::prop_assert_eq!(has_cell_controls(&s), by_char);
         }
