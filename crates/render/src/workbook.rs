@@ -21,6 +21,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::RenderError;
+use crate::xlsx::MAX_CELL_CHARS;
 
 /// Rows of a worksheet (Excel's limit).
 pub(crate) const MAX_ROWS: u64 = 1_048_576;
@@ -263,10 +264,11 @@ impl<W: Write> Workbook<W> {
 }
 
 /// A text as a cell shows it: a line break is LF (CR LF and a lone CR become LF), and every other
-/// control character is shown as its Unicode control picture (U+0001 as `␁`). Excel cannot
-/// display control characters; `rust_xlsxwriter` would write them as `_xHHHH_` escapes, which a
-/// literal `_x0041` just before them turns into other text (`_x0041` and CR read back as `A` and
-/// `x000D_`). The CSV files and report.json keep such values exactly.
+/// control character is shown as its Unicode control picture (U+0001 as `␁`), and the
+/// noncharacters U+FFFE and U+FFFF as the replacement character `�`. Excel cannot display
+/// either; `rust_xlsxwriter` would write them as `_xHHHH_` escapes, which a literal `_x0041` just
+/// before them turns into other text (`_x0041` and CR read back as `A` and `x000D_`). The CSV
+/// files and report.json keep such values exactly.
 pub(crate) fn cell_controls(s: &str) -> std::borrow::Cow<'_, str> {
     if !has_cell_controls(s) {
         return std::borrow::Cow::Borrowed(s);
@@ -286,6 +288,7 @@ pub(crate) fn cell_controls(s: &str) -> std::borrow::Cow<'_, str> {
             c if c.is_ascii_control() => {
                 out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'));
             }
+            '\u{fffe}' | '\u{ffff}' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -293,13 +296,16 @@ pub(crate) fn cell_controls(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Writes a string cell in `format`, which is its column's when `column_style` says so (the cell
-/// is then written without one, and takes its column's). A text that starts with `<r>` and
-/// ends with `</r>` would be written by `rust_xlsxwriter` into the shared strings as it is, as
+/// is then written without one, and takes its column's). A text that starts with `<r>` and ends
+/// with `</r>` would be written by `rust_xlsxwriter` into the shared strings as it is, as
 /// rich-text markup: a team tag of `<r><t>a</t></r></si><si><r><t>b</t></r>` would close its own
 /// string and shift every later one. Such a text is written instead as a rich string of one
-/// unformatted run, whose markup `rust_xlsxwriter` builds around the escaped text: the cell reads
-/// as the text, exactly, in the cell's format. The run's text is escaped by `rust_xlsxwriter` for
-/// XML but not for Excel's `_xHHHH_` syntax, which [`excel_escapes`] adds.
+/// unformatted run, which `rust_xlsxwriter` writes inline in its cell, its markup built around
+/// the escaped text: the cell reads as the text, exactly, in the cell's format. The run's text is
+/// escaped by `rust_xlsxwriter` for XML but not for Excel's `_xHHHH_` syntax, which
+/// [`excel_escapes`] adds. `rust_xlsxwriter` holds a rich string's markup, not its text, to
+/// Excel's 32,767 characters: a text whose markup is longer is cut with the truncation marker
+/// (which ends it, so it is written as a plain string), as any text over the limit is.
 fn write_text(
     ws: &mut Worksheet,
     row: u32,
@@ -309,19 +315,50 @@ fn write_text(
     column_style: bool,
 ) -> Result<(), RenderError> {
     let rich_markup = text.starts_with("<r>") && text.ends_with("</r>");
-    match (rich_markup, column_style) {
-        (false, true) => ws.write_string(row, col, text),
-        (false, false) => ws.write_string_with_format(row, col, text, format),
+    let run = if rich_markup {
+        Some(excel_escapes(text))
+    } else {
+        None
+    };
+    let cut;
+    let (text, run) = match run {
+        Some(run) if rich_markup_units(&run) > MAX_CELL_CHARS => {
+            // At least the last character goes, so that the cut text no longer ends with `</r>`.
+            let units = text.encode_utf16().count();
+            cut = crate::xlsx::cut_with_marker(text, MAX_CELL_CHARS.min(units - 1));
+            (cut.as_str(), None)
+        }
+        run => (text, run),
+    };
+    match (run, column_style) {
+        (None, true) => ws.write_string(row, col, text),
+        (None, false) => ws.write_string_with_format(row, col, text, format),
         // The format given explicitly gets the index the column's style has (tested).
-        (true, _) => ws.write_rich_string_with_format(
-            row,
-            col,
-            &[(&Format::new(), &excel_escapes(text))],
-            format,
-        ),
+        (Some(run), _) => {
+            ws.write_rich_string_with_format(row, col, &[(&Format::new(), &run)], format)
+        }
     }
     .map_err(xlsx_error)?;
     Ok(())
+}
+
+/// The UTF-16 code units of the markup `rust_xlsxwriter` makes of a rich string of the one
+/// unformatted run `run`: `<r><t>` and `</t></r>` around the run, escaped for XML (`&` as
+/// `&amp;`, `<` and `>` as `&lt;` and `&gt;`, the other characters it escapes as `_xHHHH_`).
+/// A run that starts or ends with white space would also get an `xml:space` attribute; a run
+/// here starts with `<` and ends with `>`.
+fn rich_markup_units(run: &str) -> usize {
+    let escaped: usize = run
+        .chars()
+        .map(|c| match c {
+            '&' => 5,
+            '<' | '>' => 4,
+            '\t' | '\n' => 1,
+            '\u{0}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}' => 7,
+            c => c.len_utf16(),
+        })
+        .sum();
+    "<r><t></t></r>".len() + escaped
 }
 
 /// `text` with every literal `_xHHHH_` (four hex digits) written `_x005F_xHHHH_`, so that a
@@ -349,14 +386,16 @@ fn excel_escapes(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Whether `s` holds an ASCII control character other than tab and line feed. Checked on bytes:
-/// in UTF-8 a byte below 0x80 is always the whole character, so this is `chars().any(..)`
-/// without decoding (it runs over every cell of the workbook). Each block of 32 bytes is checked
-/// whole, without a branch per byte, which the compiler turns into vector instructions.
+/// Whether `s` may hold a character [`cell_controls`] changes: an ASCII control character other
+/// than tab and line feed, or a character of U+F000 to U+FFFF (whose UTF-8 starts with 0xEF;
+/// [`cell_controls`] changes only U+FFFE and U+FFFF of them). Checked on bytes: in UTF-8 a byte
+/// below 0x80 is always the whole character, so this is `chars().any(..)` without decoding (it
+/// runs over every cell of the workbook). Each block of 32 bytes is checked whole, without a
+/// branch per byte, which the compiler turns into vector instructions.
 fn has_cell_controls(s: &str) -> bool {
     s.as_bytes().chunks(32).any(|block| {
         block.iter().fold(false, |found, &b| {
-            found | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f)
+            found | ((b < 0x20) & (b != b'\t') & (b != b'\n')) | (b == 0x7f) | (b == 0xef)
         })
     })
 }
@@ -549,10 +588,16 @@ mod tests {
         /// The byte check finds exactly what a check of every character finds.
         #[test]
         fn control_characters_found_on_bytes_as_on_chars(
-            s in "(\\PC{0,40}|[\\x00-\\x20\\x7f\\u{80}-\\u{9f}\\u{2028}é]){0,12}"
+            s in "(\\PC{0,40}|[\\x00-\\x20\\x7f\\u{80}-\\u{9f}\\u{2028}é\\u{efff}\\u{f000}\\u{ff21}\\u{fffd}-\\u{ffff}]){0,12}"
         ) {
-            let by_char = s.chars().any(|c| c.is_ascii_control() && c != '\t' && c != '\n');
+            let by_char = s
+                .chars()
+                .any(|c| (c.is_ascii_control() && c != '\t' && c != '\n') || ('\u{f000}'..='\u{ffff}').contains(&c));
             proptest::prop_assert_eq!(has_cell_controls(&s), by_char);
+            // Whatever the check lets through is left as it is.
+            if !by_char {
+                proptest::prop_assert_eq!(cell_controls(&s), s.as_str());
+            }
         }
     }
 
@@ -639,21 +684,27 @@ mod tests {
                 s.integer(1, 1, 7, Style::Number)?;
                 s.string(2, 0, "short", Style::Text)?;
                 s.integer(2, 1, 8, Style::Percent)?;
+                // Written as a rich string, always with its format.
+                s.string(3, 0, "<r>rich</r>", Style::Wrap)?;
                 Ok(())
             })
             .unwrap()
         };
         let with_columns = cell_styles(write(true));
         let styles: Vec<&str> = with_columns.iter().map(|(_, s)| s.as_str()).collect();
-        let [header, wrap, number, text, percent] = styles[..] else {
-            panic!("five cells: {with_columns:?}")
+        let [header, wrap, number, text, percent, rich] = styles[..] else {
+            panic!("six cells: {with_columns:?}")
         };
+        assert_eq!(
+            rich, wrap,
+            "a rich string in its column's style: {with_columns:?}"
+        );
         assert_eq!(
             with_columns
                 .iter()
                 .map(|(r, _)| r.as_str())
                 .collect::<Vec<_>>(),
-            ["A1", "A2", "B2", "A3", "B3"]
+            ["A1", "A2", "B2", "A3", "B3", "A4"]
         );
         // Each cell has a style of its own, and the column-styled ones are not the default.
         let mut distinct = vec![header, wrap, number, text, percent];
@@ -666,7 +717,7 @@ mod tests {
         // pattern).
         let without = cell_styles(write(false));
         let same_as = |cells: &[(String, String)], a: usize, b: usize| cells[a].1 == cells[b].1;
-        for (a, b) in [(0, 1), (1, 2), (1, 3), (2, 4)] {
+        for (a, b) in [(0, 1), (1, 2), (1, 3), (2, 4), (1, 5)] {
             assert_eq!(same_as(&with_columns, a, b), same_as(&without, a, b));
         }
         assert!(without.iter().all(|(_, s)| !s.is_empty()));
@@ -712,6 +763,27 @@ mod tests {
         assert_eq!(round_trip(&cells), cells);
     }
 
+    /// `rust_xlsxwriter` holds a rich string's markup to Excel's limit: a text between `<r>` and
+    /// `</r>` whose markup is just within it is written whole; one character more, and it is
+    /// cut with the truncation marker, as a plain string. The markup's length is counted as
+    /// the library counts it: for plain characters, for `&` (five units in the markup) and for
+    /// `_xHHHH_` (escaped with six more).
+    #[test]
+    fn rich_markup_at_excels_limit_is_whole_and_past_it_is_cut() {
+        let marker = "\n[truncated: Excel cells hold at most 32,767 characters]";
+        // `<r>` and `</r>` take 33 units of markup with `<r><t>` and `</t></r>` around them.
+        for (unit, width) in [("a", 1), ("&", 5), ("_x0041_", 13)] {
+            let most = (MAX_CELL_CHARS - 33) / width;
+            let fits = format!("<r>{}</r>", unit.repeat(most));
+            let over = format!("<r>{}</r>", unit.repeat(most + 1));
+            let back = round_trip(&[fits.clone(), over.clone()]);
+            assert_eq!(back[0], fits, "{unit} × {most}: within the limit");
+            assert!(back[1].ends_with(marker), "{unit} × {}: cut", most + 1);
+            assert!(over.starts_with(back[1].trim_end_matches(marker)));
+            assert!(back[1].encode_utf16().count() <= MAX_CELL_CHARS);
+        }
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
         #[test]
@@ -739,6 +811,7 @@ mod tests {
             "_x0041\r_x0041",
             "a\r\nb\rc",
             "nul\u{0}bell\u{7}esc\u{1b}del\u{7f}",
+            "_x0041\u{fffe}_x0041\u{ffff}\u{ff21}\u{fffd}",
         ]
         .iter()
         .map(|s| (*s).to_owned())
@@ -748,7 +821,8 @@ mod tests {
             [
                 "_x0041\n_x0041",
                 "a\nb\nc",
-                "nul\u{2400}bell\u{2407}esc\u{241b}del\u{2421}"
+                "nul\u{2400}bell\u{2407}esc\u{241b}del\u{2421}",
+                "_x0041\u{fffd}_x0041\u{fffd}\u{ff21}\u{fffd}",
             ]
         );
     }

@@ -60,7 +60,7 @@ pub const EVIDENCE_STATUSES: [&str; 6] = [
 ];
 
 /// Characters (UTF-16 code units) of a cell (Excel's limit).
-const MAX_CELL_CHARS: usize = 32_767;
+pub(crate) const MAX_CELL_CHARS: usize = 32_767;
 /// Appended to a cell cut to Excel's limit.
 const TRUNCATED: &str = "\n[truncated: Excel cells hold at most 32,767 characters]";
 
@@ -292,10 +292,16 @@ fn cell_text(s: &str) -> Cow<'_, str> {
     if safe.len() <= MAX_CELL_CHARS || safe.encode_utf16().count() <= MAX_CELL_CHARS {
         return safe;
     }
-    let budget = MAX_CELL_CHARS - TRUNCATED.encode_utf16().count();
+    Cow::Owned(cut_with_marker(&safe, MAX_CELL_CHARS))
+}
+
+/// The longest start of `s` (cut at a character boundary) that, with the truncation marker
+/// appended, takes at most `max` UTF-16 code units; and the marker.
+pub(crate) fn cut_with_marker(s: &str, max: usize) -> String {
+    let budget = max.saturating_sub(TRUNCATED.encode_utf16().count());
     let mut used = 0;
     let mut out = String::with_capacity(budget + TRUNCATED.len());
-    for c in safe.chars() {
+    for c in s.chars() {
         used += c.len_utf16();
         if used > budget {
             break;
@@ -303,7 +309,7 @@ fn cell_text(s: &str) -> Cow<'_, str> {
         out.push(c);
     }
     out.push_str(TRUNCATED);
-    Cow::Owned(out)
+    out
 }
 
 /// Checks that a sheet of `rows` rows (header included) fits in a worksheet.
