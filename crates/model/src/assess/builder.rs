@@ -244,6 +244,12 @@ fn tag(hash: u64) -> u32 {
     (hash >> 24) as u32
 }
 
+/// The hash of a numbered key in `numbered_groups`, with the bits `cleared` cleared (none; all
+/// of them in tests).
+fn numbered_hash(hasher: &RandomState, cleared: u64, key: [u32; 8]) -> u64 {
+    hasher.hash_one(key) & !cleared
+}
+
 /// Asks for the cache line holding `value` ahead of its use.
 #[inline(always)]
 fn prefetch<T>(value: &T) {
@@ -1000,7 +1006,7 @@ impl AssessmentBuilder {
             let (hasher, cleared) = (&self.numbered_hasher, self.hash_cleared);
             self.numbered_groups
                 .insert_unique(h, (tag(h), at), |&(_, q)| {
-                    hasher.hash_one(tallies[q as usize].numbered) & !cleared
+                    numbered_hash(hasher, cleared, tallies[q as usize].numbered)
                 });
         }
         Some(p)
@@ -1074,7 +1080,12 @@ impl AssessmentBuilder {
                 self.fields.number(classification)?,
             ])
         })();
-        let hashed = numbered.map(|k| (k, self.numbered_hasher.hash_one(k) & !self.hash_cleared));
+        let hashed = numbered.map(|k| {
+            (
+                k,
+                numbered_hash(&self.numbered_hasher, self.hash_cleared, k),
+            )
+        });
         let resources = RowResources::of(rec.resource_count, resource_id);
         // A row whose key's tag is in the table is counted with the next row (its group far
         // enough from the limit that no row in between can reach it, so that where the limit is
