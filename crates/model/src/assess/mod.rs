@@ -1188,6 +1188,54 @@ mod tests {
         assert_eq!(a.services[0].sensitive_resources, 0);
     }
 
+    /// A service's sensitive, unowned and per-team resources add each group's distinct resource
+    /// ids to its explicit counts, whatever the number of threads that count the ids and however
+    /// the rows were split between forks.
+    #[test]
+    fn shares_of_a_service_count_distinct_ids_and_explicit_counts() {
+        let cat = catalog();
+        let row = |line, team, class, id, count| {
+            let mut r = rec(line, "s3", "1", team, id);
+            r.data_classification = class;
+            r.resource_count = count;
+            r
+        };
+        let rows = [
+            row(2, "a", "Restricted", "x", None),
+            row(3, "a", "Restricted", "x", None),
+            row(4, "a", "Restricted", "y", None),
+            row(5, "", "", "z", None),
+            row(6, "", "", "z", None),
+            row(7, "", "", "w", None),
+            row(8, "", "", "", Some(3)),
+            row(9, "b", "", "", Some(4)),
+            row(10, "b", "", "q", None),
+        ];
+        for threads in [1, 2, 3] {
+            for split in [0, 2, 5, rows.len()] {
+                let mut first = AssessmentBuilder::new();
+                let mut second = AssessmentBuilder::new();
+                let i = first.start_input("a.csv", "native");
+                second.start_input("a.csv", "native");
+                for (n, r) in rows.iter().enumerate() {
+                    let b = if n < split { &mut first } else { &mut second };
+                    b.add(i, r);
+                }
+                first.merge(second);
+                first.set_finish_threads(threads);
+                let a = first.finish(&cat);
+                let s3 = &a.services[0];
+                let at = format!("{threads} thread(s), split at {split}");
+                assert_eq!(s3.sensitive_resources, 2, "{at}");
+                assert_eq!(s3.unowned_resources, 2 + 3, "{at}");
+                let teams: Vec<(&str, u64)> =
+                    s3.teams.iter().map(|(t, &n)| (t.as_str(), n)).collect();
+                assert_eq!(teams, [("a", 2), ("b", 4 + 1)], "{at}");
+                assert_eq!(s3.resources, 2 + 2 + 3 + 4 + 1, "{at}");
+            }
+        }
+    }
+
     #[test]
     fn services_sort_by_category_then_id() {
         let cat = catalog();
