@@ -6,8 +6,8 @@
 //! needs are read (a map column such as `resource_tags` or FOCUS `Tags` as its key and value
 //! leaves), row group by row group, in batches of [`BATCH_ROWS`] rows, with the `parquet`
 //! crate's low-level column readers: memory is bounded by a page per column read, whatever the
-//! file's size. Row groups are shared between threads, one sink each; results do not depend on
-//! how. Each row is then resolved by the same code as a CSV row (`Resolver`). Values are
+//! file's size. Row groups are shared between threads, one sink each, the last one cut into a
+//! part per thread so that no thread reads it alone; results do not depend on how. Each row is then resolved by the same code as a CSV row (`Resolver`). Values are
 //! text as in CSV: strings as they are, numbers in decimal, decimals at their scale, dates and
 //! timestamps in ISO 8601 (UTC). A null is empty; the text `NULL` is not special here.
 //!
@@ -17,7 +17,7 @@
 //! Here: the entry points and opening a file (footer, format, plan). `source`: the bytes the
 //! `parquet` crate reads, and calls into it with its panics contained. `schema`: which leaves
 //! are read and what each becomes. `values`: a leaf's batch decoded and written as text.
-//! `read`: row groups shared between threads, each read batch by batch. `rows`: a batch's
+//! `read`: row groups (and parts of the last) shared between threads, each read batch by batch. `rows`: a batch's
 //! columns as rows.
 
 mod pages;
@@ -225,9 +225,10 @@ fn open<'a>(
     Ok((ctx, file, info, header))
 }
 
-/// Reads a Parquet input with one thread per sink, row groups shared between them; with one
-/// sink, on the calling thread. Each row goes to exactly one sink, a row group's rows to one
-/// sink in order. The error is that of the first failing row group in file order.
+/// Reads a Parquet input with one thread per sink, row groups shared between them (the last one
+/// cut into a part per sink); with one sink, on the calling thread. Each row goes to exactly one
+/// sink, a row group's (or part's) rows to one sink in order. The error is that of the first
+/// failing row group (or part) in file order.
 pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     input: &str,
     source: ParquetSource,
@@ -235,10 +236,11 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     sinks: &mut [S],
 ) -> Result<ImportStats, ImportError> {
     let (ctx, file, info, header) = open(input, source, opts)?;
+    let units = read::units(&ctx, sinks.len());
     let groups = Groups {
         ctx: &ctx,
         file: &file,
-        count: info.row_groups,
+        units: units.clone(),
         next: AtomicUsize::new(0),
         failed: AtomicUsize::new(usize::MAX),
     };
@@ -258,19 +260,19 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
         }),
     };
     let mut counts = Counts::default();
-    let mut by_group: Vec<Option<GroupOutcome>> = (0..info.row_groups).map(|_| None).collect();
+    let mut by_unit: Vec<Option<GroupOutcome>> = units.iter().map(|_| None).collect();
     for (c, outcomes) in results {
         counts.add(c);
-        for (g, o) in outcomes {
-            if let Some(slot) = by_group.get_mut(g) {
+        for (u, o) in outcomes {
+            if let Some(slot) = by_unit.get_mut(u) {
                 *slot = Some(o);
             }
         }
     }
-    // The resource total in file order; the row group where it overflows (or a row of it
-    // overflows on its own) is read again from the total before it, to name the row.
+    // The resource total in file order; the unit where it overflows (or a row of it overflows
+    // on its own) is read again from the total before it, to name the row.
     let mut total: u64 = 0;
-    for (g, outcome) in by_group.into_iter().enumerate() {
+    for (&unit, outcome) in units.iter().zip(by_unit) {
         let crossing = match outcome {
             None => break,
             Some(Ok(sum)) => match total.checked_add(sum) {
@@ -289,14 +291,14 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
             worker.row_group(
                 &ctx,
                 &file,
-                g,
+                unit,
                 &mut Counts::default(),
                 &mut again,
                 &mut |_| {},
             )?;
             return Err(error(
                 input,
-                Some(g),
+                Some(unit.group),
                 None,
                 "the resource total overflows in this row group",
             ));

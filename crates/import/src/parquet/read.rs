@@ -1,5 +1,5 @@
-//! Reading row groups: one [`Worker`] per thread takes row groups in file order from
-//! [`Groups`], decodes each in batches and resolves its rows.
+//! Reading row groups: one [`Worker`] per thread takes [`Unit`]s (row groups, the last one cut
+//! into parts) in file order from [`Groups`], decodes each in batches and resolves its rows.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -83,17 +83,18 @@ impl Worker {
         at.and_then(|i| wanted.get(i)).map(String::as_str)
     }
 
-    /// Reads one row group, handing each row to `sink`; returns the sum of its rows'
+    /// Reads the rows of one unit, handing each row to `sink`; returns the sum of its rows'
     /// `resource_count`s added to `resources`.
     pub(super) fn row_group<C: ChunkReader + 'static>(
         &mut self,
         ctx: &Ctx<'_>,
         file: &SerializedFileReader<C>,
-        g: usize,
+        unit: Unit,
         counts: &mut Counts,
         resources: &mut u64,
         sink: &mut impl FnMut(&InventoryRecord<'_>),
     ) -> Result<(), ImportError> {
+        let g = unit.group;
         let input = ctx.input;
         let schema = file.metadata().file_metadata().schema_descr();
         let rg_meta = file.metadata().row_group(g);
@@ -146,8 +147,24 @@ impl Worker {
                 },
             ));
         }
-        let expected = u64::try_from(rg_meta.num_rows()).unwrap_or(0);
-        let first_row = ctx.first_row.get(g).copied().unwrap_or(0);
+        let group_rows = u64::try_from(rg_meta.num_rows()).unwrap_or(0);
+        // Rows before the unit in its group are skipped, and rows are counted from its start.
+        if unit.start > 0 {
+            let skip = usize::try_from(unit.start).unwrap_or(usize::MAX);
+            for (leaf, l) in &mut leaves {
+                let skipped = upstream(|| l.skip(skip)).map_err(|e| at_leaf(*leaf, e))?;
+                if skipped != skip {
+                    return Err(at_leaf(
+                        *leaf,
+                        format!(
+                            "the column ends after {skipped} of the row group's {group_rows} rows"
+                        ),
+                    ));
+                }
+            }
+        }
+        let expected = unit.end.min(group_rows).saturating_sub(unit.start);
+        let first_row = ctx.first_row.get(g).copied().unwrap_or(0) + unit.start;
         let resolve = ctx.resolve();
         let mut done: u64 = 0;
         loop {
@@ -167,8 +184,8 @@ impl Worker {
                             *leaf,
                             format!(
                                 "the column has {} rows where the columns before it have {}",
-                                done + got as u64,
-                                done + n as u64
+                                unit.start + done + got as u64,
+                                unit.start + done + n as u64
                             ),
                         ));
                     }
@@ -182,7 +199,10 @@ impl Worker {
                 let leaf = leaves.first().map_or(0, |l| l.0);
                 return Err(at_leaf(
                     leaf,
-                    format!("the column ends after {done} of the row group's {expected} rows"),
+                    format!(
+                        "the column ends after {} of the row group's {group_rows} rows",
+                        unit.start + done
+                    ),
                 ));
             }
             // Text of each flat slot per row, and each map slot's wanted entries per row.
@@ -295,18 +315,53 @@ pub(super) fn codec_name(c: Compression) -> &'static str {
 /// What one row group gave: its rows' `resource_count` sum, or its error (whether an overflow).
 pub(super) type GroupOutcome = Result<u64, (ImportError, bool)>;
 
-/// The row groups of one input, taken in file order by the threads that read them.
+/// Rows of one row group that one thread reads: the group's rows `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Unit {
+    pub(super) group: usize,
+    pub(super) start: u64,
+    pub(super) end: u64,
+}
+
+/// The units of a file read on `threads` threads, in file order: every row group whole, but
+/// the last one cut into up to `threads` parts of at least [`BATCH_ROWS`] rows each. Threads take
+/// units as they finish the one before, so with whole groups one thread would read the last
+/// group alone while the others wait (a file of one row group on one thread); each part reads
+/// its group's pages up to its own rows again, skipping whole pages where it can.
+pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
+    let groups = ctx.first_row.len();
+    let mut units = Vec::with_capacity(groups + threads);
+    for (g, &first) in ctx.first_row.iter().enumerate() {
+        let next = ctx.first_row.get(g + 1).copied().unwrap_or(ctx.rows);
+        let rows = next.saturating_sub(first);
+        let batches = usize::try_from(rows / BATCH_ROWS as u64).unwrap_or(usize::MAX);
+        let parts = if g + threads >= groups {
+            threads.min(batches).max(1)
+        } else {
+            1
+        };
+        units.extend((0..parts).map(|p| Unit {
+            group: g,
+            start: rows * p as u64 / parts as u64,
+            end: rows * (p as u64 + 1) / parts as u64,
+        }));
+    }
+    units
+}
+
+/// The units of one input, taken in file order by the threads that read them.
 pub(super) struct Groups<'g, 'a> {
     pub(super) ctx: &'g Ctx<'a>,
     pub(super) file: &'g SerializedFileReader<Shared>,
-    pub(super) count: usize,
+    pub(super) units: Vec<Unit>,
     pub(super) next: AtomicUsize,
-    /// The first row group that failed: later ones are not read.
+    /// The first unit that failed: later ones are not read.
     pub(super) failed: AtomicUsize,
 }
 
 impl Groups<'_, '_> {
-    /// Reads row groups until there are none left: the rows counted, and each group's outcome.
+    /// Reads units until there are none left: the rows counted, and each unit's outcome by its
+    /// index.
     pub(super) fn run(
         &self,
         sink: &mut impl FnMut(&InventoryRecord<'_>),
@@ -315,19 +370,22 @@ impl Groups<'_, '_> {
         let mut counts = Counts::default();
         let mut outcomes = Vec::new();
         loop {
-            let g = self.next.fetch_add(1, Ordering::Relaxed);
-            if g >= self.count || g > self.failed.load(Ordering::Relaxed) {
+            let u = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(&unit) = self.units.get(u) else {
+                break;
+            };
+            if u > self.failed.load(Ordering::Relaxed) {
                 break;
             }
             let mut sum = 0;
             worker.overflowed = false;
             let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                worker.row_group(self.ctx, self.file, g, &mut counts, &mut sum, sink)
+                worker.row_group(self.ctx, self.file, unit, &mut counts, &mut sum, sink)
             }))
             .unwrap_or_else(|_| {
                 Err(error(
                     self.ctx.input,
-                    Some(g),
+                    Some(unit.group),
                     None,
                     "the Parquet reader failed on this row group (corrupt data)",
                 ))
@@ -335,11 +393,11 @@ impl Groups<'_, '_> {
             let outcome = match result {
                 Ok(()) => Ok(sum),
                 Err(e) => {
-                    self.failed.fetch_min(g, Ordering::Relaxed);
+                    self.failed.fetch_min(u, Ordering::Relaxed);
                     Err((e, worker.overflowed))
                 }
             };
-            outcomes.push((g, outcome));
+            outcomes.push((u, outcome));
         }
         (counts, outcomes)
     }
@@ -348,6 +406,7 @@ impl Groups<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::super::*;
+    use super::{Unit, units};
 
     fn fixture(name: &str) -> Vec<u8> {
         let path = format!(
@@ -418,6 +477,112 @@ mod tests {
             );
             assert_eq!(heard.iter().map(|h| h.0).sum::<u64>(), stats.rows);
             assert!(heard.iter().all(|h| h.1 == 1000 && h.0 > 0), "{heard:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_row_group_is_cut_into_a_part_per_thread() {
+        let bytes = fixture("cur2-parts.snappy.parquet");
+        let (ctx, ..) = open(
+            "x.parquet",
+            ParquetSource::bytes(bytes),
+            &ImportOptions::default(),
+        )
+        .map_err(|e| e.to_string())
+        .unwrap();
+        let unit = |group, start, end| Unit { group, start, end };
+        assert_eq!(units(&ctx, 1), [unit(0, 0, 1000), unit(1, 0, 6360)]);
+        assert_eq!(
+            units(&ctx, 3),
+            [
+                unit(0, 0, 1000),
+                unit(1, 0, 2120),
+                unit(1, 2120, 4240),
+                unit(1, 4240, 6360)
+            ]
+        );
+        // Parts of at least a batch: 6,360 rows make three.
+        assert_eq!(units(&ctx, 8).len(), 1 + 3);
+        // A row group smaller than two batches is not cut.
+        let (small, ..) = open(
+            "x.parquet",
+            ParquetSource::bytes(fixture("cur2.snappy.parquet")),
+            &ImportOptions::default(),
+        )
+        .map_err(|e| e.to_string())
+        .unwrap();
+        assert_eq!(units(&small, 4).len(), small.first_row.len());
+    }
+
+    #[test]
+    fn parts_of_a_row_group_give_the_rows_one_thread_reads() {
+        // 7,360 rows, the last 6,360 in one row group of pages of about 1 KiB, maps included.
+        let bytes = fixture("cur2-parts.snappy.parquet");
+        type Row = (u64, String, String, String, String, String);
+        let read = |threads: usize| {
+            let mut parts: Vec<Vec<Row>> = vec![Vec::new(); threads];
+            let mut sinks: Vec<_> = parts
+                .iter_mut()
+                .map(|p| {
+                    move |r: &InventoryRecord<'_>| {
+                        p.push((
+                            r.line,
+                            r.service.to_owned(),
+                            r.account_id.to_owned(),
+                            r.resource_id.to_owned(),
+                            r.owner_team.to_owned(),
+                            r.environment.to_owned(),
+                        ))
+                    }
+                })
+                .collect();
+            let stats = read_parquet(
+                "x.parquet",
+                ParquetSource::bytes(bytes.clone()),
+                &ImportOptions::default(),
+                &mut sinks,
+            )
+            .map_err(|e| e.to_string())
+            .unwrap();
+            drop(sinks);
+            let mut rows: Vec<Row> = parts.into_iter().flatten().collect();
+            rows.sort();
+            (stats, rows)
+        };
+        let (one, rows) = read(1);
+        assert_eq!(one.rows, 7360);
+        assert_eq!(rows.len(), 7360);
+        let lines: Vec<u64> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(lines, (1..=7360).collect::<Vec<u64>>());
+        // Each copy of the 32 source rows carries its number in its resource ids.
+        assert!(
+            rows[7359].3.is_empty() || rows[7359].3.ends_with("-229"),
+            "{:?}",
+            rows[7359]
+        );
+        assert!(
+            rows.iter().any(|r| !r.4.is_empty()),
+            "team tags read from the map"
+        );
+        for threads in [2, 3, 5] {
+            let (other, other_rows) = read(threads);
+            assert_eq!(other, one, "{threads} thread(s)");
+            assert!(other_rows == rows, "{threads} thread(s): other rows");
+        }
+    }
+
+    #[test]
+    fn an_overflow_in_a_part_names_the_row_one_thread_names() {
+        // The fourth count of 2^62 is at row 6,701, in the last row group's last part.
+        let bytes = fixture("bad/resource-count-overflow-late.parquet");
+        let want = format!(
+            "x.parquet: row group 2, column `resource_count`: row 6701: resource_count `{}` takes the input's total past",
+            1u64 << 62
+        );
+        for threads in [1, 2, 3, 7] {
+            let (outcome, _) = read_on(&bytes, threads);
+            let err = outcome.unwrap_err();
+            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
         }
     }
 

@@ -60,6 +60,21 @@ impl Leaf {
         }
     }
 
+    /// Skips `n` records (whole pages before them unread where the page headers allow):
+    /// returns how many were there to skip.
+    pub(super) fn skip(&mut self, n: usize) -> Result<usize, ParquetError> {
+        match &mut self.reader {
+            ColumnReader::BoolColumnReader(r) => r.skip_records(n),
+            ColumnReader::Int32ColumnReader(r) => r.skip_records(n),
+            ColumnReader::Int64ColumnReader(r) => r.skip_records(n),
+            ColumnReader::Int96ColumnReader(r) => r.skip_records(n),
+            ColumnReader::FloatColumnReader(r) => r.skip_records(n),
+            ColumnReader::DoubleColumnReader(r) => r.skip_records(n),
+            ColumnReader::ByteArrayColumnReader(r) => r.skip_records(n),
+            ColumnReader::FixedLenByteArrayColumnReader(r) => r.skip_records(n),
+        }
+    }
+
     /// Formats non-string values into the arena (strings are borrowed as they are).
     pub(super) fn format(&mut self) -> Result<(), String> {
         use std::fmt::Write as _;
