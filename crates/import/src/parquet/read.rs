@@ -324,10 +324,10 @@ pub(super) struct Unit {
 }
 
 /// The units of a file read on `threads` threads, in file order: every row group whole, but
-/// the last one cut into up to `threads` parts of at least [`BATCH_ROWS`] rows each. Threads take
-/// units as they finish the one before, so with whole groups one thread would read the last
-/// group alone while the others wait (a file of one row group on one thread); each part reads
-/// its group's pages up to its own rows again, skipping whole pages where it can.
+/// the last `threads` ones each cut into up to `threads` parts of at least [`BATCH_ROWS`] rows.
+/// Threads take units as they finish the one before, so with whole groups one thread would read
+/// the last group alone while the others wait (a file of one row group on one thread); each part
+/// reads its group's pages up to its own rows again, skipping whole pages where it can.
 pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
     let groups = ctx.first_row.len();
     let mut units = Vec::with_capacity(groups + threads);
@@ -340,10 +340,18 @@ pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
         } else {
             1
         };
+        // Parts start on a batch of the whole group, so that each reads the batches reading
+        // the group whole would (an error in one is the same error, at the same row).
+        let batch = BATCH_ROWS as u64;
+        let cut = |p: usize| match p {
+            0 => 0,
+            p if p == parts => rows,
+            p => (rows * p as u64 / parts as u64 + batch / 2) / batch * batch,
+        };
         units.extend((0..parts).map(|p| Unit {
             group: g,
-            start: rows * p as u64 / parts as u64,
-            end: rows * (p as u64 + 1) / parts as u64,
+            start: cut(p),
+            end: cut(p + 1),
         }));
     }
     units
@@ -492,14 +500,20 @@ mod tests {
         .unwrap();
         let unit = |group, start, end| Unit { group, start, end };
         assert_eq!(units(&ctx, 1), [unit(0, 0, 1000), unit(1, 0, 6360)]);
+        // The last groups (as many as threads) in parts that start on the batch of 2,048 rows
+        // nearest an even cut.
         assert_eq!(
             units(&ctx, 3),
             [
                 unit(0, 0, 1000),
-                unit(1, 0, 2120),
-                unit(1, 2120, 4240),
-                unit(1, 4240, 6360)
+                unit(1, 0, 2048),
+                unit(1, 2048, 4096),
+                unit(1, 4096, 6360)
             ]
+        );
+        assert_eq!(
+            units(&ctx, 2),
+            [unit(0, 0, 1000), unit(1, 0, 4096), unit(1, 4096, 6360)]
         );
         // Parts of at least a batch: 6,360 rows make three.
         assert_eq!(units(&ctx, 8).len(), 1 + 3);
