@@ -36,31 +36,48 @@ pub(crate) struct OpenQuote {
     pub at: usize,
 }
 
+/// Marks a field's bounds as being in the scratch buffer rather than in the chunk (the top bit
+/// of its start, which no chunk reaches).
+const IN_SCRATCH: usize = 1 << (usize::BITS - 1);
+
 /// Splits records into fields, reusing its buffers from record to record.
 #[derive(Default)]
 pub(crate) struct Tokenizer {
+    /// Fields of the last record that had to be unescaped (`""` inside, or bytes after the
+    /// closing quote).
     scratch: Vec<u8>,
+    /// Each field's bounds: in the chunk, or in `scratch` when its start has [`IN_SCRATCH`].
     bounds: Vec<(usize, usize)>,
-    in_scratch: bool,
 }
 
 /// The fields of the record last read.
 #[derive(Clone, Copy)]
 pub(crate) struct Fields<'a> {
-    src: &'a [u8],
-    /// `src` as text, when it is known to be UTF-8.
+    data: &'a [u8],
+    /// `data` as text, when it is known to be UTF-8.
     text: Option<&'a str>,
+    scratch: &'a [u8],
+    /// `scratch` as text, when `data` is UTF-8 (unescaping removes quotes only: text in, text
+    /// out).
+    scratch_text: Option<&'a str>,
     bounds: &'a [(usize, usize)],
 }
 
 impl<'a> Fields<'a> {
     /// Field `i` as text: `None` when the record lacks it or it is not UTF-8.
+    #[inline]
     pub(crate) fn text(&self, i: usize) -> Option<&'a str> {
         let &(s, e) = self.bounds.get(i)?;
-        match self.text {
-            // Fields end at ASCII delimiters, so their bounds are character boundaries.
+        let (src, text, s) = if s & IN_SCRATCH == 0 {
+            (self.data, self.text, s)
+        } else {
+            (self.scratch, self.scratch_text, s & !IN_SCRATCH)
+        };
+        match text {
+            // Fields end at ASCII delimiters and quotes, so their bounds are character
+            // boundaries.
             Some(text) => text.get(s..e),
-            None => std::str::from_utf8(&self.src[s..e]).ok(),
+            None => std::str::from_utf8(src.get(s..e)?).ok(),
         }
     }
 
@@ -71,13 +88,21 @@ impl<'a> Fields<'a> {
 
     /// Field `i`, if the record has it.
     pub(crate) fn get(&self, i: usize) -> Option<&'a [u8]> {
-        self.bounds.get(i).map(|&(s, e)| &self.src[s..e])
+        self.bounds.get(i).map(|&b| self.slice(b))
+    }
+
+    #[inline]
+    fn slice(&self, (s, e): (usize, usize)) -> &'a [u8] {
+        if s & IN_SCRATCH == 0 {
+            &self.data[s..e]
+        } else {
+            &self.scratch[s & !IN_SCRATCH..e]
+        }
     }
 
     /// Every field in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        let src = self.src;
-        self.bounds.iter().map(move |&(s, e)| &src[s..e])
+        self.bounds.iter().map(|&b| self.slice(b))
     }
 }
 
@@ -108,6 +133,7 @@ impl Tokenizer {
         }
         let line = cur.line;
         self.bounds.clear();
+        self.scratch.clear();
         // Walk the record's commas up to its line break; a quote before the line break sends the
         // record to the quoted path.
         let mut start = pos;
@@ -126,29 +152,28 @@ impl Tokenizer {
                 // LF or CR: the record ends; the next call steps over the line break.
                 _ => {
                     self.bounds.push((start, at));
-                    self.in_scratch = false;
                     cur.pos = at;
                     return Ok(Some(line));
                 }
             }
         }
         self.bounds.push((start, data.len()));
-        self.in_scratch = false;
         cur.pos = data.len();
         Ok(Some(line))
     }
 
-    /// Reads a record that has a quote somewhere, copying its fields unescaped into the scratch
-    /// buffer. Walks the same structure bits as [`Tokenizer::next`]: inside quotes, commas and
-    /// line breaks are data (the breaks counted as lines) and `""` is one quote.
+    /// Reads a record that has a quote somewhere. Walks the same structure bits as
+    /// [`Tokenizer::next`]: inside quotes, commas and line breaks are data (the breaks counted as
+    /// lines) and `""` is one quote. A field without quotes, or quoted with nothing to unescape
+    /// (no `""` inside, nothing after the closing quote), points into the chunk; any other is
+    /// copied, unescaped, into the scratch buffer.
     fn quoted_record(&mut self, data: &[u8], cur: &mut Cursor) -> Result<(), OpenQuote> {
-        self.scratch.clear();
-        self.in_scratch = true;
         let mut column = 1;
-        // Where the current field starts in `data`, and where it starts in the scratch buffer.
+        // Where the current field starts in `data`.
         let mut field = cur.pos;
-        let mut field_start = 0;
-        // Bytes of `data` before `copied` are in the scratch buffer or dropped (quotes).
+        let mut piece = Piece::Plain;
+        // Bytes of the field in `data` before `copied` are accounted for: in the field's bounds
+        // (a closed quote's content), in the scratch buffer, or dropped (quotes).
         let mut copied = cur.pos;
         // The quote the walk is inside, if any.
         let mut open: Option<OpenQuote> = None;
@@ -166,14 +191,19 @@ impl Tokenizer {
                 }
                 (b'"', false) | (b',', true) => {}
                 (b'"', true) => {
-                    self.scratch.extend_from_slice(&data[copied..at]);
-                    copied = at + 1;
                     if data.get(at + 1) == Some(&b'"') {
                         // `""` is one quote: keep it, and step over the second one.
-                        self.scratch.push(b'"');
+                        let scratch = self.in_scratch(data, &mut piece);
+                        scratch.extend_from_slice(&data[copied..at]);
+                        scratch.push(b'"');
                         copied = at + 2;
                         walk.skip_to(at + 2);
                     } else {
+                        match piece {
+                            Piece::Plain => piece = Piece::Closed(field + 1, at),
+                            _ => self.scratch.extend_from_slice(&data[copied..at]),
+                        }
+                        copied = at + 1;
                         open = None;
                     }
                 }
@@ -185,17 +215,14 @@ impl Tokenizer {
                     }
                 }
                 (b',', false) => {
-                    self.scratch.extend_from_slice(&data[copied..at]);
-                    self.bounds.push((field_start, self.scratch.len()));
-                    field_start = self.scratch.len();
+                    self.end_field(data, field, copied, at, &mut piece);
                     field = at + 1;
                     copied = at + 1;
                     column += 1;
                 }
                 // A line break outside quotes ends the record; the next call steps over it.
                 (_, false) => {
-                    self.scratch.extend_from_slice(&data[copied..at]);
-                    self.bounds.push((field_start, self.scratch.len()));
+                    self.end_field(data, field, copied, at, &mut piece);
                     cur.pos = at;
                     return Ok(());
                 }
@@ -204,31 +231,81 @@ impl Tokenizer {
         if let Some(open) = open {
             return Err(open);
         }
-        self.scratch.extend_from_slice(&data[copied..]);
-        self.bounds.push((field_start, self.scratch.len()));
+        self.end_field(data, field, copied, data.len(), &mut piece);
         cur.pos = data.len();
         Ok(())
+    }
+
+    /// The scratch buffer, with the field being read moved into it if it is not there yet (what
+    /// a closed quote held, then the quote's end dropped).
+    fn in_scratch(&mut self, data: &[u8], piece: &mut Piece) -> &mut Vec<u8> {
+        match *piece {
+            Piece::Plain => *piece = Piece::Scratch(self.scratch.len()),
+            Piece::Closed(s, e) => {
+                *piece = Piece::Scratch(self.scratch.len());
+                self.scratch.extend_from_slice(&data[s..e]);
+            }
+            Piece::Scratch(_) => {}
+        }
+        &mut self.scratch
+    }
+
+    /// Ends the field that started at `field` at the delimiter at `at`, whose bytes from
+    /// `copied` on are not accounted for yet.
+    #[inline]
+    fn end_field(
+        &mut self,
+        data: &[u8],
+        field: usize,
+        copied: usize,
+        at: usize,
+        piece: &mut Piece,
+    ) {
+        let bounds = match *piece {
+            // Unquoted: the field as it is.
+            Piece::Plain => (field, at),
+            // Quoted, and nothing after the closing quote: its content.
+            Piece::Closed(s, e) if copied == at => (s, e),
+            // Bytes after the closing quote are kept after its content.
+            Piece::Closed(s, e) => {
+                let start = self.scratch.len();
+                self.scratch.extend_from_slice(&data[s..e]);
+                self.scratch.extend_from_slice(&data[copied..at]);
+                (start | IN_SCRATCH, self.scratch.len())
+            }
+            Piece::Scratch(start) => {
+                self.scratch.extend_from_slice(&data[copied..at]);
+                (start | IN_SCRATCH, self.scratch.len())
+            }
+        };
+        self.bounds.push(bounds);
+        *piece = Piece::Plain;
     }
 
     /// The fields of the record last read from `data`; `text` is `data` as text, when the
     /// caller has checked that it is UTF-8.
     pub(crate) fn fields<'a>(&'a self, data: &'a [u8], text: Option<&'a str>) -> Fields<'a> {
-        if self.in_scratch {
-            // Unescaping removes quotes only: text in, text out.
-            let text = text.and_then(|_| std::str::from_utf8(&self.scratch).ok());
-            Fields {
-                src: &self.scratch,
-                text,
-                bounds: &self.bounds,
-            }
-        } else {
-            Fields {
-                src: data,
-                text,
-                bounds: &self.bounds,
-            }
+        // Unescaping removes quotes only: text in, text out.
+        let scratch_text = text.and_then(|_| std::str::from_utf8(&self.scratch).ok());
+        Fields {
+            data,
+            text,
+            scratch: &self.scratch,
+            scratch_text,
+            bounds: &self.bounds,
         }
     }
+}
+
+/// Where the content of the field being read is.
+#[derive(Clone, Copy)]
+enum Piece {
+    /// In the chunk from the field's start: nothing quoted yet.
+    Plain,
+    /// A closed quote's content, `data[start..end]`, nothing else yet.
+    Closed(usize, usize),
+    /// In the scratch buffer from this position.
+    Scratch(usize),
 }
 
 #[cfg(test)]
@@ -271,6 +348,41 @@ mod tests {
             )
         );
         assert_eq!(got[2], (4, vec!["next".into(), String::new()]));
+    }
+
+    /// Quoted fields with nothing to unescape are read in place, the others from the scratch
+    /// buffer; both give their text, with or without the chunk checked as UTF-8 beforehand.
+    #[test]
+    fn fields_in_place_and_unescaped_give_their_text() {
+        let data = "h\nplain,\"ça, va\nbien\",\"x\"\"é\",\"q\"tail,,\"\"\n".as_bytes();
+        let mut t = Tokenizer::default();
+        let mut cur = Cursor { pos: 0, line: 1 };
+        t.next(data, &mut cur).unwrap();
+        assert_eq!(t.next(data, &mut cur).unwrap(), Some(2));
+        let want = ["plain", "ça, va\nbien", "x\"é", "qtail", "", ""];
+        // Two fields unescaped, the others in place.
+        assert_eq!(t.bounds.iter().filter(|b| b.0 & IN_SCRATCH != 0).count(), 2);
+        let text = std::str::from_utf8(data).ok();
+        for checked in [text, None] {
+            let f = t.fields(data, checked);
+            assert_eq!(f.len(), want.len());
+            for (i, w) in want.iter().enumerate() {
+                assert_eq!(f.text(i), Some(*w), "field {i}");
+                assert_eq!(f.get(i), Some(w.as_bytes()), "field {i}");
+            }
+            assert_eq!(f.text(want.len()), None);
+        }
+        // A record without quotes after one with: nothing of the earlier scratch is read.
+        let data = b"\"a\"\"\",b\nc,d\n";
+        let mut cur = Cursor { pos: 0, line: 1 };
+        t.next(data, &mut cur).unwrap();
+        t.next(data, &mut cur).unwrap();
+        let f = t.fields(data, std::str::from_utf8(data).ok());
+        assert_eq!(f.iter().collect::<Vec<_>>(), [b"c", b"d"]);
+        assert!(
+            t.scratch.is_empty(),
+            "the scratch buffer is emptied per record"
+        );
     }
 
     #[test]
