@@ -327,30 +327,13 @@ impl<R: Read> Splitter<R> {
 
     /// Interprets the quotes in `buf[quotes_done..to]`.
     fn scan_quotes(&mut self, to: usize) {
-        if self.quotes_done >= to {
-            return;
-        }
-        let mut done = to;
-        let bytes = &self.buf[..self.filled];
-        let mut walk = crate::mask::Positions::quotes(bytes, self.quotes_done, to);
-        while let Some(at) = walk.next() {
-            if self.in_quotes {
-                if bytes.get(at + 1) == Some(&b'"') {
-                    // `""` is a quote inside the field: step over the second one, which may lie
-                    // past `to` (then the next scan starts after it).
-                    done = done.max(at + 2);
-                    walk.skip_to(at + 2);
-                } else {
-                    self.in_quotes = false;
-                }
-            } else {
-                let prev = if at == 0 { b'\n' } else { bytes[at - 1] };
-                if matches!(prev, b',' | b'\n' | b'\r') {
-                    self.in_quotes = true;
-                }
-            }
-        }
-        self.quotes_done = done;
+        let done = scan_quotes(
+            &self.buf[..self.filled],
+            self.quotes_done,
+            to,
+            &mut self.in_quotes,
+        );
+        self.quotes_done = self.quotes_done.max(done);
     }
 
     /// Where the content of the line being read ends when the analysed bytes stop at `end`: a CR
@@ -418,6 +401,93 @@ impl<R: Read> Splitter<R> {
         self.safe = None;
         chunk
     }
+}
+
+/// Interprets the quotes of `bytes[from..to]`, `in_quotes` saying whether `from` is inside a
+/// quoted field, and updates it; returns where the next scan starts (past `to` when a `""`
+/// straddles it). A block of 64 bytes at a time ([`quote_parity`]) where it can, quote by quote
+/// ([`quotes_one_by_one`]) where not: the same result (a property test holds them to each other).
+fn scan_quotes(bytes: &[u8], from: usize, to: usize, in_quotes: &mut bool) -> usize {
+    let mut pos = from;
+    while pos < to {
+        let end = to.min(pos + crate::mask::BLOCK);
+        pos = if quote_parity(bytes, pos, end, in_quotes) {
+            end
+        } else {
+            quotes_one_by_one(bytes, pos, end, in_quotes)
+        };
+    }
+    pos
+}
+
+/// Interprets the quotes of `bytes[from..to]` one by one: outside a quoted field, a quote after
+/// a delimiter opens one (elsewhere it is data); inside, `""` is a quote and any other quote
+/// closes the field. Returns where the next scan starts: `to`, or past the second quote of a
+/// `""` that straddles it.
+fn quotes_one_by_one(bytes: &[u8], from: usize, to: usize, in_quotes: &mut bool) -> usize {
+    let mut done = to;
+    let mut walk = crate::mask::Positions::quotes(bytes, from, to);
+    while let Some(at) = walk.next() {
+        if *in_quotes {
+            if bytes.get(at + 1) == Some(&b'"') {
+                // `""` is a quote inside the field: step over the second one, which may lie
+                // past `to` (then the next scan starts after it).
+                done = done.max(at + 2);
+                walk.skip_to(at + 2);
+            } else {
+                *in_quotes = false;
+            }
+        } else {
+            let prev = if at == 0 { b'\n' } else { bytes[at - 1] };
+            if matches!(prev, b',' | b'\n' | b'\r') {
+                *in_quotes = true;
+            }
+        }
+    }
+    done
+}
+
+/// Interprets the quotes of `bytes[from..end]` (at most a block) at once, when every quote
+/// that would open a field follows a delimiter or a closing quote. Then each quote toggles
+/// being inside a quoted field (a `""` inside one closes and reopens it, which comes to the same
+/// as reading it as a quote), and being inside after each byte is the parity of the quotes up to
+/// it. Returns false, having changed nothing, when a quote would open elsewhere (inside an
+/// unquoted field a quote is data) or when the last byte is a quote followed by another (a `""`
+/// the block would cut): [`quotes_one_by_one`] reads those.
+fn quote_parity(bytes: &[u8], from: usize, end: usize, in_quotes: &mut bool) -> bool {
+    let n = end - from;
+    let block = &bytes[from..];
+    let keep = u64::MAX >> (crate::mask::BLOCK - n);
+    let quotes = crate::mask::quotes(block) & keep;
+    if quotes == 0 {
+        return true;
+    }
+    if bytes[end - 1] == b'"' && bytes.get(end) == Some(&b'"') {
+        return false;
+    }
+    let delimiters = crate::mask::structure(block) & !quotes & keep;
+    // Bit i: inside a quoted field after byte i.
+    let mut inside = prefix_xor(quotes);
+    if *in_quotes {
+        inside = !inside;
+    }
+    let opens = quotes & inside;
+    let closes = quotes & !inside;
+    let after_delimiter = from == 0 || matches!(bytes[from - 1], b',' | b'\n' | b'\r');
+    let may_open = (delimiters << 1) | (closes << 1) | u64::from(after_delimiter);
+    if opens & !may_open != 0 {
+        return false;
+    }
+    *in_quotes = inside >> (n - 1) & 1 == 1;
+    true
+}
+
+/// Bit i of the result: the parity of bits 0 to i of `x`.
+fn prefix_xor(mut x: u64) -> u64 {
+    for shift in [1, 2, 4, 8, 16, 32] {
+        x ^= x << shift;
+    }
+    x
 }
 
 /// Line breaks (LF, CRLF, lone CR) in `bytes`.
@@ -581,5 +651,64 @@ mod tests {
     fn count_breaks_counts_lf_crlf_and_lone_cr() {
         assert_eq!(count_breaks(b"a\nb\r\nc\rd"), 3);
         assert_eq!(count_breaks(b"\r\n\r\n"), 2);
+    }
+
+    /// Scans `bytes` up to each cut in turn, as the splitter does line by line: the state after
+    /// each scan, with blocks read at once where they can be, or quote by quote only.
+    fn scans(bytes: &[u8], cuts: &[usize], blocks: bool) -> Vec<(usize, bool)> {
+        let (mut done, mut in_quotes) = (0, false);
+        let mut states = Vec::new();
+        for &to in cuts {
+            if done < to {
+                done = if blocks {
+                    scan_quotes(bytes, done, to, &mut in_quotes)
+                } else {
+                    quotes_one_by_one(bytes, done, to, &mut in_quotes)
+                };
+            }
+            states.push((done, in_quotes));
+        }
+        states
+    }
+
+    #[test]
+    fn quoted_rows_are_read_a_block_at_a_time() {
+        // A FOCUS-like row: every field quoted, commas and a `""` inside, a line break inside.
+        let row = b"\"a, b\",\"x\"\"y\",\"\",\"line\nbreak\",plain,\"1,000,000 queries\",\"z\"\n";
+        let bytes: Vec<u8> = row.iter().copied().cycle().take(64 * 40).collect();
+        let mut in_quotes = false;
+        let mut whole = 0;
+        for from in (0..bytes.len() - 64).step_by(64) {
+            let before = in_quotes;
+            if quote_parity(&bytes, from, from + 64, &mut in_quotes) {
+                whole += 1;
+            } else {
+                in_quotes = before;
+                quotes_one_by_one(&bytes, from, from + 64, &mut in_quotes);
+            }
+        }
+        // Only blocks ending inside a `""` go quote by quote.
+        assert!(whole >= 30, "{whole} of 39 blocks at once");
+        // A quote inside an unquoted field is data: that block goes quote by quote.
+        let mut in_quotes = false;
+        assert!(!quote_parity(b"ab\"c,d\n", 0, 7, &mut in_quotes));
+        assert!(!in_quotes);
+    }
+
+    proptest::proptest! {
+        /// Blocks read at once give what reading quote by quote gives, wherever the scans stop.
+        #[test]
+        fn blocks_and_quote_by_quote_agree(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(b"\"\",\"\r\nab".to_vec()),
+                0..400,
+            ),
+            cuts in proptest::collection::vec(0usize..400, 0..12),
+        ) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.push(bytes.len());
+            cuts.sort_unstable();
+            proptest::prop_assert_eq!(scans(&bytes, &cuts, true), scans(&bytes, &cuts, false));
+        }
     }
 }
