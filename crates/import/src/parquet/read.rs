@@ -1,4 +1,4 @@
-//! Reading row groups: one [`Worker`] per thread takes [`Unit`]s (row groups, the last one cut
+//! Reading row groups: one [`Worker`] per thread takes [`Unit`]s (row groups, the last ones cut
 //! into parts) in file order from [`Groups`], decodes each in batches and resolves its rows.
 
 use std::panic::AssertUnwindSafe;
@@ -312,8 +312,10 @@ pub(super) fn codec_name(c: Compression) -> &'static str {
     }
 }
 
-/// What one row group gave: its rows' `resource_count` sum, or its error (whether an overflow).
-pub(super) type GroupOutcome = Result<u64, (ImportError, bool)>;
+/// What one unit gave: its rows' `resource_count` sum, or its error, whether it is an overflow,
+/// and the sum of the unit's rows before it (which may take the input's total past the maximum
+/// at an earlier row).
+pub(super) type GroupOutcome = Result<u64, (ImportError, bool, u64)>;
 
 /// Rows of one row group that one thread reads: the group's rows `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,7 +348,12 @@ pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
         let cut = |p: usize| match p {
             0 => 0,
             p if p == parts => rows,
-            p => (rows * p as u64 / parts as u64 + batch / 2) / batch * batch,
+            // In u128: a footer may claim any row count.
+            p => {
+                let even = u128::from(rows) * p as u128 / parts as u128;
+                let near = (even + u128::from(batch / 2)) / u128::from(batch) * u128::from(batch);
+                u64::try_from(near).unwrap_or(rows).min(rows)
+            }
         };
         units.extend((0..parts).map(|p| Unit {
             group: g,
@@ -402,7 +409,7 @@ impl Groups<'_, '_> {
                 Ok(()) => Ok(sum),
                 Err(e) => {
                     self.failed.fetch_min(u, Ordering::Relaxed);
-                    Err((e, worker.overflowed))
+                    Err((e, worker.overflowed, sum))
                 }
             };
             outcomes.push((u, outcome));
@@ -517,6 +524,15 @@ mod tests {
         );
         // Parts of at least a batch: 6,360 rows make three.
         assert_eq!(units(&ctx, 8).len(), 1 + 3);
+        // A footer may claim any row count: the parts still follow each other to its end.
+        let mut huge = ctx;
+        huge.rows = i64::MAX as u64;
+        let parts = units(&huge, 8);
+        assert_eq!(parts.len(), 1 + 8);
+        for pair in parts[1..].windows(2) {
+            assert!(pair[0].start < pair[0].end && pair[0].end == pair[1].start, "{pair:?}");
+        }
+        assert_eq!(parts[8].end, i64::MAX as u64 - 1000);
         // A row group smaller than two batches is not cut.
         let (small, ..) = open(
             "x.parquet",
@@ -591,6 +607,22 @@ mod tests {
         let bytes = fixture("bad/resource-count-overflow-late.parquet");
         let want = format!(
             "x.parquet: row group 2, column `resource_count`: row 6701: resource_count `{}` takes the input's total past",
+            1u64 << 62
+        );
+        for threads in [1, 2, 3, 7] {
+            let (outcome, _) = read_on(&bytes, threads);
+            let err = outcome.unwrap_err();
+            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
+        }
+    }
+
+    #[test]
+    fn an_overflow_before_a_bad_count_is_the_error_whatever_the_threads() {
+        // The total passes 2^64 at row 1,101; row 3,101's count is negative. One thread reads
+        // the last row group whole and stops at row 3,101, three read it in parts.
+        let bytes = fixture("bad/overflow-before-a-bad-count.parquet");
+        let want = format!(
+            "x.parquet: row group 2, column `resource_count`: row 1101: resource_count `{}` takes the input's total past",
             1u64 << 62
         );
         for threads in [1, 2, 3, 7] {
