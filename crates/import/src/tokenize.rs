@@ -499,6 +499,28 @@ mod tests {
                 proptest::prop_assert!(false, "{:?} in chunks of {}: {}", String::from_utf8_lossy(&text), chunk, e);
             }
         }
+
+        /// Each field's text is its bytes, whether the chunk was checked as UTF-8 beforehand
+        /// (fields in place and unescaped ones both sliced from checked text) or not.
+        #[test]
+        fn field_text_is_the_field_bytes(text in csv_bytes(), accent in proptest::bool::ANY) {
+            let mut text = text;
+            if accent {
+                text.extend_from_slice("é,\"ü\"\"\"\n".as_bytes());
+            }
+            let checked = std::str::from_utf8(&text).ok();
+            let mut t = Tokenizer::default();
+            let mut cur = Cursor { pos: 0, line: 1 };
+            while let Ok(Some(_)) = t.next(&text, &mut cur) {
+                for known in [checked, None] {
+                    let f = t.fields(&text, known);
+                    for i in 0..f.len() {
+                        let bytes = f.get(i).unwrap();
+                        proptest::prop_assert_eq!(f.text(i), std::str::from_utf8(bytes).ok());
+                    }
+                }
+            }
+        }
     }
 
     #[test]

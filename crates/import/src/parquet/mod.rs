@@ -6,9 +6,9 @@
 //! needs are read (a map column such as `resource_tags` or FOCUS `Tags` as its key and value
 //! leaves), row group by row group, in batches of [`BATCH_ROWS`] rows, with the `parquet`
 //! crate's low-level column readers: memory is bounded by a page per column read, whatever the
-//! file's size. Row groups are shared between threads, one sink each, the last ones (as many as
-//! threads) each cut into up to a part per thread so that no thread reads the end of the file
-//! alone; results do not depend on how. Each row is then resolved by the same code as a CSV row (`Resolver`). Values are
+//! file's size. Row groups are shared between threads, one sink each, the last one cut into up to
+//! a part per thread (and every one, when there are fewer than threads) so that no thread reads
+//! the end of the file alone; results do not depend on how. Each row is then resolved by the same code as a CSV row (`Resolver`). Values are
 //! text as in CSV: strings as they are, numbers in decimal, decimals at their scale, dates and
 //! timestamps in ISO 8601 (UTC). A null is empty; the text `NULL` is not special here.
 //!
@@ -18,8 +18,7 @@
 //! Here: the entry points and opening a file (footer, format, plan). `source`: the bytes the
 //! `parquet` crate reads, and calls into it with its panics contained. `schema`: which leaves
 //! are read and what each becomes. `values`: a leaf's batch decoded and written as text.
-//! `read`: row groups (and parts of the last ones) shared between threads, each read batch by
-//! batch. `rows`: a batch's
+//! `read`: row groups (or parts of them) shared between threads, each read batch by batch. `rows`: a batch's
 //! columns as rows.
 
 mod pages;
@@ -227,8 +226,8 @@ fn open<'a>(
     Ok((ctx, file, info, header))
 }
 
-/// Reads a Parquet input with one thread per sink, row groups shared between them (the last ones
-/// each cut into up to a part per sink); with one sink, on the calling thread. Each row goes to exactly one
+/// Reads a Parquet input with one thread per sink, row groups shared between them (the last one
+/// cut into up to a part per sink); with one sink, on the calling thread. Each row goes to exactly one
 /// sink, a row group's (or part's) rows to one sink in order. The error is that of the first
 /// failing row group (or part) in file order.
 pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(

@@ -1,4 +1,4 @@
-//! Reading row groups: one [`Worker`] per thread takes [`Unit`]s (row groups, the last ones cut
+//! Reading row groups: one [`Worker`] per thread takes [`Unit`]s (row groups, the last one cut
 //! into parts) in file order from [`Groups`], decodes each in batches and resolves its rows.
 
 use std::panic::AssertUnwindSafe;
@@ -325,11 +325,13 @@ pub(super) struct Unit {
     pub(super) end: u64,
 }
 
-/// The units of a file read on `threads` threads, in file order: every row group whole, but
-/// the last `threads` ones each cut into up to `threads` parts of at least [`BATCH_ROWS`] rows.
-/// Threads take units as they finish the one before, so with whole groups one thread would read
-/// the last group alone while the others wait (a file of one row group on one thread); each part
-/// reads its group's pages up to its own rows again, skipping whole pages where it can.
+/// The units of a file read on `threads` threads, in file order: every row group whole, but the
+/// last one cut into up to `threads` parts, and, when there are fewer groups than threads, every
+/// group into as many as give each thread one; parts have at least [`BATCH_ROWS`] rows. Threads
+/// take units as they finish the one before, so with whole groups one thread would read the
+/// last group alone while the others wait (a file of one row group on one thread). Each part
+/// reads its group's pages up to its own rows again (skipping whole pages where their headers
+/// allow), so groups are cut no more than that.
 pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
     let groups = ctx.first_row.len();
     let mut units = Vec::with_capacity(groups + threads);
@@ -337,11 +339,14 @@ pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
         let next = ctx.first_row.get(g + 1).copied().unwrap_or(ctx.rows);
         let rows = next.saturating_sub(first);
         let batches = usize::try_from(rows / BATCH_ROWS as u64).unwrap_or(usize::MAX);
-        let parts = if g + threads >= groups {
-            threads.min(batches).max(1)
+        let parts = if g + 1 == groups {
+            threads
+        } else if groups < threads {
+            threads.div_ceil(groups)
         } else {
             1
         };
+        let parts = parts.min(batches).max(1);
         // Parts start on a batch of the whole group, so that each reads the batches reading
         // the group whole would (an error in one is the same error, at the same row).
         let batch = BATCH_ROWS as u64;
@@ -507,8 +512,7 @@ mod tests {
         .unwrap();
         let unit = |group, start, end| Unit { group, start, end };
         assert_eq!(units(&ctx, 1), [unit(0, 0, 1000), unit(1, 0, 6360)]);
-        // The last groups (as many as threads) in parts that start on the batch of 2,048 rows
-        // nearest an even cut.
+        // The last group in parts that start on the batch of 2,048 rows nearest an even cut.
         assert_eq!(
             units(&ctx, 3),
             [
@@ -524,13 +528,36 @@ mod tests {
         );
         // Parts of at least a batch: 6,360 rows make three.
         assert_eq!(units(&ctx, 8).len(), 1 + 3);
+        // Fewer groups than threads: every group cut, so that each thread has a part.
+        let two = Ctx {
+            first_row: vec![0, 10_000],
+            rows: 20_000,
+            ..ctx
+        };
+        let cuts = |c: &Ctx<'_>, threads| -> Vec<(usize, u64)> {
+            units(c, threads)
+                .iter()
+                .map(|u| (u.group, u.start))
+                .collect()
+        };
+        assert_eq!(
+            cuts(&two, 4),
+            [(0, 0), (0, 4096), (1, 0), (1, 2048), (1, 4096), (1, 8192)]
+        );
+        assert_eq!(cuts(&two, 2), [(0, 0), (1, 0), (1, 4096)]);
         // A footer may claim any row count: the parts still follow each other to its end.
-        let mut huge = ctx;
-        huge.rows = i64::MAX as u64;
+        let huge = Ctx {
+            first_row: vec![0, 1000],
+            rows: i64::MAX as u64,
+            ..two
+        };
         let parts = units(&huge, 8);
         assert_eq!(parts.len(), 1 + 8);
         for pair in parts[1..].windows(2) {
-            assert!(pair[0].start < pair[0].end && pair[0].end == pair[1].start, "{pair:?}");
+            assert!(
+                pair[0].start < pair[0].end && pair[0].end == pair[1].start,
+                "{pair:?}"
+            );
         }
         assert_eq!(parts[8].end, i64::MAX as u64 - 1000);
         // A row group smaller than two batches is not cut.
