@@ -193,7 +193,7 @@ impl Tokenizer {
                 (b'"', true) => {
                     if data.get(at + 1) == Some(&b'"') {
                         // `""` is one quote: keep it, and step over the second one.
-                        let scratch = self.in_scratch(data, &mut piece);
+                        let scratch = self.in_scratch(&mut piece);
                         scratch.extend_from_slice(&data[copied..at]);
                         scratch.push(b'"');
                         copied = at + 2;
@@ -236,16 +236,13 @@ impl Tokenizer {
         Ok(())
     }
 
-    /// The scratch buffer, with the field being read moved into it if it is not there yet (what
-    /// a closed quote held, then the quote's end dropped).
-    fn in_scratch(&mut self, data: &[u8], piece: &mut Piece) -> &mut Vec<u8> {
-        match *piece {
-            Piece::Plain => *piece = Piece::Scratch(self.scratch.len()),
-            Piece::Closed(s, e) => {
-                *piece = Piece::Scratch(self.scratch.len());
-                self.scratch.extend_from_slice(&data[s..e]);
-            }
-            Piece::Scratch(_) => {}
+    /// The scratch buffer, the field being read moved into it at its first `""`: until then,
+    /// inside its opening quote, nothing of it was copied. (A `""` is only ever met inside an
+    /// open quote, and a field's quote opens once: after it closes, its quotes are data.)
+    fn in_scratch(&mut self, piece: &mut Piece) -> &mut Vec<u8> {
+        debug_assert!(!matches!(piece, Piece::Closed(..)));
+        if let Piece::Plain = *piece {
+            *piece = Piece::Scratch(self.scratch.len());
         }
         &mut self.scratch
     }
