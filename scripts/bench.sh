@@ -128,6 +128,16 @@ if python3 -c "import duckdb" 2>/dev/null; then
         generation+=("$(basename "$parquet"): scripts/cur2-parquet.py over cur-$small.csv (DuckDB $duckdb_version)")
     fi
     inputs+=("CUR 2.0, Parquet|$parquet|$small|cur2parquet|$parquet")
+    # The same rows in one row group (small exports, files rewritten by other tools): read in a
+    # part per thread.
+    one_group="$dir/cur2-$small-one-group.parquet"
+    if [[ ! -s "$one_group" ]]; then
+        echo "converting cur-$small.csv to CUR 2.0 Parquet in one row group ..." >&2
+        python3 "$root/scripts/cur2-parquet.py" "$dir/cur-$small.csv" "$one_group.tmp" "$small"
+        mv "$one_group.tmp" "$one_group"
+        generation+=("$(basename "$one_group"): scripts/cur2-parquet.py over cur-$small.csv, one row group (DuckDB $duckdb_version)")
+    fi
+    inputs+=("CUR 2.0, Parquet, one row group|$one_group|$small|cur2parquet|$one_group")
 fi
 
 median() { # median of the arguments

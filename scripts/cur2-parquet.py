@@ -2,10 +2,11 @@
 """Turns a generated legacy CUR CSV (`srmatrix-bench gen --format cur`) into a CUR 2.0 export in
 Parquet, shaped as AWS Data Exports writes it: snake_case columns, `product` and `resource_tags`
 as MAP(VARCHAR, VARCHAR) (tag keys `user_team`, ...; empty tags left out), typed dates and costs,
-Snappy, DuckDB's default row groups (122,880 rows). The benchmark's CUR 2.0 Parquet input
+Snappy, DuckDB's default row groups (122,880 rows), or ROWS rows per group (one group for the
+whole file when ROWS is at least its rows). The benchmark's CUR 2.0 Parquet inputs
 (scripts/bench.sh); needs `pip install duckdb`.
 
-Usage: scripts/cur2-parquet.py CUR.csv OUT.parquet
+Usage: scripts/cur2-parquet.py CUR.csv OUT.parquet [ROWS]
 """
 import sys
 
@@ -13,6 +14,7 @@ import duckdb
 
 src = sys.argv[1].replace("'", "''")
 out = sys.argv[2].replace("'", "''")
+row_groups = f", ROW_GROUP_SIZE {int(sys.argv[3])}" if len(sys.argv) > 3 else ""
 
 
 def tag_entry(key, column):
@@ -71,6 +73,6 @@ COPY (
     nullif("savingsPlan/SavingsPlanARN", '')                AS savings_plan_savings_plan_a_r_n,
     map_from_entries(list_filter([{tags}], lambda e: e.value IS NOT NULL)) AS resource_tags
   FROM read_csv('{src}', header = true, all_varchar = true, null_padding = true)
-) TO '{out}' (FORMAT parquet, COMPRESSION snappy)
+) TO '{out}' (FORMAT parquet, COMPRESSION snappy{row_groups})
 """
 )
