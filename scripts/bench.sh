@@ -120,24 +120,19 @@ elif duckdb_version=$(python3 -c 'import duckdb; print(duckdb.__version__)' 2>/d
     duckdb_version="Python $duckdb_version (in-process query time)"
 fi
 if python3 -c "import duckdb" 2>/dev/null; then
-    parquet="$dir/cur2-$small.parquet"
-    if [[ ! -s "$parquet" ]]; then
-        echo "converting cur-$small.csv to CUR 2.0 Parquet ..." >&2
-        python3 "$root/scripts/cur2-parquet.py" "$dir/cur-$small.csv" "$parquet.tmp"
-        mv "$parquet.tmp" "$parquet"
-        generation+=("$(basename "$parquet"): scripts/cur2-parquet.py over cur-$small.csv (DuckDB $duckdb_version)")
-    fi
-    inputs+=("CUR 2.0, Parquet|$parquet|$small|cur2parquet|$parquet")
-    # The same rows in one row group (small exports, files rewritten by other tools): read in a
-    # part per thread.
-    one_group="$dir/cur2-$small-one-group.parquet"
-    if [[ ! -s "$one_group" ]]; then
-        echo "converting cur-$small.csv to CUR 2.0 Parquet in one row group ..." >&2
-        python3 "$root/scripts/cur2-parquet.py" "$dir/cur-$small.csv" "$one_group.tmp" "$small"
-        mv "$one_group.tmp" "$one_group"
-        generation+=("$(basename "$one_group"): scripts/cur2-parquet.py over cur-$small.csv, one row group (DuckDB $duckdb_version)")
-    fi
-    inputs+=("CUR 2.0, Parquet, one row group|$one_group|$small|cur2parquet|$one_group")
+    # DuckDB's row groups, and the same rows in one row group (files smaller than their writer's
+    # row group size), which srmatrix reads in a part per thread.
+    for variant in "" one-group; do
+        parquet="$dir/cur2-$small${variant:+-$variant}.parquet"
+        if [[ ! -s "$parquet" ]]; then
+            echo "converting cur-$small.csv to CUR 2.0 Parquet ${variant:+($variant)} ..." >&2
+            python3 "$root/scripts/cur2-parquet.py" "$dir/cur-$small.csv" "$parquet.tmp" \
+                ${variant:+"$small"}
+            mv "$parquet.tmp" "$parquet"
+            generation+=("$(basename "$parquet"): scripts/cur2-parquet.py over cur-$small.csv${variant:+, one row group} (DuckDB $duckdb_version)")
+        fi
+        inputs+=("CUR 2.0, Parquet${variant:+, one row group}|$parquet|$small|cur2parquet|$parquet")
+    done
 fi
 
 median() { # median of the arguments

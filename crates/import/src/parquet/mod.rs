@@ -241,7 +241,7 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     let groups = Groups {
         ctx: &ctx,
         file: &file,
-        units: units.clone(),
+        units: &units,
         next: AtomicUsize::new(0),
         failed: AtomicUsize::new(usize::MAX),
     };

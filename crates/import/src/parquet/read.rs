@@ -373,7 +373,7 @@ pub(super) fn units(ctx: &Ctx<'_>, threads: usize) -> Vec<Unit> {
 pub(super) struct Groups<'g, 'a> {
     pub(super) ctx: &'g Ctx<'a>,
     pub(super) file: &'g SerializedFileReader<Shared>,
-    pub(super) units: Vec<Unit>,
+    pub(super) units: &'g [Unit],
     pub(super) next: AtomicUsize,
     /// The first unit that failed: later ones are not read.
     pub(super) failed: AtomicUsize,
@@ -436,12 +436,17 @@ mod tests {
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    /// Reads `bytes` on `threads` sinks: the outcome, and (line, service) of every row sorted.
-    fn read_on(bytes: &[u8], threads: usize) -> (Result<ImportStats, String>, Vec<(u64, String)>) {
-        let mut parts: Vec<Vec<(u64, String)>> = vec![Vec::new(); threads];
+    /// Reads `bytes` on `threads` sinks: the outcome, and what `seen` takes of every row, sorted.
+    fn read_rows<T: Ord + Clone + Send>(
+        bytes: &[u8],
+        threads: usize,
+        seen: impl Fn(&InventoryRecord<'_>) -> T + Sync,
+    ) -> (Result<ImportStats, String>, Vec<T>) {
+        let seen = &seen;
+        let mut parts: Vec<Vec<T>> = vec![Vec::new(); threads];
         let mut sinks: Vec<_> = parts
             .iter_mut()
-            .map(|p| move |r: &InventoryRecord<'_>| p.push((r.line, r.service.to_owned())))
+            .map(|p| move |r: &InventoryRecord<'_>| p.push(seen(r)))
             .collect();
         let result = read_parquet(
             "x.parquet",
@@ -451,9 +456,29 @@ mod tests {
         )
         .map_err(|e| e.to_string());
         drop(sinks);
-        let mut rows: Vec<_> = parts.into_iter().flatten().collect();
+        let mut rows: Vec<T> = parts.into_iter().flatten().collect();
         rows.sort();
         (result, rows)
+    }
+
+    /// Reads `bytes` on `threads` sinks: the outcome, and (line, service) of every row sorted.
+    fn read_on(bytes: &[u8], threads: usize) -> (Result<ImportStats, String>, Vec<(u64, String)>) {
+        read_rows(bytes, threads, |r| (r.line, r.service.to_owned()))
+    }
+
+    /// The error of `file` on 1, 2, 3 and 7 threads: the resource total passing 2^64 at `row`
+    /// (a count of 2^62), in row group `group`.
+    fn assert_overflow_at(file: &str, group: usize, row: u64) {
+        let bytes = fixture(file);
+        let want = format!(
+            "x.parquet: row group {group}, column `resource_count`: row {row}: resource_count `{}` takes the input's total past",
+            1u64 << 62
+        );
+        for threads in [1, 2, 3, 7] {
+            let (outcome, _) = read_on(&bytes, threads);
+            let err = outcome.unwrap_err();
+            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
+        }
     }
 
     #[test]
@@ -575,36 +600,18 @@ mod tests {
     fn parts_of_a_row_group_give_the_rows_one_thread_reads() {
         // 7,360 rows, the last 6,360 in one row group of pages of about 1 KiB, maps included.
         let bytes = fixture("cur2-parts.snappy.parquet");
-        type Row = (u64, String, String, String, String, String);
         let read = |threads: usize| {
-            let mut parts: Vec<Vec<Row>> = vec![Vec::new(); threads];
-            let mut sinks: Vec<_> = parts
-                .iter_mut()
-                .map(|p| {
-                    move |r: &InventoryRecord<'_>| {
-                        p.push((
-                            r.line,
-                            r.service.to_owned(),
-                            r.account_id.to_owned(),
-                            r.resource_id.to_owned(),
-                            r.owner_team.to_owned(),
-                            r.environment.to_owned(),
-                        ))
-                    }
-                })
-                .collect();
-            let stats = read_parquet(
-                "x.parquet",
-                ParquetSource::bytes(bytes.clone()),
-                &ImportOptions::default(),
-                &mut sinks,
-            )
-            .map_err(|e| e.to_string())
-            .unwrap();
-            drop(sinks);
-            let mut rows: Vec<Row> = parts.into_iter().flatten().collect();
-            rows.sort();
-            (stats, rows)
+            let (stats, rows) = read_rows(&bytes, threads, |r| {
+                (
+                    r.line,
+                    r.service.to_owned(),
+                    r.account_id.to_owned(),
+                    r.resource_id.to_owned(),
+                    r.owner_team.to_owned(),
+                    r.environment.to_owned(),
+                )
+            });
+            (stats.unwrap(), rows)
         };
         let (one, rows) = read(1);
         assert_eq!(one.rows, 7360);
@@ -631,46 +638,19 @@ mod tests {
     #[test]
     fn an_overflow_in_a_part_names_the_row_one_thread_names() {
         // The fourth count of 2^62 is at row 6,701, in the last row group's last part.
-        let bytes = fixture("bad/resource-count-overflow-late.parquet");
-        let want = format!(
-            "x.parquet: row group 2, column `resource_count`: row 6701: resource_count `{}` takes the input's total past",
-            1u64 << 62
-        );
-        for threads in [1, 2, 3, 7] {
-            let (outcome, _) = read_on(&bytes, threads);
-            let err = outcome.unwrap_err();
-            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
-        }
+        assert_overflow_at("bad/resource-count-overflow-late.parquet", 2, 6701);
     }
 
     #[test]
     fn an_overflow_before_a_bad_count_is_the_error_whatever_the_threads() {
         // The total passes 2^64 at row 1,101; row 3,101's count is negative. One thread reads
         // the last row group whole and stops at row 3,101, three read it in parts.
-        let bytes = fixture("bad/overflow-before-a-bad-count.parquet");
-        let want = format!(
-            "x.parquet: row group 2, column `resource_count`: row 1101: resource_count `{}` takes the input's total past",
-            1u64 << 62
-        );
-        for threads in [1, 2, 3, 7] {
-            let (outcome, _) = read_on(&bytes, threads);
-            let err = outcome.unwrap_err();
-            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
-        }
+        assert_overflow_at("bad/overflow-before-a-bad-count.parquet", 2, 1101);
     }
 
     #[test]
     fn the_overflowing_row_does_not_depend_on_the_threads() {
-        let bytes = fixture("bad/resource-count-overflow.parquet");
-        let want = format!(
-            "x.parquet: row group 11, column `resource_count`: row 31: resource_count `{}` takes the input's total past",
-            1u64 << 62
-        );
-        for threads in [1, 2, 3, 7] {
-            let (outcome, _) = read_on(&bytes, threads);
-            let err = outcome.unwrap_err();
-            assert!(err.starts_with(&want), "{threads} thread(s): {err}");
-        }
+        assert_overflow_at("bad/resource-count-overflow.parquet", 11, 31);
     }
 
     #[test]
