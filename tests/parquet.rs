@@ -13,9 +13,16 @@ use srmatrix_model::{AssessmentBuilder, Catalog, hex};
 use crate::util::{assert_exit, repo, srmatrix, srmatrix_in, stderr, stdout};
 
 /// Each Parquet fixture, its CSV twin, and the format each is read as.
-const TWINS: [(&str, &str, Format, Format); 6] = [
+const TWINS: [(&str, &str, Format, Format); 7] = [
     (
         "parquet/cur2.snappy.parquet",
+        "cur2/cur2_export.csv",
+        Format::Cur2,
+        Format::Cur2,
+    ),
+    // Plain text in v2 pages (srmatrix's text reader) beside delta-encoded text (the crate's).
+    (
+        "parquet/cur2-encodings.snappy.parquet",
         "cur2/cur2_export.csv",
         Format::Cur2,
         Format::Cur2,
@@ -449,14 +456,24 @@ fn bad_parquet_is_an_error_naming_the_file_row_group_and_column() {
         "{err}"
     );
 
-    // A corrupt data page on which the `parquet` crate's decoder panics instead of returning an
-    // error (a byte-array length prefix cut off): contained, and not printed as a crash.
-    let mut asserts = good.clone();
-    asserts[7939] ^= 0x5A;
+    // A plain byte array whose length prefix is cut off, in a text column: srmatrix's text
+    // reader names it (the `parquet` crate's decoder panicked on this page).
+    let mut cut = good.clone();
+    cut[7939] ^= 0x5A;
+    let err = inspect_error("cut-value.parquet", &cut, &[]);
+    assert!(
+        err.contains("cut-value.parquet: row group 2, column `line_item_usage_type`: ")
+            && err.contains("corrupt page: a dictionary entry's length is cut off"),
+        "{err}"
+    );
+
+    // A corrupt delta-encoded page, on which the `parquet` crate's decoder panics instead of
+    // returning an error (a slice range out of order): contained, and not printed as a crash.
+    let mut asserts = fs::read(fixture("parquet/cur2-encodings.snappy.parquet")).unwrap();
+    asserts[2521] ^= 0x5A;
     let err = inspect_error("assert.parquet", &asserts, &[]);
     assert!(
-        err.contains("assert.parquet: row group ")
-            && err.contains(", column `")
+        err.contains("assert.parquet: row group 1, column `line_item_product_code`: ")
             && err.contains("corrupt data: the Parquet decoder stopped on it"),
         "{err}"
     );

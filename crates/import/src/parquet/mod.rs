@@ -26,6 +26,7 @@ mod read;
 mod rows;
 mod schema;
 mod source;
+mod text;
 mod values;
 
 use std::sync::atomic::AtomicUsize;

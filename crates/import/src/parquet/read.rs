@@ -11,9 +11,10 @@ use parquet::file::serialized_reader::SerializedFileReader;
 
 use super::pages::CheckedPages;
 use super::rows::{MapBatch, ParquetRow, map_entries, spread};
-use super::schema::{Projection, Slot};
+use super::schema::{Kind, Projection, Slot};
 use super::source::{RowProgress, Shared, upstream};
-use super::values::{Leaf, Values};
+use super::text::{self, TextColumn};
+use super::values::{Leaf, Reader, Values};
 use super::{BATCH_ROWS, error};
 use crate::format::{Format, Plan, fold_key};
 use crate::reader::{Counts, Resolve, Resolver, RowError, Wanted};
@@ -133,10 +134,19 @@ impl Worker {
                 Physical::FIXED_LEN_BYTE_ARRAY => Values::Fixed(Vec::new()),
             };
             let pages = Box::new(CheckedPages::new(pages, &desc));
+            let own = desc.physical_type() == Physical::BYTE_ARRAY
+                && kind == Kind::Text
+                && text::readable(rg_meta.column(leaf).encodings());
+            let reader = if own {
+                let (def, rep) = (desc.max_def_level(), desc.max_rep_level());
+                Reader::Text(Box::new(TextColumn::new(pages, def, rep)))
+            } else {
+                Reader::Crate(Box::new(get_column_reader(desc.clone(), pages)))
+            };
             leaves.push((
                 leaf,
                 Leaf {
-                    reader: get_column_reader(desc.clone(), pages),
+                    reader,
                     desc,
                     kind,
                     def: Vec::new(),

@@ -7,6 +7,14 @@ use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
 
 use super::schema::Kind;
+use super::text::TextColumn;
+
+/// What reads a leaf's chunk: srmatrix's reader for text in plain or dictionary pages, the
+/// crate's for everything else.
+pub(super) enum Reader {
+    Crate(Box<ColumnReader>),
+    Text(Box<TextColumn>),
+}
 
 /// Decoded values of one leaf, for one batch.
 pub(super) enum Values {
@@ -22,7 +30,7 @@ pub(super) enum Values {
 
 /// One leaf being read: its reader, and the batch's levels and values.
 pub(super) struct Leaf {
-    pub(super) reader: ColumnReader,
+    pub(super) reader: Reader,
     pub(super) desc: ColumnDescPtr,
     pub(super) kind: Kind,
     pub(super) def: Vec<i16>,
@@ -38,6 +46,10 @@ impl Leaf {
     pub(super) fn read(&mut self, max: usize) -> Result<usize, ParquetError> {
         self.def.clear();
         self.rep.clear();
+        let reader = match &mut self.reader {
+            Reader::Text(t) => return t.read(max, &mut self.def, &mut self.rep),
+            Reader::Crate(reader) => &mut **reader,
+        };
         let (def, rep) = (Some(&mut self.def), Some(&mut self.rep));
         macro_rules! go {
             ($r:expr, $v:expr) => {{
@@ -45,7 +57,7 @@ impl Leaf {
                 $r.read_records(max, def, rep, $v).map(|(n, _, _)| n)
             }};
         }
-        match (&mut self.reader, &mut self.values) {
+        match (reader, &mut self.values) {
             (ColumnReader::BoolColumnReader(r), Values::Bool(v)) => go!(r, v),
             (ColumnReader::Int32ColumnReader(r), Values::I32(v)) => go!(r, v),
             (ColumnReader::Int64ColumnReader(r), Values::I64(v)) => go!(r, v),
@@ -63,7 +75,11 @@ impl Leaf {
     /// Skips `n` records (whole pages before them unread where the page headers allow):
     /// returns how many were there to skip.
     pub(super) fn skip(&mut self, n: usize) -> Result<usize, ParquetError> {
-        match &mut self.reader {
+        let reader = match &mut self.reader {
+            Reader::Text(t) => return t.skip(n),
+            Reader::Crate(reader) => &mut **reader,
+        };
+        match reader {
             ColumnReader::BoolColumnReader(r) => r.skip_records(n),
             ColumnReader::Int32ColumnReader(r) => r.skip_records(n),
             ColumnReader::Int64ColumnReader(r) => r.skip_records(n),
@@ -128,6 +144,9 @@ impl Leaf {
 
     /// The text of each non-null value of the batch, in order.
     pub(super) fn texts(&self) -> Result<Vec<&str>, String> {
+        if let Reader::Text(t) = &self.reader {
+            return t.texts();
+        }
         match &self.values {
             Values::Bytes(v) if self.kind == Kind::Text => {
                 utf8_values(v.iter().map(ByteArray::data))
