@@ -10,7 +10,7 @@ use parquet::file::reader::{ChunkReader, FileReader};
 use parquet::file::serialized_reader::SerializedFileReader;
 
 use super::pages::CheckedPages;
-use super::rows::{MapBatch, ParquetRow, map_entries, spread};
+use super::rows::{MapBatch, ParquetRow, map_entries};
 use super::schema::{Kind, Projection, Slot};
 use super::source::{RowProgress, Shared, upstream};
 use super::text::{self, TextColumn};
@@ -226,11 +226,7 @@ impl Worker {
                             flat.push(Vec::new());
                             continue;
                         };
-                        let texts = l.texts().map_err(|e| at_leaf(leaf, e))?;
-                        flat.push(
-                            spread(&l.def, l.desc.max_def_level(), &texts, n)
-                                .map_err(|e| at_leaf(leaf, e))?,
-                        );
+                        flat.push(l.rows(n).map_err(|e| at_leaf(leaf, e))?);
                     }
                     Slot::Map {
                         col,

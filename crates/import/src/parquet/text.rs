@@ -34,6 +34,13 @@ pub(super) fn readable(mut encodings: impl Iterator<Item = Encoding>) -> bool {
     })
 }
 
+/// The start of a dictionary entry that is not UTF-8 (see `TextColumn::entries`).
+const NOT_UTF8: u32 = u32::MAX;
+
+fn not_utf8(at: u32) -> String {
+    format!("a value is not UTF-8 text (byte offset {at} within the value)")
+}
+
 fn corrupt(what: impl std::fmt::Display) -> ParquetError {
     ParquetError::General(format!("corrupt page: {what}"))
 }
@@ -61,9 +68,10 @@ pub(super) struct TextColumn {
     max_def: i16,
     max_rep: i16,
     /// The dictionary's entries as text, and each entry's range of it (or, for an entry that is
-    /// not UTF-8, where its bytes stop being so).
+    /// not UTF-8, [`NOT_UTF8`] and where its bytes stop being so): eight bytes an entry, since
+    /// rows look entries up at random in dictionaries of up to hundreds of thousands.
     dict_text: String,
-    entries: Vec<std::result::Result<(usize, usize), usize>>,
+    entries: Vec<(u32, u32)>,
     has_dict: bool,
     /// The data page being read: its level decoders, its values, and its levels not yet
     /// decoded.
@@ -270,23 +278,70 @@ impl TextColumn {
 
     /// The text of each non-null value of the batch, in order.
     pub(super) fn texts(&self) -> std::result::Result<Vec<&str>, String> {
-        let not_utf8 =
-            |at: usize| format!("a value is not UTF-8 text (byte offset {at} within the value)");
         if let Some(at) = self.bad {
-            return Err(not_utf8(at));
+            return Err(not_utf8(at as u32));
         }
         let mut out = Vec::with_capacity(self.batch.len());
         for &span in &self.batch {
-            out.push(match span {
-                Span::Entry(i) => match self.entries.get(i as usize) {
-                    Some(&Ok((a, b))) => self.dict_text.get(a..b).unwrap_or(""),
-                    Some(&Err(at)) => return Err(not_utf8(at)),
-                    None => return Err(format!("dictionary entry {i} is missing")),
-                },
-                Span::Batch(a, b) => self.batch_text.get(a..b).unwrap_or(""),
+            out.push(self.text(span).ok_or_else(|| self.text_error(span))?);
+        }
+        Ok(out)
+    }
+
+    /// The text of each of the batch's `n` rows of a flat column (empty for a null), from its
+    /// definition levels `def`: [`TextColumn::texts`] and [`spread`](super::rows::spread) in
+    /// one pass.
+    pub(super) fn rows(&self, def: &[i16], n: usize) -> std::result::Result<Vec<&str>, String> {
+        if let Some(at) = self.bad {
+            return Err(not_utf8(at as u32));
+        }
+        if self.max_def == 0 {
+            let texts = self.texts()?;
+            if texts.len() != n {
+                return Err(format!("{} values for {n} rows", texts.len()));
+            }
+            return Ok(texts);
+        }
+        if def.len() != n || self.max_rep != 0 {
+            return Err(format!("{} definition levels for {n} rows", def.len()));
+        }
+        let mut out = Vec::with_capacity(n);
+        let mut values = self.batch.iter();
+        for &d in def {
+            out.push(if d == self.max_def {
+                let &span = values
+                    .next()
+                    .ok_or_else(|| format!("fewer values than the {n} rows define"))?;
+                self.text(span).ok_or_else(|| self.text_error(span))?
+            } else {
+                ""
             });
         }
         Ok(out)
+    }
+
+    /// A value's text: `None` for a dictionary entry that is not UTF-8 or is missing.
+    #[inline(always)]
+    fn text(&self, span: Span) -> Option<&str> {
+        match span {
+            Span::Entry(i) => match self.entries.get(i as usize) {
+                Some(&(NOT_UTF8, _)) | None => None,
+                Some(&(a, b)) => self.dict_text.get(a as usize..b as usize),
+            },
+            Span::Batch(a, b) => self.batch_text.get(a..b),
+        }
+    }
+
+    /// Why [`TextColumn::text`] gave no text.
+    #[cold]
+    fn text_error(&self, span: Span) -> String {
+        match span {
+            Span::Entry(i) => match self.entries.get(i as usize) {
+                Some(&(NOT_UTF8, at)) => not_utf8(at),
+                _ => format!("dictionary entry {i} is missing"),
+            },
+            Span::Batch(..) => "a value outside the batch's text".into(),
+        }
     }
 
     /// Decodes the page's next stretch of levels and their values.
@@ -461,9 +516,13 @@ impl TextColumn {
                 Ok(text) => {
                     let a = self.dict_text.len();
                     self.dict_text.push_str(text);
-                    Ok((a, self.dict_text.len()))
+                    let end = u32::try_from(self.dict_text.len())
+                        .ok()
+                        .filter(|&e| e < NOT_UTF8)
+                        .ok_or_else(|| corrupt("a dictionary of 4 GiB or more"))?;
+                    (a as u32, end)
                 }
-                Err(e) => Err(e.valid_up_to()),
+                Err(e) => (NOT_UTF8, e.valid_up_to() as u32),
             });
         }
         self.has_dict = true;
@@ -761,20 +820,22 @@ mod tests {
         }
     }
 
-    /// Everything a batch gives: the records read, the levels, and the text or its error.
+    /// Everything a batch gives: the records read, the levels, the text or its error, and for
+    /// a flat column each row's text or the error.
     type Batch = (
         usize,
         Vec<i16>,
         Vec<i16>,
         std::result::Result<Vec<String>, String>,
+        Option<std::result::Result<Vec<String>, String>>,
     );
 
     fn batch(l: &mut Leaf, max: usize) -> Batch {
         let n = l.read(max).unwrap();
-        let texts = l
-            .texts()
-            .map(|t| t.into_iter().map(str::to_owned).collect());
-        (n, l.def.clone(), l.rep.clone(), texts)
+        let owned = |t: Vec<&str>| t.into_iter().map(str::to_owned).collect();
+        let texts = l.texts().map(owned);
+        let rows = (l.desc.max_rep_level() == 0).then(|| l.rows(n).map(owned));
+        (n, l.def.clone(), l.rep.clone(), texts, rows)
     }
 
     /// Reads every column of `file` with both readers: after skipping `skip` records, in

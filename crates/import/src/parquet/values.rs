@@ -142,6 +142,14 @@ impl Leaf {
         Ok(())
     }
 
+    /// The text of each of the batch's `n` rows of a flat column (empty for a null).
+    pub(super) fn rows(&self, n: usize) -> Result<Vec<&str>, String> {
+        if let Reader::Text(t) = &self.reader {
+            return t.rows(&self.def, n);
+        }
+        super::rows::spread(&self.def, self.desc.max_def_level(), &self.texts()?, n)
+    }
+
     /// The text of each non-null value of the batch, in order.
     pub(super) fn texts(&self) -> Result<Vec<&str>, String> {
         if let Reader::Text(t) = &self.reader {
