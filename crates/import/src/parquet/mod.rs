@@ -21,6 +21,7 @@
 //! `read`: row groups (or parts of them) shared between threads, each read batch by batch. `rows`: a batch's
 //! columns as rows.
 
+mod hybrid;
 mod pages;
 mod read;
 mod rows;
