@@ -565,20 +565,29 @@ impl AssessmentBuilder {
             }
         }
 
+        // The previous group's account, Region and team, and the service use it went to with its
+        // spelling, account, Region, environment and classification: groups come in key order,
+        // so most groups repeat most of them, and a set is searched only for a new value.
+        let mut last_fields = ["", "", ""];
+        let mut last_use: Option<(usize, [&str; 5])> = None;
         for ([input, service, rule, account, region, team, env, class], g) in keys() {
             let tally = &tallies[g];
             let rule = by_rule(rule);
             let input: usize = input.parse().unwrap_or_default();
             let summary = &mut inputs[input];
             summary.blank_resource_ids += tally.blank_resource_ids;
-            for (set, v) in [
+            for ((set, v), last) in [
                 (&mut accounts, account),
                 (&mut regions, region),
                 (&mut teams, team),
-            ] {
-                if !v.is_empty() {
+            ]
+            .into_iter()
+            .zip(&mut last_fields)
+            {
+                if !v.is_empty() && v != *last {
                     insert_text(set, v);
                 }
+                *last = v;
             }
             let found = match rule {
                 Some(r) => Some(Identified::Service(r.service)),
@@ -632,18 +641,27 @@ impl AssessmentBuilder {
             let u = uses
                 .entry(idx)
                 .or_insert_with(|| new_use(catalog, idx, options));
-            insert_text(&mut u.spellings, service);
+            let values = [service, account, region, env, class];
+            let before = match last_use.replace((idx, values)) {
+                Some((i, before)) if i == idx => before,
+                _ => [""; 5],
+            };
             if let Some(r) = rule {
                 *u.resolved_by.entry(r.describe()).or_default() += tally.rows;
             }
             u.rows += tally.rows;
-            for (set, v) in [
-                (&mut u.accounts, account),
-                (&mut u.regions, region),
-                (&mut u.environments, env),
-                (&mut u.classifications, class),
-            ] {
-                if !v.is_empty() {
+            for ((set, v), last) in [
+                &mut u.spellings,
+                &mut u.accounts,
+                &mut u.regions,
+                &mut u.environments,
+                &mut u.classifications,
+            ]
+            .into_iter()
+            .zip(values)
+            .zip(before)
+            {
+                if !v.is_empty() && v != last {
                     insert_text(set, v);
                 }
             }
@@ -841,6 +859,46 @@ mod tests {
         assert_eq!(s3.spellings.len(), 3);
         assert_eq!(s3.responsibilities.len(), cat.controls.len());
         assert_eq!(a.inputs[0].mapped_rows, 3);
+    }
+
+    /// Groups come to the services pass in key order, and a set is searched only for a value
+    /// the previous group did not have: each service still lists every account, Region,
+    /// spelling, environment and classification of its own groups, including those the
+    /// service before it ended with.
+    #[test]
+    fn each_service_lists_its_own_accounts_regions_and_spellings() {
+        let cat = catalog();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("a.csv", "native");
+        let row = |line, service, account, region, env| InventoryRecord {
+            line,
+            service,
+            account_id: account,
+            region,
+            environment: env,
+            data_classification: "internal",
+            resource_count: Some(1),
+            ..InventoryRecord::default()
+        };
+        b.add(i, &row(2, "ec2", "111", "eu-west-1", "prod"));
+        b.add(i, &row(3, "s3", "111", "eu-west-1", "prod"));
+        b.add(i, &row(4, "s3", "222", "eu-west-1", "prod"));
+        b.add(i, &row(5, "AmazonS3", "222", "us-east-1", "dev"));
+        b.add(i, &row(6, "ec2", "222", "us-east-1", "dev"));
+        let a = b.finish(&cat);
+        let list = |set: &BTreeSet<String>| set.iter().cloned().collect::<Vec<_>>();
+        let by_id = |id: &str| a.services.iter().find(|s| s.service.id == id).unwrap();
+        let (ec2, s3) = (by_id("ec2"), by_id("s3"));
+        assert_eq!(list(&ec2.accounts), ["111", "222"]);
+        assert_eq!(list(&s3.accounts), ["111", "222"]);
+        assert_eq!(list(&ec2.regions), ["eu-west-1", "us-east-1"]);
+        assert_eq!(list(&s3.regions), ["eu-west-1", "us-east-1"]);
+        assert_eq!(list(&s3.spellings), ["AmazonS3", "s3"]);
+        assert_eq!(list(&ec2.environments), ["dev", "prod"]);
+        assert_eq!(list(&s3.environments), ["dev", "prod"]);
+        assert_eq!(list(&s3.classifications), ["internal"]);
+        assert_eq!(list(&a.accounts), ["111", "222"]);
+        assert_eq!(list(&a.regions), ["eu-west-1", "us-east-1"]);
     }
 
     #[test]
