@@ -188,11 +188,16 @@ impl TextColumn {
         let mut records = 0;
         loop {
             if self.level_at == self.stretch_len {
+                // A flat column's records are its levels: once they are read, nothing more of
+                // the page is decoded (a fault further on is the next batch's, as in the crate).
+                if records == max && self.max_rep == 0 {
+                    break;
+                }
                 if self.page_left > 0 {
                     self.next_stretch()?;
                     continue;
                 }
-                if records == max && (self.max_rep == 0 || self.pages.at_record_boundary()?) {
+                if records == max && self.pages.at_record_boundary()? {
                     break;
                 }
                 // Skipping a flat column returns at each page's end, so that the next pages can
@@ -816,6 +821,39 @@ mod tests {
     /// Rows that continue from one v1 page into the next (other writers than the crate's cut
     /// pages anywhere) are read whole, as the crate reads them, and so are levels above the
     /// column's maximum (a null, for both).
+    /// A flat column's batch that ends where a stretch of its page ends is read without
+    /// decoding the next stretch: a fault there is the next batch's.
+    #[test]
+    fn a_fault_after_a_batch_is_the_next_batchs() {
+        let schema = Arc::new(parse_message_type(SCHEMA).unwrap());
+        let descr = parquet::schema::types::SchemaDescriptor::new(schema);
+        let desc = descr.column(0);
+        let mut buf = levels(&[1; 2 * STRETCH]);
+        for v in 0..STRETCH {
+            buf.extend(1u32.to_le_bytes());
+            buf.push(b'a' + v as u8);
+        }
+        // The next value's length is cut off.
+        buf.extend([5, 0]);
+        let page = Page::DataPage {
+            buf: Bytes::from(buf),
+            num_values: 2 * STRETCH as u32,
+            encoding: Encoding::PLAIN,
+            def_level_encoding: Encoding::RLE,
+            rep_level_encoding: Encoding::RLE,
+            statistics: None,
+        };
+        let pages = Box::new(Pages([page].into()));
+        let mut own = leaf(Reader::Text(Box::new(TextColumn::new(pages, 1, 0))), desc);
+        assert_eq!(own.read(STRETCH).unwrap(), STRETCH);
+        assert_eq!(
+            own.rows(STRETCH).unwrap(),
+            ["a", "b", "c", "d", "e", "f", "g"]
+        );
+        let err = own.read(STRETCH).unwrap_err().to_string();
+        assert!(err.contains("a value's length is cut off"), "{err}");
+    }
+
     #[test]
     fn rows_across_pages_read_like_the_crate_reads_them() {
         let schema = Arc::new(parse_message_type(SCHEMA).unwrap());
