@@ -91,6 +91,40 @@ impl PageReader for CheckedPages {
     }
 }
 
+/// Pages handed out in order, with their headers' metadata when peeked: a chunk's pages for
+/// tests that make them by hand.
+#[cfg(test)]
+pub(super) struct Pages(pub(super) std::collections::VecDeque<Page>);
+
+#[cfg(test)]
+impl Iterator for Pages {
+    type Item = Result<Page>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.pop_front().map(Ok)
+    }
+}
+
+#[cfg(test)]
+impl PageReader for Pages {
+    fn get_next_page(&mut self) -> Result<Option<Page>> {
+        Ok(self.0.pop_front())
+    }
+
+    fn peek_next_page(&mut self) -> Result<Option<PageMetadata>> {
+        Ok(self.0.front().map(|p| PageMetadata {
+            num_rows: None,
+            num_levels: Some(p.num_values() as usize),
+            is_dict: matches!(p, Page::DictionaryPage { .. }),
+        }))
+    }
+
+    fn skip_next_page(&mut self) -> Result<()> {
+        self.0.pop_front();
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -100,32 +134,6 @@ mod tests {
     use parquet::schema::types::{ColumnPath, Type};
 
     use super::*;
-
-    /// Pages handed out in order.
-    struct Pages(std::vec::IntoIter<Page>);
-
-    impl Iterator for Pages {
-        type Item = Result<Page>;
-
-        fn next(&mut self) -> Option<Self::Item> {
-            self.0.next().map(Ok)
-        }
-    }
-
-    impl PageReader for Pages {
-        fn get_next_page(&mut self) -> Result<Option<Page>> {
-            Ok(self.0.next())
-        }
-
-        fn peek_next_page(&mut self) -> Result<Option<PageMetadata>> {
-            Ok(None)
-        }
-
-        fn skip_next_page(&mut self) -> Result<()> {
-            self.0.next();
-            Ok(())
-        }
-    }
 
     fn column(physical: Physical, length: i32) -> ColumnDescriptor {
         let ty = Type::primitive_type_builder("c", physical)
@@ -159,7 +167,7 @@ mod tests {
         ] {
             let desc = column(physical, length);
             for (n, ok) in [(fits, true), (fits + 1, false), (u32::MAX, false)] {
-                let pages = Pages(vec![dictionary(bytes, n)].into_iter());
+                let pages = Pages([dictionary(bytes, n)].into());
                 let got = CheckedPages::new(Box::new(pages), &desc).get_next_page();
                 assert_eq!(got.is_ok(), ok, "{physical:?}: {n} values in {bytes} bytes");
                 if let Err(e) = got {
@@ -176,7 +184,7 @@ mod tests {
             statistics: None,
         };
         let desc = column(Physical::BYTE_ARRAY, 0);
-        let mut pages = CheckedPages::new(Box::new(Pages(vec![data].into_iter())), &desc);
+        let mut pages = CheckedPages::new(Box::new(Pages([data].into())), &desc);
         assert!(matches!(
             pages.get_next_page(),
             Ok(Some(Page::DataPage { .. }))

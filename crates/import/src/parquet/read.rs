@@ -5,7 +5,6 @@ use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use parquet::basic::{Compression, Type as Physical};
-use parquet::column::reader::get_column_reader;
 use parquet::file::reader::{ChunkReader, FileReader};
 use parquet::file::serialized_reader::SerializedFileReader;
 
@@ -14,7 +13,7 @@ use super::rows::{MapBatch, ParquetRow, map_entries};
 use super::schema::{Kind, Projection, Slot};
 use super::source::{RowProgress, Shared, upstream};
 use super::text::{self, TextColumn};
-use super::values::{Leaf, Reader, Values};
+use super::values::{Leaf, Reader};
 use super::{BATCH_ROWS, error};
 use crate::format::{Format, Plan, fold_key};
 use crate::reader::{Counts, Resolve, Resolver, RowError, Wanted};
@@ -123,16 +122,6 @@ impl Worker {
             let pages =
                 upstream(|| rg.get_column_page_reader(leaf)).map_err(|e| at_leaf(leaf, e))?;
             let desc = schema.column(leaf);
-            let values = match desc.physical_type() {
-                Physical::BOOLEAN => Values::Bool(Vec::new()),
-                Physical::INT32 => Values::I32(Vec::new()),
-                Physical::INT64 => Values::I64(Vec::new()),
-                Physical::INT96 => Values::I96(Vec::new()),
-                Physical::FLOAT => Values::F32(Vec::new()),
-                Physical::DOUBLE => Values::F64(Vec::new()),
-                Physical::BYTE_ARRAY => Values::Bytes(Vec::new()),
-                Physical::FIXED_LEN_BYTE_ARRAY => Values::Fixed(Vec::new()),
-            };
             let pages = Box::new(CheckedPages::new(pages, &desc));
             let own = desc.physical_type() == Physical::BYTE_ARRAY
                 && kind == Kind::Text
@@ -141,21 +130,9 @@ impl Worker {
                 let (def, rep) = (desc.max_def_level(), desc.max_rep_level());
                 Reader::Text(Box::new(TextColumn::new(pages, def, rep)))
             } else {
-                Reader::Crate(Box::new(get_column_reader(desc.clone(), pages)))
+                Reader::of_crate(&desc, pages)
             };
-            leaves.push((
-                leaf,
-                Leaf {
-                    reader,
-                    desc,
-                    kind,
-                    def: Vec::new(),
-                    rep: Vec::new(),
-                    values,
-                    arena: String::new(),
-                    ranges: Vec::new(),
-                },
-            ));
+            leaves.push((leaf, Leaf::new(reader, desc, kind)));
         }
         let group_rows = u64::try_from(rg_meta.num_rows()).unwrap_or(0);
         // Rows before the unit in its group are skipped, and rows are counted from its start.

@@ -568,7 +568,6 @@ mod tests {
 
     use bytes::Bytes;
     use parquet::basic::Encoding;
-    use parquet::column::reader::get_column_reader;
     use parquet::data_type::{ByteArray, ByteArrayType};
     use parquet::file::properties::{WriterProperties, WriterVersion};
     use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -576,8 +575,9 @@ mod tests {
     use parquet::schema::parser::parse_message_type;
     use proptest::prelude::*;
 
+    use super::super::pages::Pages;
     use super::super::schema::Kind;
-    use super::super::values::{Leaf, Reader, Values};
+    use super::super::values::{Leaf, Reader};
     use super::*;
 
     /// A row: a flat optional text, a required text, and an optional map of text to optional
@@ -645,16 +645,7 @@ mod tests {
     }
 
     fn leaf(reader: Reader, desc: parquet::schema::types::ColumnDescPtr) -> Leaf {
-        Leaf {
-            reader,
-            desc,
-            kind: Kind::Text,
-            def: Vec::new(),
-            rep: Vec::new(),
-            values: Values::Bytes(Vec::new()),
-            arena: String::new(),
-            ranges: Vec::new(),
-        }
+        Leaf::new(reader, desc, Kind::Text)
     }
 
     /// Everything a batch gives: the records read, the levels, the text or its error, and for
@@ -692,10 +683,7 @@ mod tests {
                 let desc = reader.metadata().file_metadata().schema_descr().column(c);
                 let (d, r) = (desc.max_def_level(), desc.max_rep_level());
                 let pages = || rg.get_column_page_reader(c).unwrap();
-                let mut theirs = leaf(
-                    Reader::Crate(Box::new(get_column_reader(desc.clone(), pages()))),
-                    desc.clone(),
-                );
+                let mut theirs = leaf(Reader::of_crate(&desc, pages()), desc.clone());
                 let mut own = leaf(
                     Reader::Text(Box::new(TextColumn::new(pages(), d, r))),
                     desc.clone(),
@@ -758,36 +746,6 @@ mod tests {
                 .build();
             let file = write(&rows, props);
             prop_assert_eq!(compare(file, skip, &sizes), 4);
-        }
-    }
-
-    /// Pages handed out in order, with their headers' metadata when peeked.
-    struct Pages(std::collections::VecDeque<Page>);
-
-    impl Iterator for Pages {
-        type Item = Result<Page>;
-
-        fn next(&mut self) -> Option<Self::Item> {
-            self.0.pop_front().map(Ok)
-        }
-    }
-
-    impl PageReader for Pages {
-        fn get_next_page(&mut self) -> Result<Option<Page>> {
-            Ok(self.0.pop_front())
-        }
-
-        fn peek_next_page(&mut self) -> Result<Option<parquet::column::page::PageMetadata>> {
-            Ok(self.0.front().map(|p| parquet::column::page::PageMetadata {
-                num_rows: None,
-                num_levels: Some(p.num_values() as usize),
-                is_dict: matches!(p, Page::DictionaryPage { .. }),
-            }))
-        }
-
-        fn skip_next_page(&mut self) -> Result<()> {
-            self.0.pop_front();
-            Ok(())
         }
     }
 
@@ -876,10 +834,7 @@ mod tests {
             (2, [1, 1]),
             (3, [1, 1]),
         ] {
-            let mut theirs = leaf(
-                Reader::Crate(Box::new(get_column_reader(desc.clone(), pages()))),
-                desc.clone(),
-            );
+            let mut theirs = leaf(Reader::of_crate(&desc, pages()), desc.clone());
             let mut own = leaf(
                 Reader::Text(Box::new(TextColumn::new(pages(), 2, 1))),
                 desc.clone(),

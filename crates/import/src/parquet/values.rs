@@ -1,7 +1,9 @@
 //! Typed Parquet values as the text their CSV form has: a batch of one leaf decoded, and its
 //! integers, decimals, dates and timestamps written out.
 
-use parquet::column::reader::ColumnReader;
+use parquet::basic::Type as Physical;
+use parquet::column::page::PageReader;
+use parquet::column::reader::{ColumnReader, get_column_reader};
 use parquet::data_type::{ByteArray, FixedLenByteArray, Int96};
 use parquet::errors::ParquetError;
 use parquet::schema::types::ColumnDescPtr;
@@ -12,8 +14,26 @@ use super::text::TextColumn;
 /// What reads a leaf's chunk: srmatrix's reader for text in plain or dictionary pages, the
 /// crate's for everything else.
 pub(super) enum Reader {
-    Crate(Box<ColumnReader>),
+    /// The crate's reader, and the values it decoded for the batch.
+    Crate(Box<ColumnReader>, Values),
     Text(Box<TextColumn>),
+}
+
+impl Reader {
+    /// The crate's reader of a chunk of the column `desc`, from its pages.
+    pub(super) fn of_crate(desc: &ColumnDescPtr, pages: Box<dyn PageReader>) -> Reader {
+        let values = match desc.physical_type() {
+            Physical::BOOLEAN => Values::Bool(Vec::new()),
+            Physical::INT32 => Values::I32(Vec::new()),
+            Physical::INT64 => Values::I64(Vec::new()),
+            Physical::INT96 => Values::I96(Vec::new()),
+            Physical::FLOAT => Values::F32(Vec::new()),
+            Physical::DOUBLE => Values::F64(Vec::new()),
+            Physical::BYTE_ARRAY => Values::Bytes(Vec::new()),
+            Physical::FIXED_LEN_BYTE_ARRAY => Values::Fixed(Vec::new()),
+        };
+        Reader::Crate(Box::new(get_column_reader(desc.clone(), pages)), values)
+    }
 }
 
 /// Decoded values of one leaf, for one batch.
@@ -28,27 +48,39 @@ pub(super) enum Values {
     Fixed(Vec<FixedLenByteArray>),
 }
 
-/// One leaf being read: its reader, and the batch's levels and values.
+/// One leaf being read: its reader, and the batch's levels and text.
 pub(super) struct Leaf {
     pub(super) reader: Reader,
     pub(super) desc: ColumnDescPtr,
     pub(super) kind: Kind,
     pub(super) def: Vec<i16>,
     pub(super) rep: Vec<i16>,
-    pub(super) values: Values,
     /// Text of non-string values, and the byte range of each.
     pub(super) arena: String,
     pub(super) ranges: Vec<(usize, usize)>,
 }
 
 impl Leaf {
+    /// A leaf of the column `desc`, read as `kind` by `reader`.
+    pub(super) fn new(reader: Reader, desc: ColumnDescPtr, kind: Kind) -> Leaf {
+        Leaf {
+            reader,
+            desc,
+            kind,
+            def: Vec::new(),
+            rep: Vec::new(),
+            arena: String::new(),
+            ranges: Vec::new(),
+        }
+    }
+
     /// Reads up to `max` records: returns how many.
     pub(super) fn read(&mut self, max: usize) -> Result<usize, ParquetError> {
         self.def.clear();
         self.rep.clear();
-        let reader = match &mut self.reader {
+        let (reader, values) = match &mut self.reader {
             Reader::Text(t) => return t.read(max, &mut self.def, &mut self.rep),
-            Reader::Crate(reader) => &mut **reader,
+            Reader::Crate(reader, values) => (&mut **reader, values),
         };
         let (def, rep) = (Some(&mut self.def), Some(&mut self.rep));
         macro_rules! go {
@@ -57,7 +89,7 @@ impl Leaf {
                 $r.read_records(max, def, rep, $v).map(|(n, _, _)| n)
             }};
         }
-        match (reader, &mut self.values) {
+        match (reader, values) {
             (ColumnReader::BoolColumnReader(r), Values::Bool(v)) => go!(r, v),
             (ColumnReader::Int32ColumnReader(r), Values::I32(v)) => go!(r, v),
             (ColumnReader::Int64ColumnReader(r), Values::I64(v)) => go!(r, v),
@@ -77,7 +109,7 @@ impl Leaf {
     pub(super) fn skip(&mut self, n: usize) -> Result<usize, ParquetError> {
         let reader = match &mut self.reader {
             Reader::Text(t) => return t.skip(n),
-            Reader::Crate(reader) => &mut **reader,
+            Reader::Crate(reader, _) => &mut **reader,
         };
         match reader {
             ColumnReader::BoolColumnReader(r) => r.skip_records(n),
@@ -96,6 +128,9 @@ impl Leaf {
         use std::fmt::Write as _;
         self.arena.clear();
         self.ranges.clear();
+        let Reader::Crate(_, values) = &self.reader else {
+            return Ok(());
+        };
         let kind = self.kind;
         let (s, ranges) = (&mut self.arena, &mut self.ranges);
         // Each value's text is appended to the arena, and its range noted.
@@ -108,7 +143,7 @@ impl Leaf {
                 }
             };
         }
-        match &self.values {
+        match values {
             Values::Bytes(v) if kind != Kind::Text => {
                 each!(v, |b| decimal_bytes(s, b.data(), kind)?)
             }
@@ -152,10 +187,11 @@ impl Leaf {
 
     /// The text of each non-null value of the batch, in order.
     pub(super) fn texts(&self) -> Result<Vec<&str>, String> {
-        if let Reader::Text(t) = &self.reader {
-            return t.texts();
-        }
-        match &self.values {
+        let values = match &self.reader {
+            Reader::Text(t) => return t.texts(),
+            Reader::Crate(_, values) => values,
+        };
+        match values {
             Values::Bytes(v) if self.kind == Kind::Text => {
                 utf8_values(v.iter().map(ByteArray::data))
             }
