@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use foldhash::fast::{FixedState, RandomState};
 
+use super::group_index::GroupIndex;
+
 use super::{InventoryRecord, LINE_SAMPLES, RowKind, UNOWNED_SAMPLES};
 use crate::catalog::Identified;
 use crate::policy::Scope;
@@ -194,6 +196,8 @@ pub(super) type Groups = Keyed<Tally>;
 /// Numbers are the builder's own (forks number differently): they never leave it.
 struct FieldNumbers {
     numbers: HashMap<Box<str>, u32>,
+    /// The values by number.
+    values: Vec<Box<str>>,
     /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
     limit: usize,
 }
@@ -202,6 +206,7 @@ impl Default for FieldNumbers {
     fn default() -> Self {
         FieldNumbers {
             numbers: HashMap::default(),
+            values: Vec::new(),
             limit: MAX_NUMBERED_FIELDS,
         }
     }
@@ -221,27 +226,16 @@ impl FieldNumbers {
         }
         let n = self.numbers.len() as u32;
         self.numbers.insert(value.into(), n);
+        self.values.push(value.into());
         Some(n)
     }
 
-    /// The values of `numbers`, by a walk over every value numbered: for the rare row whose
-    /// group has to be opened after its text is gone (see [`PendingRow`]).
-    fn texts<const N: usize>(&self, numbers: [u32; N]) -> [String; N] {
-        let mut texts = [const { String::new() }; N];
-        for (value, &n) in &self.numbers {
-            for (text, _) in texts.iter_mut().zip(numbers).filter(|&(_, m)| m == n) {
-                text.push_str(value);
-            }
-        }
-        texts
+    /// The text fields (service, account, Region, team, environment, classification) of a
+    /// numbered key: for a row whose group is opened after its own text is gone (see
+    /// [`NumberedRow`]).
+    fn texts(&self, numbered: &[u32; 8]) -> [&str; 6] {
+        [1, 3, 4, 5, 6, 7].map(|i| &*self.values[numbered[i] as usize])
     }
-}
-
-/// The hash tag of a numbered key in `numbered_groups`: bits 24 to 55 of its hash, apart from
-/// those hashbrown places entries by (the low bits, up to 2^24 buckets) and filters them by (the
-/// top seven), so that entries probed together rarely share a tag.
-fn tag(hash: u64) -> u32 {
-    (hash >> 24) as u32
 }
 
 /// The hash of a numbered key in `numbered_groups`, with the bits `cleared` cleared (none; all
@@ -252,7 +246,7 @@ fn numbered_hash(hasher: &RandomState, cleared: u64, key: [u32; 8]) -> u64 {
 
 /// Asks for the cache line holding `value` ahead of its use.
 #[inline(always)]
-fn prefetch<T>(value: &T) {
+pub(super) fn prefetch<T>(value: &T) {
     #[cfg(all(target_arch = "x86_64", target_feature = "sse"))]
     safe_arch::prefetch_t0(value);
     #[cfg(not(all(target_arch = "x86_64", target_feature = "sse")))]
@@ -320,19 +314,27 @@ fn count_row(group: &mut Tally, line: u64, resources: RowResources) {
     }
 }
 
-/// A row whose group was found by its numbered key's hash tag alone, counted when the next row
-/// arrives: the group's tally is fetched from memory meanwhile (it is most often not in the
-/// core's cache, and this was the largest stall of the hot path).
-struct PendingRow {
+/// A row with a numbered key, on its way to its group in two steps, each taken when the next
+/// row arrives, so that what each step reads is fetched from memory while another row is
+/// worked on (both are most often beyond the core's cache at tens of thousands of groups, and
+/// they were the largest stalls of the hot path): first the key's slot in
+/// [`AssessmentBuilder::numbered_groups`] is looked up (the row is `incoming`), then the group
+/// its tag points to is counted (the row is `pending`, with `position`).
+struct NumberedRow {
     input: usize,
     numbered: [u32; 8],
     hash: u64,
-    /// The group whose entry carries the row's tag (the key is compared when counting: another
-    /// group may share the tag).
-    position: usize,
     rule: Option<u32>,
     line: u64,
     resources: RowResources,
+}
+
+/// A row whose group was found by its numbered key's hash tag alone (see [`NumberedRow`]).
+struct PendingRow {
+    row: NumberedRow,
+    /// The group whose entry carries the row's tag (the key is compared when counting: another
+    /// group may share the tag).
+    position: usize,
 }
 
 #[derive(Default)]
@@ -391,17 +393,19 @@ pub struct AssessmentBuilder {
     fields: FieldNumbers,
     /// Groups by their numbered key (input, service, rule, account, Region, team, environment,
     /// classification): the same groups as their text keys, found without building those. Each
-    /// entry is the key's hash (its low half) and the group's position; the key itself is the
+    /// entry is a tag of the key's hash and the group's position; the key itself is the
     /// group's `Tally::numbered`, which the row then updates: one cache miss for both, and
     /// 8-byte entries (a table of keys and positions was 40 bytes per group, beyond the core's
     /// cache at tens of thousands of groups).
-    numbered_groups: hashbrown::HashTable<(u32, u32)>,
+    numbered_groups: GroupIndex,
     /// The hasher of `numbered_groups`.
     numbered_hasher: RandomState,
     /// Bits cleared from the hashes of numbered keys (none; all of them in tests, so that
     /// every key has the same hash and tag and the full comparison is exercised).
     hash_cleared: u64,
-    /// The last row found by its tag, not counted yet (see [`PendingRow`]).
+    /// The last row with a numbered key, not looked up yet (see [`NumberedRow`]).
+    incoming: Option<NumberedRow>,
+    /// The last row found by its tag, not counted yet (see [`NumberedRow`]).
     pending: Option<PendingRow>,
     /// Resources without an owner team by numbered key (service, rule, account, Region).
     numbered_unowned: HashMap<[u32; 4], usize>,
@@ -663,7 +667,8 @@ impl AssessmentBuilder {
 
     /// Where the group limit was first hit, as `(input name, line)`; the assessment is then
     /// incomplete and must not be reported.
-    pub fn limit_exceeded(&self) -> Option<(String, u64)> {
+    pub fn limit_exceeded(&mut self) -> Option<(String, u64)> {
+        self.settle();
         self.overflow.map(|(i, line)| {
             (
                 self.inputs
@@ -910,42 +915,84 @@ impl AssessmentBuilder {
     /// The position of the group whose numbered key is `key` (its hash `hash`), if there is one.
     fn find_numbered(&self, key: [u32; 8], hash: u64) -> Option<usize> {
         let tallies = &self.groups.tallies;
-        let tag = tag(hash);
         self.numbered_groups
-            .find(hash, |&(t, p)| {
-                t == tag && tallies.get(p as usize).is_some_and(|g| g.numbered == key)
+            .find(hash, |p| {
+                tallies.get(p as usize).is_some_and(|g| g.numbered == key)
             })
-            .map(|&(_, p)| p as usize)
+            .map(|p| p as usize)
     }
 
-    /// Counts the pending row, if any (before anything reads or opens groups).
+    /// Counts the rows on their way to their groups, if any (before anything reads or opens
+    /// groups).
     pub(super) fn settle(&mut self) {
+        if let Some(row) = self.incoming.take() {
+            self.place(row);
+        }
         if let Some(row) = self.pending.take() {
             self.count_pending(row);
         }
     }
 
+    /// Looks a row's numbered key up (its slot was fetched when the row came in). A key whose
+    /// tag is in the table is counted with the next row so found (its group far enough from
+    /// the limit that no row in between can reach it, so that where the limit is hit never
+    /// changes); any other settles the pending row first, then is counted now.
+    fn place(&mut self, row: NumberedRow) {
+        let tag_found = if self.groups.len().saturating_add(2) < self.max_groups {
+            self.numbered_groups.find_tag(row.hash)
+        } else {
+            None
+        };
+        if let Some(position) = tag_found.map(|p| p as usize) {
+            if let Some(t) = self.groups.tallies.get(position) {
+                prefetch(&t.numbered);
+                prefetch(&t.distinct);
+            }
+            if let Some(before) = self.pending.replace(PendingRow { row, position }) {
+                self.count_pending(before);
+            }
+        } else {
+            if let Some(before) = self.pending.take() {
+                self.count_pending(before);
+            }
+            if let Some(p) = self.open_numbered(&row) {
+                count_row(&mut self.groups.tallies[p], row.line, row.resources);
+            }
+        }
+    }
+
+    /// The position of a numbered row's group, opened from its text fields when new (see
+    /// [`AssessmentBuilder::group_of`]).
+    fn open_numbered(&mut self, row: &NumberedRow) -> Option<usize> {
+        // The texts are borrowed from the field numbers, which `group_of` does not use.
+        let numbers = std::mem::take(&mut self.fields);
+        let hashed = Some((row.numbered, row.hash));
+        let p = self.group_of(
+            row.input,
+            numbers.texts(&row.numbered),
+            row.rule,
+            row.line,
+            hashed,
+        );
+        self.fields = numbers;
+        p
+    }
+
     /// Counts a row found by its tag: in the group the tag points to when its key is the row's,
     /// else in the group of that key (another group shared the tag).
-    fn count_pending(&mut self, row: PendingRow) {
+    fn count_pending(&mut self, pending: PendingRow) {
+        let PendingRow { row, position } = pending;
         let position = if self
             .groups
             .tallies
-            .get(row.position)
+            .get(position)
             .is_some_and(|t| t.numbered == row.numbered)
         {
-            Some(row.position)
+            Some(position)
         } else {
-            self.find_numbered(row.numbered, row.hash).or_else(|| {
-                // A new group after all: its text fields (service, account, Region, team,
-                // environment, classification) from their numbers.
-                let texts = self
-                    .fields
-                    .texts([1, 3, 4, 5, 6, 7].map(|i| row.numbered[i]));
-                let fields = texts.each_ref().map(|t| &**t);
-                let hashed = Some((row.numbered, row.hash));
-                self.group_of(row.input, fields, row.rule, row.line, hashed)
-            })
+            // Another group's tag; else a new group after all.
+            self.find_numbered(row.numbered, row.hash)
+                .or_else(|| self.open_numbered(&row))
         };
         if let Some(p) = position {
             count_row(&mut self.groups.tallies[p], row.line, row.resources);
@@ -1004,10 +1051,9 @@ impl AssessmentBuilder {
             let tallies = &mut self.groups.tallies;
             tallies[p].numbered = k;
             let (hasher, cleared) = (&self.numbered_hasher, self.hash_cleared);
-            self.numbered_groups
-                .insert_unique(h, (tag(h), at), |&(_, q)| {
-                    numbered_hash(hasher, cleared, tallies[q as usize].numbered)
-                });
+            self.numbered_groups.insert_unique(h, at, |q| {
+                numbered_hash(hasher, cleared, tallies[q as usize].numbered)
+            });
         }
         Some(p)
     }
@@ -1087,37 +1133,24 @@ impl AssessmentBuilder {
             )
         });
         let resources = RowResources::of(rec.resource_count, resource_id);
-        // A row whose key's tag is in the table is counted with the next row (its group far
-        // enough from the limit that no row in between can reach it, so that where the limit is
-        // hit never changes); any other settles the pending row first, then is counted now.
-        let tag_found = hashed
-            .filter(|_| self.groups.len().saturating_add(2) < self.max_groups)
-            .and_then(|(k, h)| {
-                let tag = tag(h);
-                let &(_, p) = self.numbered_groups.find(h, |&(t, _)| t == tag)?;
-                Some((k, h, p as usize))
-            });
-        if let Some((numbered, hash, position)) = tag_found {
-            if let Some(t) = self.groups.tallies.get(position) {
-                prefetch(&t.numbered);
-                prefetch(&t.distinct);
-            }
-            let row = PendingRow {
+        if let Some((numbered, hash)) = hashed {
+            // Looked up when the next row comes in (see `NumberedRow`).
+            self.numbered_groups.prefetch(hash);
+            let row = NumberedRow {
                 input,
                 numbered,
                 hash,
-                position,
                 rule,
                 line: rec.line,
                 resources,
             };
-            if let Some(before) = self.pending.replace(row) {
-                self.count_pending(before);
+            if let Some(before) = self.incoming.replace(row) {
+                self.place(before);
             }
         } else {
             self.settle();
             let fields = [service, account, region, team, environment, classification];
-            let Some(position) = self.group_of(input, fields, rule, rec.line, hashed) else {
+            let Some(position) = self.group_of(input, fields, rule, rec.line, None) else {
                 return;
             };
             count_row(&mut self.groups.tallies[position], rec.line, resources);
@@ -1289,8 +1322,8 @@ mod tests {
     }
 
     /// A row added before the group limit is lowered is counted under the limit it was added
-    /// with, pending or not: here the second row waits (every hash equal, so it finds the
-    /// first row's group by its tag) and needs a group of its own.
+    /// with, waiting or not: here the second row waits to be looked up (and would then find the
+    /// first row's group by its tag, every hash being equal) and needs a group of its own.
     #[test]
     fn a_lower_group_limit_applies_to_rows_added_after_it() {
         let cat = catalog();
@@ -1308,7 +1341,7 @@ mod tests {
                 },
             );
         }
-        assert!(b.pending.is_some(), "the second row waits");
+        assert!(b.incoming.is_some(), "the second row waits");
         b.set_max_groups(1);
         assert_eq!(b.limit_exceeded(), None);
         assert_eq!(b.groups.len(), 2);

@@ -29,6 +29,7 @@ use crate::vocab::Category;
 mod builder;
 /// Responsibilities per service in use, and the findings.
 mod findings;
+mod group_index;
 
 pub(crate) use builder::DistinctIds;
 pub use builder::{AssessmentBuilder, DEFAULT_MAX_GROUPS};
