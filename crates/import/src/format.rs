@@ -525,11 +525,32 @@ mod tests {
             "Fee",
             "RIFee",
             "SavingsPlanRecurringFee",
+            "SavingsPlanUpfrontFee",
+            "SavingsPlanNegation",
+            "BundledDiscount",
+            "EdpDiscount",
+            "PrivateRateDiscount",
+            "DistributorDiscount",
+            "Discount",
             "Purchase",
+            "Adjustment",
+            "Support",
+            " tax ",
+            "CREDIT",
         ] {
             assert!(is_non_resource_type(t), "{t}");
         }
-        for t in ["Usage", "DiscountedUsage", "SavingsPlanCoveredUsage", ""] {
+        for t in [
+            "Usage",
+            "DiscountedUsage",
+            "SavingsPlanCoveredUsage",
+            "",
+            "Taxes",
+            "Ta",
+            "SavingsPlanRecurringFeeAndMoreThan32Bytes",
+            "Tax\u{e9}",
+            "T\u{c0}x",
+        ] {
             assert!(!is_non_resource_type(t), "{t}");
         }
     }
