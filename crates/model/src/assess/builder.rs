@@ -195,9 +195,9 @@ pub(super) type Groups = Keyed<Tally>;
 /// group up by a few integers instead of building, hashing and comparing its whole text key.
 /// Numbers are the builder's own (forks number differently): they never leave it.
 struct FieldNumbers {
-    numbers: HashMap<Box<str>, u32>,
-    /// The values by number.
-    values: Vec<Box<str>>,
+    numbers: HashMap<Arc<str>, u32>,
+    /// The values by number (each text shared with its key in `numbers`).
+    values: Vec<Arc<str>>,
     /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
     limit: usize,
 }
@@ -225,16 +225,17 @@ impl FieldNumbers {
             return None;
         }
         let n = self.numbers.len() as u32;
-        self.numbers.insert(value.into(), n);
-        self.values.push(value.into());
+        let value: Arc<str> = value.into();
+        self.numbers.insert(Arc::clone(&value), n);
+        self.values.push(value);
         Some(n)
     }
 
     /// The text fields (service, account, Region, team, environment, classification) of a
     /// numbered key: for a row whose group is opened after its own text is gone (see
     /// [`NumberedRow`]).
-    fn texts(&self, numbered: &[u32; 8]) -> [&str; 6] {
-        [1, 3, 4, 5, 6, 7].map(|i| &*self.values[numbered[i] as usize])
+    fn texts(&self, numbered: &[u32; 8]) -> [Arc<str>; 6] {
+        [1, 3, 4, 5, 6, 7].map(|i| Arc::clone(&self.values[numbered[i] as usize]))
     }
 }
 
@@ -964,18 +965,10 @@ impl AssessmentBuilder {
     /// The position of a numbered row's group, opened from its text fields when new (see
     /// [`AssessmentBuilder::group_of`]).
     fn open_numbered(&mut self, row: &NumberedRow) -> Option<usize> {
-        // The texts are borrowed from the field numbers, which `group_of` does not use.
-        let numbers = std::mem::take(&mut self.fields);
+        let texts = self.fields.texts(&row.numbered);
+        let fields = texts.each_ref().map(|t| &**t);
         let hashed = Some((row.numbered, row.hash));
-        let p = self.group_of(
-            row.input,
-            numbers.texts(&row.numbered),
-            row.rule,
-            row.line,
-            hashed,
-        );
-        self.fields = numbers;
-        p
+        self.group_of(row.input, fields, row.rule, row.line, hashed)
     }
 
     /// Counts a row found by its tag: in the group the tag points to when its key is the row's,

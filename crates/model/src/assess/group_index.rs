@@ -23,7 +23,7 @@ pub(super) struct GroupIndex {
 
 /// The tag of a hash kept in its entry: bits 24 to 55, apart from the low bits that choose the
 /// slot (up to 2^24 slots), so that entries probed together rarely share a tag.
-pub(super) fn tag(hash: u64) -> u32 {
+fn tag(hash: u64) -> u32 {
     (hash >> 24) as u32
 }
 
