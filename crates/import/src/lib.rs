@@ -4,7 +4,7 @@
 //! with reused buffers (`tokenize`), and each row goes to a sink as an [`InventoryRecord`]
 //! borrowing from the chunk: nothing is held per row, so a file of any size is read in bounded
 //! memory. [`read`] does it on the calling thread; [`read_parallel`] parses chunks on one thread
-//! per sink. Columns are resolved once, from the header, before the loop. Bad input stops with an
+//! per sink, the calling thread (which reads and splits) taking the first sink's share. Columns are resolved once, from the header, before the loop. Bad input stops with an
 //! [`ImportError`] naming the input, line and column: the first bad row in input order, however
 //! the work was shared.
 //!

@@ -4,8 +4,9 @@
 //! The input is cut into chunks of whole records ([`crate::split`]) and each chunk is tokenized
 //! ([`crate::tokenize`]) and resolved row by row, reusing one tokenizer and a few scratch strings.
 //! [`read`] does it all on the calling thread; [`read_parallel`] parses chunks on one thread per
-//! sink while the calling thread reads and splits, and every sink sees whole rows with exact line
-//! numbers. Errors are those of the first failing row in input order, whichever thread found it.
+//! sink but the first while the calling thread reads and splits, and parses into the first sink
+//! itself whenever every other thread has chunks waiting; every sink sees whole rows with exact
+//! line numbers. Errors are those of the first failing row in input order, whichever thread found it.
 
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
@@ -102,10 +103,12 @@ pub fn read<R: Read>(
     Ok(ctx.stats(counts))
 }
 
-/// Reads one input with one parsing thread per sink while the calling thread reads and splits
-/// it. Each row goes to exactly one sink; rows of one chunk (about half a megabyte of whole records)
-/// go to the same sink in order, but sinks see chunks in no particular order, so whatever they
-/// compute must not depend on row order. With one sink this is [`read`].
+/// Reads one input with one parsing thread per sink but the first while the calling thread reads
+/// and splits it; the calling thread parses the chunks the threads have no room for into the
+/// first sink, so that no core waits while another has work. Each row goes to exactly one sink;
+/// rows of one chunk (about half a megabyte of whole records) go to the same sink in order, but
+/// sinks see chunks in no particular order, so whatever they compute must not depend on row
+/// order. With one sink this is [`read`].
 ///
 /// The input's `resource_count` total is still checked in input order: each chunk's sum comes
 /// back with its buffer, the calling thread adds the sums up chunk by chunk, and the chunk where
@@ -128,15 +131,20 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
     };
     let stop = AtomicBool::new(false);
     let sinks_len = sinks.len();
+    // The calling thread parses with the first sink whenever the parsers have all the chunks
+    // they can take, and the rest have a thread each (see `ChunkParser`).
+    let Some((own_sink, sinks)) = sinks.split_first_mut() else {
+        return Ok(ctx.stats(Counts::default()));
+    };
     // The chunks before the header's held only blank lines and are never parsed: adding up
     // starts at the first one handed out (from 0, the window below would wait forever for them).
     let mut in_order = InOrder {
         next: first.index,
         ..InOrder::default()
     };
-    // One waiting chunk per parser keeps both cores busy; more only holds memory (measured: the
-    // same time with twice as many, 6 MB more at the peak).
-    let (to_workers, from_splitter) = mpsc::sync_channel::<Chunk>(sinks.len());
+    // Two waiting chunks per parsing thread: enough for it to go on while the calling thread
+    // parses one of its own.
+    let (to_workers, from_splitter) = mpsc::sync_channel::<Chunk>(2 * sinks.len());
     let from_splitter = Mutex::new(from_splitter);
     let (to_splitter, spare) = mpsc::channel::<Parsed>();
     let (results, split_failure) = std::thread::scope(|scope| {
@@ -146,57 +154,21 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
                 let (ctx, stop, from_splitter, to_splitter) =
                     (&ctx, &stop, &from_splitter, to_splitter.clone());
                 scope.spawn(move || {
-                    let mut worker = Worker::default();
-                    let mut counts = Counts::default();
-                    let mut failure = None;
-                    let mut panicked = None;
+                    let mut parser = ChunkParser::default();
                     loop {
                         let chunk = match from_splitter.lock() {
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
                         let Ok(chunk) = chunk else { break };
-                        // After a failure (or a panic, re-raised once the splitter has stopped),
-                        // chunks are drained, not parsed, so that the splitter never waits on a
-                        // full channel.
-                        let mut resources = Some(0);
-                        let mut complete = false;
-                        if failure.is_none() && panicked.is_none() {
-                            let mut sum = 0;
-                            let parsed = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                                worker.parse(ctx, &chunk, &mut counts, &mut sum, &mut *sink)
-                            }));
-                            match parsed {
-                                Ok(Ok(())) => complete = true,
-                                Ok(Err(e)) => {
-                                    // Overflowing within the chunk, the total overflows in it
-                                    // or before it: where exactly is found in input order.
-                                    if matches!(e, ImportError::ResourceOverflow { .. }) {
-                                        resources = None;
-                                    }
-                                    failure = Some((chunk.index, e));
-                                }
-                                Err(panic) => panicked = Some(panic),
-                            }
-                            if failure.is_some() || panicked.is_some() {
-                                stop.store(true, Ordering::Relaxed);
-                            }
-                            resources = resources.map(|_| sum);
-                        }
-                        let _ = to_splitter.send(Parsed {
-                            chunk,
-                            resources,
-                            complete,
-                        });
+                        let _ = to_splitter.send(parser.parse(ctx, stop, chunk, &mut *sink));
                     }
-                    if let Some(panic) = panicked {
-                        std::panic::resume_unwind(panic);
-                    }
-                    (counts, failure)
+                    parser.finish()
                 })
             })
             .collect();
         drop(to_splitter);
+        let mut own = ChunkParser::default();
         let mut split_failure = None;
         let mut next = Some(first);
         let window = IN_FLIGHT_PER_PARSER * sinks_len as u64;
@@ -209,7 +181,17 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
                     Err(_) => break,
                 }
             }
-            if to_workers.send(chunk).is_err() || stop.load(Ordering::Relaxed) {
+            match to_workers.try_send(chunk) {
+                Ok(()) => {}
+                // Every parsing thread has work waiting: this thread parses the chunk, rather
+                // than wait for room (a reading thread that only waits leaves a core idle).
+                Err(mpsc::TrySendError::Full(chunk)) => {
+                    let parsed = own.parse(&ctx, &stop, chunk, &mut *own_sink);
+                    in_order.take(parsed, &mut splitter);
+                }
+                Err(mpsc::TrySendError::Disconnected(_)) => break,
+            }
+            if stop.load(Ordering::Relaxed) {
                 break;
             }
             while let Ok(parsed) = spare.try_recv() {
@@ -222,14 +204,16 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         }
         let failed_at = splitter.chunks_cut();
         drop(to_workers);
-        let results: Vec<_> = handles
+        let mut results: Vec<_> = handles
             .into_iter()
             .map(|h| {
                 h.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
             .collect();
-        // Every parser has stopped: what they sent back is all there.
+        // Every parser has stopped: what they sent back is all there, and a panic of this
+        // thread's parsing is raised now that no parser waits on the splitter.
+        results.push(own.finish());
         while let Ok(parsed) = spare.try_recv() {
             in_order.take(parsed, &mut splitter);
         }
@@ -297,6 +281,68 @@ struct Parsed {
     resources: Option<u64>,
     /// Whether every row of the chunk was read (no error, not skipped after one).
     complete: bool,
+}
+
+/// One parser's state over the chunks it is handed, on a thread of its own or on the calling
+/// thread: after a failure (or a panic, raised by [`ChunkParser::finish`] once the splitter has
+/// stopped), chunks are passed back unparsed, so that the splitter never waits on a full channel.
+#[derive(Default)]
+struct ChunkParser {
+    worker: Worker,
+    counts: Counts,
+    /// The first failing chunk's index and its error.
+    failure: Option<(u64, ImportError)>,
+    panicked: Option<Box<dyn std::any::Any + Send>>,
+}
+
+impl ChunkParser {
+    /// Parses `chunk` into `sink` (unless a chunk before failed); what goes back to the splitter.
+    fn parse(
+        &mut self,
+        ctx: &Context<'_>,
+        stop: &AtomicBool,
+        chunk: Chunk,
+        sink: &mut impl FnMut(&InventoryRecord<'_>),
+    ) -> Parsed {
+        let mut resources = Some(0);
+        let mut complete = false;
+        if self.failure.is_none() && self.panicked.is_none() {
+            let mut sum = 0;
+            let (worker, counts) = (&mut self.worker, &mut self.counts);
+            let parsed = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                worker.parse(ctx, &chunk, counts, &mut sum, &mut *sink)
+            }));
+            match parsed {
+                Ok(Ok(())) => complete = true,
+                Ok(Err(e)) => {
+                    // Overflowing within the chunk, the total overflows in it or before it:
+                    // where exactly is found in input order.
+                    if matches!(e, ImportError::ResourceOverflow { .. }) {
+                        resources = None;
+                    }
+                    self.failure = Some((chunk.index, e));
+                }
+                Err(panic) => self.panicked = Some(panic),
+            }
+            if self.failure.is_some() || self.panicked.is_some() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            resources = resources.map(|_| sum);
+        }
+        Parsed {
+            chunk,
+            resources,
+            complete,
+        }
+    }
+
+    /// The rows counted and the first failure; re-raises a panic of the parsing.
+    fn finish(self) -> (Counts, Option<(u64, ImportError)>) {
+        if let Some(panic) = self.panicked {
+            std::panic::resume_unwind(panic);
+        }
+        (self.counts, self.failure)
+    }
 }
 
 /// Adds up the chunks' `resource_count` sums in input order, as they come back from the parsers
@@ -1051,6 +1097,95 @@ mod tests {
             .expect("parallel reading finishes");
         assert_eq!(rows, Some(60));
         assert_eq!(lines, (42..102).collect::<Vec<u64>>());
+    }
+
+    /// A parsing thread stuck on its first row fills the channel: the calling thread must
+    /// parse the chunks it cannot hand out into the first sink (on old code, every sink had a
+    /// thread of its own and the first sink never ran on the calling thread).
+    #[test]
+    fn the_calling_thread_parses_when_every_parser_has_work_waiting() {
+        use std::sync::atomic::AtomicBool;
+        let (text, want) = big_inventory(80_000);
+        let caller = std::thread::current().id();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let first_sink_ran = AtomicBool::new(false);
+        let on_caller = AtomicBool::new(true);
+        let mut parts: Vec<Vec<(u64, String)>> = vec![Vec::new(); 2];
+        let (first_sink_ran, on_caller) = (&first_sink_ran, &on_caller);
+        let mut sinks: Vec<_> = parts
+            .iter_mut()
+            .enumerate()
+            .map(|(i, p)| {
+                move |r: &InventoryRecord<'_>| {
+                    if i == 0 {
+                        first_sink_ran.store(true, Ordering::SeqCst);
+                        if std::thread::current().id() != caller {
+                            on_caller.store(false, Ordering::SeqCst);
+                        }
+                    } else {
+                        while !first_sink_ran.load(Ordering::SeqCst)
+                            && std::time::Instant::now() < deadline
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    }
+                    p.push((r.line, r.account_id.to_owned()));
+                }
+            })
+            .collect();
+        let stats = read_parallel("in.csv", &text[..], &ImportOptions::default(), &mut sinks);
+        drop(sinks);
+        assert_eq!(stats.map(|s| s.rows).ok(), Some(want.len() as u64));
+        assert!(first_sink_ran.load(Ordering::SeqCst), "the first sink ran");
+        assert!(on_caller.load(Ordering::SeqCst), "on the calling thread");
+        let mut all: Vec<_> = parts.into_iter().flatten().collect();
+        all.sort();
+        assert_eq!(all, want);
+    }
+
+    /// A panic while the calling thread parses stops the reading and is raised once the parsing
+    /// thread has stopped, rather than leaving it waiting for chunks.
+    #[test]
+    fn a_panic_on_the_calling_thread_stops_every_parser() {
+        use std::sync::atomic::AtomicBool;
+        let (text, _) = big_inventory(80_000);
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            let first_sink_ran = AtomicBool::new(false);
+            let first_sink_ran = &first_sink_ran;
+            let mut sinks: Vec<_> = (0..2)
+                .map(|i| {
+                    move |_: &InventoryRecord<'_>| {
+                        if i == 0 {
+                            first_sink_ran.store(true, Ordering::SeqCst);
+                            panic!("a row on the calling thread");
+                        }
+                        // The parsing thread waits, so that the calling thread gets a chunk.
+                        while !first_sink_ran.load(Ordering::SeqCst)
+                            && std::time::Instant::now() < deadline
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(1));
+                        }
+                    }
+                })
+                .collect();
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                read_parallel("in.csv", &text[..], &ImportOptions::default(), &mut sinks)
+                    .map(|s| s.rows)
+                    .ok()
+            }));
+            let _ = done.send(outcome.map_err(|p| {
+                p.downcast_ref::<&str>()
+                    .map(|m| m.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default()
+            }));
+        });
+        let outcome = finished
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("parallel reading stops");
+        assert_eq!(outcome, Err("a row on the calling thread".to_owned()));
     }
 
     #[test]
