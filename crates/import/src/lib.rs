@@ -4,9 +4,10 @@
 //! with reused buffers (`tokenize`), and each row goes to a sink as an [`InventoryRecord`]
 //! borrowing from the chunk: nothing is held per row, so a file of any size is read in bounded
 //! memory. [`read`] does it on the calling thread; [`read_parallel`] parses chunks on one thread
-//! per sink, the calling thread (which reads and splits) taking the first sink's share. Columns are resolved once, from the header, before the loop. Bad input stops with an
-//! [`ImportError`] naming the input, line and column: the first bad row in input order, however
-//! the work was shared.
+//! per sink, the calling thread (which reads and splits) taking the first sink's share. Columns
+//! are resolved once, from the header, before the loop. Bad input stops with an [`ImportError`]
+//! naming the input, line and column: the first bad row in input order, however the work was
+//! shared.
 //!
 //! Formats ([`Format`]): the native inventory ([`native`]), legacy Cost and Usage Reports, CUR
 //! with Athena names and CUR 2.0, FOCUS 1.0-1.2, AWS Config, Tag Editor and Resource Explorer
