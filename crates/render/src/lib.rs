@@ -414,8 +414,8 @@ pub fn render(
 
 /// Renders `formats` from one context, each document written to its own writer from `out` as it
 /// is produced. The work is split into jobs (Markdown and HTML together, since they share one
-/// Tera engine and context; every other format alone) run on one thread per core, longest job
-/// first (OSCAL, the workbook, the templates, CSV, JSON).
+/// Tera engine and context; every other format alone) run on one thread per core (the calling
+/// thread one of them), longest job first.
 /// Returns the flushed writers in format order (CSV gives several); the first error, in format
 /// order, fails the whole call, and the caller discards what was written.
 pub fn render_to<O: Output>(
@@ -443,41 +443,42 @@ pub fn render_to<O: Output>(
         .min(jobs.len())
         .max(1);
     let queue = std::sync::Mutex::new(jobs.into_iter());
+    // Takes jobs off the queue until it is empty.
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let next = match queue.lock() {
+                Ok(mut jobs) => jobs.next(),
+                Err(_) => None,
+            };
+            let Some(job) = next else { break };
+            let result = match job {
+                Job::Templates => {
+                    render_templates(ctx, &templated, templates, out, HELD_PAGE_LIMIT)
+                }
+                Job::Direct(format) => render_direct(ctx, format, out),
+            }
+            .and_then(|mut docs| {
+                for d in &mut docs {
+                    out.finished(&mut d.writer)
+                        .map_err(|source| RenderError::Write {
+                            file: d.file_name,
+                            source,
+                        })?;
+                }
+                Ok(docs)
+            });
+            done.push((job, result));
+        }
+        done
+    };
+    // The calling thread works too, beside one thread per other core: it would only wait, and
+    // the memory it freed before (its allocator's) is used again rather than a new thread's.
     let finished: Vec<(Job, Rendered<O::Writer>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = match queue.lock() {
-                            Ok(mut jobs) => jobs.next(),
-                            Err(_) => None,
-                        };
-                        let Some(job) = next else { break };
-                        let result = match job {
-                            Job::Templates => {
-                                render_templates(ctx, &templated, templates, out, HELD_PAGE_LIMIT)
-                            }
-                            Job::Direct(format) => render_direct(ctx, format, out),
-                        }
-                        .and_then(|mut docs| {
-                            for d in &mut docs {
-                                out.finished(&mut d.writer).map_err(|source| {
-                                    RenderError::Write {
-                                        file: d.file_name,
-                                        source,
-                                    }
-                                })?;
-                            }
-                            Ok(docs)
-                        });
-                        done.push((job, result));
-                    }
-                    done
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(join).collect()
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(work)).collect();
+        let mut finished = work();
+        finished.extend(handles.into_iter().flat_map(join));
+        finished
     });
     let mut templated_docs = Vec::new();
     let mut direct = Vec::new();
@@ -889,6 +890,31 @@ mod tests {
             matches!(&err, RenderError::Write { file: "report.json", source } if source.kind() == io::ErrorKind::StorageFull),
             "{err}"
         );
+    }
+
+    /// Documents in memory that record the thread each was finished on.
+    struct Threads(std::sync::Mutex<Vec<std::thread::ThreadId>>);
+
+    impl Output for Threads {
+        type Writer = Vec<u8>;
+
+        fn create(&self, _: &'static str) -> io::Result<Vec<u8>> {
+            Ok(Vec::new())
+        }
+
+        fn finished(&self, _: &mut Vec<u8>) -> io::Result<()> {
+            self.0.lock().unwrap().push(std::thread::current().id());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_calling_thread_renders_too() {
+        let out = Threads(Default::default());
+        render_to(context(), &Format::ALL, &Templates::builtin(), &out).unwrap();
+        let threads = out.0.into_inner().unwrap();
+        assert!(threads.len() >= Format::ALL.len());
+        assert!(threads.contains(&std::thread::current().id()));
     }
 
     #[test]
