@@ -250,16 +250,20 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     let results: Vec<(Counts, Vec<(usize, GroupOutcome)>)> = match sinks {
         [] => vec![groups.run(&mut |_: &InventoryRecord<'_>| {})],
         [one] => vec![groups.run(one)],
-        many => std::thread::scope(|scope| {
+        // The first sink's share on this thread, which would only wait.
+        [first, rest @ ..] => std::thread::scope(|scope| {
             let groups = &groups;
-            let handles: Vec<_> = many
+            let handles: Vec<_> = rest
                 .iter_mut()
                 .map(|sink| scope.spawn(move || groups.run(sink)))
                 .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
+            let mut results = vec![groups.run(first)];
+            results.extend(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
+            );
+            results
         }),
     };
     let mut counts = Counts::default();

@@ -484,6 +484,24 @@ mod tests {
     }
 
     #[test]
+    fn the_first_sink_reads_on_the_calling_thread() {
+        let bytes = fixture("focus.zstd.parquet");
+        let caller = std::thread::current().id();
+        let mut seen: Vec<Vec<std::thread::ThreadId>> = vec![Vec::new(); 3];
+        let mut sinks: Vec<_> = seen
+            .iter_mut()
+            .map(|s| move |_: &InventoryRecord<'_>| s.push(std::thread::current().id()))
+            .collect();
+        let source = ParquetSource::bytes(bytes);
+        let stats =
+            read_parquet("x.parquet", source, &ImportOptions::default(), &mut sinks).unwrap();
+        drop(sinks);
+        assert_eq!(seen.iter().map(Vec::len).sum::<usize>() as u64, stats.rows);
+        assert!(!seen[0].is_empty() && seen[0].iter().all(|&t| t == caller));
+        assert!(seen[1..].iter().flatten().all(|&t| t != caller));
+    }
+
+    #[test]
     fn progress_hears_every_row_and_the_footers_total() {
         // 1,000 rows in 8 row groups: batches from several threads.
         let bytes = fixture("focus.zstd.parquet");
