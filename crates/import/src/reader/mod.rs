@@ -142,9 +142,10 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
         next: first.index,
         ..InOrder::default()
     };
-    // Two waiting chunks per parsing thread: enough for it to go on while the calling thread
-    // parses one of its own.
-    let (to_workers, from_splitter) = mpsc::sync_channel::<Chunk>(2 * sinks.len());
+    // As many waiting chunks as there are sinks (two for one parsing thread): enough for the
+    // parsing threads to go on while the calling thread parses one of its own, and no more
+    // memory held than when every sink had a thread.
+    let (to_workers, from_splitter) = mpsc::sync_channel::<Chunk>(sinks_len);
     let from_splitter = Mutex::new(from_splitter);
     let (to_splitter, spare) = mpsc::channel::<Parsed>();
     let (results, split_failure) = std::thread::scope(|scope| {
