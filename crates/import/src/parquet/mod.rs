@@ -228,9 +228,9 @@ fn open<'a>(
     Ok((ctx, file, info, header))
 }
 
-/// Reads a Parquet input with one thread per sink, row groups shared between them (the last one
-/// cut into up to a part per sink); with one sink, on the calling thread. Each row goes to exactly one
-/// sink, a row group's (or part's) rows to one sink in order. The error is that of the first
+/// Reads a Parquet input with one thread per sink (the calling thread the first sink's), row
+/// groups shared between them (the last one cut into up to a part per sink). Each row goes to
+/// exactly one sink, a row group's (or part's) rows to one sink in order. The error is that of the first
 /// failing row group (or part) in file order.
 pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     input: &str,
