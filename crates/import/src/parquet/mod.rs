@@ -230,8 +230,8 @@ fn open<'a>(
 
 /// Reads a Parquet input with one thread per sink (the calling thread the first sink's), row
 /// groups shared between them (the last one cut into up to a part per sink). Each row goes to
-/// exactly one sink, a row group's (or part's) rows to one sink in order. The error is that of the first
-/// failing row group (or part) in file order.
+/// exactly one sink, a row group's (or part's) rows to one sink in order. The error is that of
+/// the first failing row group (or part) in file order.
 pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     input: &str,
     source: ParquetSource,
@@ -249,8 +249,7 @@ pub fn read_parquet<S: FnMut(&InventoryRecord<'_>) + Send>(
     };
     let results: Vec<(Counts, Vec<(usize, GroupOutcome)>)> = match sinks {
         [] => vec![groups.run(&mut |_: &InventoryRecord<'_>| {})],
-        [one] => vec![groups.run(one)],
-        // The first sink's share on this thread, which would only wait.
+        // The first sink's share on this thread, which would only wait (one sink: no thread).
         [first, rest @ ..] => std::thread::scope(|scope| {
             let groups = &groups;
             let handles: Vec<_> = rest

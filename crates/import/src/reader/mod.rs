@@ -6,7 +6,8 @@
 //! [`read`] does it all on the calling thread; [`read_parallel`] parses chunks on one thread per
 //! sink but the first while the calling thread reads and splits, and parses into the first sink
 //! itself whenever every other thread has chunks waiting; every sink sees whole rows with exact
-//! line numbers. Errors are those of the first failing row in input order, whichever thread found it.
+//! line numbers. Errors are those of the first failing row in input order, whichever thread
+//! found it.
 
 use std::io::Read;
 use std::panic::AssertUnwindSafe;
@@ -119,23 +120,20 @@ pub fn read_parallel<R: Read, S: FnMut(&InventoryRecord<'_>) + Send>(
     opts: &ImportOptions,
     sinks: &mut [S],
 ) -> Result<ImportStats, ImportError> {
-    match sinks {
+    let sinks_len = sinks.len();
+    // The calling thread parses with the first sink whenever the parsers have all the chunks
+    // they can take, and the rest have a thread each (see `ChunkParser`).
+    let (own_sink, sinks) = match sinks {
         [] => return read(input, reader, opts, |_| {}),
         [sink] => return read(input, reader, opts, sink),
-        _ => {}
-    }
+        [first, rest @ ..] => (first, rest),
+    };
     let mut splitter = splitter(reader, opts);
     let (ctx, first) = start(input, &mut splitter, opts)?;
     let Some(first) = first else {
         return Ok(ctx.stats(Counts::default()));
     };
     let stop = AtomicBool::new(false);
-    let sinks_len = sinks.len();
-    // The calling thread parses with the first sink whenever the parsers have all the chunks
-    // they can take, and the rest have a thread each (see `ChunkParser`).
-    let Some((own_sink, sinks)) = sinks.split_first_mut() else {
-        return Ok(ctx.stats(Counts::default()));
-    };
     // The chunks before the header's held only blank lines and are never parsed: adding up
     // starts at the first one handed out (from 0, the window below would wait forever for them).
     let mut in_order = InOrder {
