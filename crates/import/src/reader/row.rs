@@ -24,52 +24,95 @@ pub(super) fn arn_parts(arn: &str) -> Option<ArnParts<'_>> {
     Some(ArnParts { region, account })
 }
 
-/// JSON tags of the current row, parsed on first use. Billing exports repeat a few hundred tag
-/// sets over millions of rows, so parsed sets are kept by their text (up to
+/// JSON tags of the current row, parsed on first use. Billing exports repeat a few thousand tag
+/// sets over millions of rows, so what a set gives is kept by its text (up to
 /// [`JSON_CACHE_ENTRIES`]), and a row whose `Tags` cell was seen before is not parsed again.
+/// Only the wanted keys' values are kept ([`Wanted::keys`]): a row then finds each key's value
+/// by its number, without comparing keys, and a set takes a few numbers rather than every tag.
 #[derive(Default)]
 pub(super) struct JsonTags {
     parsed: bool,
-    /// The current row's tags: an index into `store`, or `None` for `uncached`.
+    /// The current row's values: an index into `store`, or `None` for `uncached`.
     current: Option<usize>,
-    /// Parsed tag sets, each with whether its cell was malformed.
-    store: Vec<(Vec<(String, String)>, bool)>,
-    index: std::collections::HashMap<String, usize, foldhash::fast::RandomState>,
-    uncached: Vec<(String, String)>,
+    /// Per tag set seen: per wanted key, the number in `values` of its first non-empty value
+    /// ([`NO_VALUE`] for none); and whether the cell was malformed.
+    store: Vec<(Box<[u32]>, bool)>,
+    index: std::collections::HashMap<Box<str>, usize, foldhash::fast::RandomState>,
+    /// The values of the sets in `store`, each once.
+    values: Vec<Box<str>>,
+    value_numbers: std::collections::HashMap<Box<str>, u32, foldhash::fast::RandomState>,
+    /// The current row's values per wanted key, once `store` is full.
+    uncached: Vec<Option<String>>,
+    /// The tags of the cell being parsed (kept for its allocation).
+    parsed_tags: Vec<(String, String)>,
     /// Whether the current row's cell is malformed (not a JSON object or list).
     malformed: bool,
 }
 
 /// Distinct JSON tag cells remembered per parsing thread.
-pub(super) const JSON_CACHE_ENTRIES: usize = 4096;
+pub(super) const JSON_CACHE_ENTRIES: usize = 8192;
+
+/// A wanted key that a tag set does not give.
+const NO_VALUE: u32 = u32::MAX;
 
 impl JsonTags {
-    /// Parses `text`, or finds it parsed before, as the current row's tags.
-    fn load(&mut self, text: &str) {
+    /// Parses `text`, or finds it parsed before, as the current row's tags; `keys` are the
+    /// wanted keys, folded ([`Wanted::keys`]).
+    fn load(&mut self, text: &str, keys: &[String]) {
         self.parsed = true;
         if let Some(&i) = self.index.get(text) {
             self.current = Some(i);
             self.malformed = self.store.get(i).is_some_and(|e| e.1);
             return;
         }
-        let mut tags = Vec::new();
+        let mut tags = std::mem::take(&mut self.parsed_tags);
+        tags.clear();
         let malformed = !parse_json_tags(text, &mut tags);
         self.malformed = malformed;
+        // Each key's first non-empty value, as a search of the tags in order finds it.
+        let first = |key: &String| {
+            tags.iter()
+                .find(|(k, v)| k == key && !v.is_empty())
+                .map(|(_, v)| v.as_str())
+        };
         if self.store.len() < JSON_CACHE_ENTRIES {
-            self.store.push((tags, malformed));
-            self.index.insert(text.to_owned(), self.store.len() - 1);
+            let numbers = keys
+                .iter()
+                .map(|key| first(key).map_or(NO_VALUE, |v| self.value_number(v)))
+                .collect();
+            self.store.push((numbers, malformed));
+            self.index.insert(text.into(), self.store.len() - 1);
             self.current = Some(self.store.len() - 1);
         } else {
-            self.uncached = tags;
+            self.uncached.clear();
+            self.uncached
+                .extend(keys.iter().map(|key| first(key).map(str::to_owned)));
             self.current = None;
         }
+        self.parsed_tags = tags;
     }
 
-    /// The current row's tags.
-    fn tags(&self) -> &[(String, String)] {
-        self.current
-            .and_then(|i| self.store.get(i))
-            .map_or(&self.uncached, |e| &e.0)
+    /// The number of `value` in `values`, adding it when new (at most one per wanted key of
+    /// each stored set).
+    fn value_number(&mut self, value: &str) -> u32 {
+        if let Some(&n) = self.value_numbers.get(value) {
+            return n;
+        }
+        let n = self.values.len() as u32;
+        self.values.push(value.into());
+        self.value_numbers.insert(value.into(), n);
+        n
+    }
+
+    /// The current row's first non-empty value of wanted key number `key`.
+    fn value(&self, key: usize) -> Option<&str> {
+        match self.current {
+            Some(i) => {
+                let &n = self.store.get(i)?.0.get(key)?;
+                self.values.get(n as usize).map(|v| &**v)
+            }
+            None => self.uncached.get(key)?.as_deref(),
+        }
     }
 }
 
@@ -168,6 +211,7 @@ impl Resolver {
     ) -> Result<(), RowError> {
         let plan = ctx.plan;
         let format = ctx.format;
+        let wanted = ctx.wanted;
         // A native row is a resource (or `resource_count` of them); other formats' rows are
         // line items or listings whose resources are counted as distinct resource ids.
         let resource_count = match row.get(plan.resource_count) {
@@ -231,7 +275,7 @@ impl Resolver {
             // so that a malformed cell is counted whichever columns the row fills.
             let cell = row.at(col);
             if row.map_tags(col).is_none() && !cell.is_empty() {
-                json.load(cell);
+                json.load(cell, &wanted.keys);
                 malformed |= json.malformed;
             }
         }
@@ -240,7 +284,6 @@ impl Resolver {
             counts.first_malformed_tags_line.get_or_insert(line);
         }
         let [team, environment, classification] = &mut self.out;
-        let wanted = ctx.wanted;
         for (explicit, sources, slot) in [
             (&plan.owner_team, &wanted.team, &mut *team),
             (&plan.environment, &wanted.environment, &mut *environment),
@@ -253,7 +296,7 @@ impl Resolver {
             slot.clear();
             let v = row.first(explicit);
             if v.is_empty() {
-                if let Some(v) = tag_value(row, plan, sources, &mut self.json) {
+                if let Some(v) = tag_value(row, plan, wanted, sources, &mut self.json) {
                     slot.push_str(v.trim());
                 }
             } else {
@@ -288,17 +331,22 @@ pub(crate) struct Wanted {
     pub team: Vec<KeySources>,
     pub environment: Vec<KeySources>,
     pub classification: Vec<KeySources>,
+    /// Every wanted key once, folded: the keys JSON tag sets are read for.
+    pub keys: Vec<String>,
 }
 
 /// One wanted tag key (folded) and the tag columns named after it.
 pub(crate) struct KeySources {
     pub key: String,
+    /// The key's position in [`Wanted::keys`].
+    pub number: usize,
     pub columns: Vec<usize>,
 }
 
 impl Wanted {
-    pub(crate) fn new(keys: &TagKeys, plan: &Plan) -> Wanted {
-        let resolve = |v: &[String]| {
+    pub(crate) fn new(tag_keys: &TagKeys, plan: &Plan) -> Wanted {
+        let mut keys: Vec<String> = Vec::new();
+        let mut resolve = |v: &[String]| {
             v.iter()
                 .map(|k| {
                     let key = fold_key(k);
@@ -308,14 +356,29 @@ impl Wanted {
                         .filter(|(_, name)| *name == key)
                         .map(|(c, _)| *c)
                         .collect();
-                    KeySources { key, columns }
+                    let number = match keys.iter().position(|k| *k == key) {
+                        Some(n) => n,
+                        None => {
+                            keys.push(key.clone());
+                            keys.len() - 1
+                        }
+                    };
+                    KeySources {
+                        key,
+                        number,
+                        columns,
+                    }
                 })
                 .collect()
         };
+        let team = resolve(&tag_keys.team);
+        let environment = resolve(&tag_keys.environment);
+        let classification = resolve(&tag_keys.classification);
         Wanted {
-            team: resolve(&keys.team),
-            environment: resolve(&keys.environment),
-            classification: resolve(&keys.classification),
+            team,
+            environment,
+            classification,
+            keys,
         }
     }
 }
@@ -353,12 +416,13 @@ pub(crate) fn trim(s: &str) -> &str {
 pub(super) fn tag_value<'a, 'r: 'a>(
     row: &impl RowText<'r>,
     plan: &Plan,
+    wanted: &Wanted,
     sources: &[KeySources],
     json: &'a mut [JsonTags],
 ) -> Option<&'a str> {
     for (&col, json) in plan.tags_json.iter().zip(json.iter_mut()) {
         if row.map_tags(col).is_none() && !json.parsed {
-            json.load(row.at(col));
+            json.load(row.at(col), &wanted.keys);
         }
     }
     let json: &'a [JsonTags] = json;
@@ -385,12 +449,8 @@ pub(super) fn tag_value<'a, 'r: 'a>(
                 if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty()) {
                     return Some(v);
                 }
-            } else if let Some((_, v)) = json
-                .tags()
-                .iter()
-                .find(|(k, v)| *k == s.key && !v.is_empty())
-            {
-                return Some(v.as_str());
+            } else if let Some(v) = json.value(s.number) {
+                return Some(v);
             }
         }
         // A native `tags` column stored as a Parquet map.
@@ -444,4 +504,73 @@ pub(super) fn parse_json_tags(text: &str, out: &mut Vec<(String, String)>) -> bo
         _ => return false,
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first non-empty value of `key` in `cell`, as a search of all its tags finds it.
+    fn reference(cell: &str, key: &str) -> Option<String> {
+        let mut tags = Vec::new();
+        parse_json_tags(cell, &mut tags);
+        tags.into_iter()
+            .find(|(k, v)| k == key && !v.is_empty())
+            .map(|(_, v)| v)
+    }
+
+    /// Whether kept in the cache or read past its end, every cell gives each wanted key's first
+    /// non-empty value, and a cell seen again gives the same (also once the cache is full).
+    #[test]
+    fn tag_sets_give_each_wanted_key_its_first_value_cached_or_not() {
+        let keys: Vec<String> = ["team", "environment", "owner"].map(String::from).into();
+        let cell = |n: usize| match n % 4 {
+            0 => format!(
+                r#"{{"Team": "t{}", "Environment": "prod", "n": {n}}}"#,
+                n % 7
+            ),
+            // Two spellings of one key: the first non-empty in the object's order.
+            1 => format!(r#"{{"TEAM": "", "team": "late{n}", "Owner": "o"}}"#),
+            2 => format!(r#"[{{"key": "Environment", "value": "dev{n}"}}]"#),
+            _ => format!(r#"{{"Team": {n}, "oops"#),
+        };
+        let mut json = JsonTags::default();
+        let cells = JSON_CACHE_ENTRIES + 50;
+        for round in 0..2 {
+            for n in 0..cells {
+                let text = cell(n);
+                json.load(&text, &keys);
+                assert_eq!(json.malformed, n % 4 == 3, "cell {n}");
+                for (k, key) in keys.iter().enumerate() {
+                    assert_eq!(
+                        json.value(k),
+                        reference(&text, key).as_deref(),
+                        "cell {n}, key {key}, round {round}"
+                    );
+                }
+                assert_eq!(json.current.is_some(), n < JSON_CACHE_ENTRIES, "cell {n}");
+            }
+        }
+        assert_eq!(json.store.len(), JSON_CACHE_ENTRIES);
+        // Values are kept once however many sets give them.
+        let distinct: std::collections::HashSet<&str> = json.values.iter().map(|v| &**v).collect();
+        assert_eq!(distinct.len(), json.values.len());
+        assert!(json.values.len() < JSON_CACHE_ENTRIES);
+    }
+
+    #[test]
+    fn wanted_keys_are_numbered_once_across_slots() {
+        let plan = Plan::default();
+        let tag_keys = TagKeys {
+            team: vec!["Team".into(), "Owner".into()],
+            environment: vec!["env".into(), "owner".into()],
+            classification: vec!["DataClassification".into()],
+        };
+        let w = Wanted::new(&tag_keys, &plan);
+        assert_eq!(w.keys.len(), 4, "{:?}", w.keys);
+        for s in w.team.iter().chain(&w.environment).chain(&w.classification) {
+            assert_eq!(w.keys[s.number], s.key);
+        }
+        assert_eq!(w.team[1].number, w.environment[1].number);
+    }
 }
