@@ -134,5 +134,9 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
             )?;
         }
     }
+    // The process ends here: its memory goes back whole, without freeing the assessment and
+    // the catalog string by string first.
+    std::mem::forget(a);
+    std::mem::forget(catalog);
     Ok(ExitCode::SUCCESS)
 }

@@ -294,6 +294,9 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         crate::term::path(&args.out)
     );
     noteln!("{summary}");
+    // The process ends here: its memory goes back whole. Freeing the report context, catalog
+    // and templates string by string first would take about 12 ms of a run.
+    std::mem::forget((ctx, catalog, templates));
     Ok(ExitCode::SUCCESS)
 }
 
