@@ -66,14 +66,11 @@ pub fn neutralise_formula(cell: &str) -> Cow<'_, str> {
 /// and the record's line break). Write the field with [`csv_writer_builder`]'s quoting.
 pub fn neutralise_csv_field(cell: &str) -> Cow<'_, str> {
     let start = neutralise_formula(cell);
-    // Every cell break is ASCII, so the text is walked byte by byte (a byte of a multi-byte
-    // character maps to a non-ASCII `char`, never to one of them) and copied in runs.
+    // Every cell break is ASCII, so the text is searched as bytes (a byte of a multi-byte
+    // character is never one of them) and copied in runs.
     let mut out: Option<String> = None;
     let mut copied = 0;
-    for (i, b) in start.bytes().enumerate() {
-        if !CELL_BREAKS.contains(&char::from(b)) {
-            continue;
-        }
+    for i in cell_breaks(start.as_bytes()) {
         let next = start[i + 1..].trim_start_matches('"');
         if next.is_empty() || next.starts_with(FORMULA_TRIGGERS) {
             let out = out.get_or_insert_with(|| String::with_capacity(start.len() + 4));
@@ -89,6 +86,20 @@ pub fn neutralise_csv_field(cell: &str) -> Cow<'_, str> {
         }
         None => start,
     }
+}
+
+/// The positions of the [`CELL_BREAKS`] in `bytes`, in order: vectorised searches (`memchr`) for
+/// `;`, CR and LF together and for tabs, instead of a test of every byte (a report's CSV
+/// documents are megabytes of prose, with a break every few hundred bytes).
+fn cell_breaks(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let [semicolon, tab, cr, lf] = CELL_BREAKS.map(|c| c as u8);
+    let mut others = memchr::memchr3_iter(semicolon, cr, lf, bytes).peekable();
+    let mut tabs = memchr::memchr_iter(tab, bytes).peekable();
+    std::iter::from_fn(move || match (others.peek(), tabs.peek()) {
+        (Some(&o), Some(&t)) if t < o => tabs.next(),
+        (Some(_), _) => others.next(),
+        (None, _) => tabs.next(),
+    })
 }
 
 /// The CSV writer settings of every CSV document: every field that is not a number is quoted
@@ -584,7 +595,7 @@ mod tests {
         /// characters beside the breaks included.
         #[test]
         fn byte_walk_neutralises_like_the_character_rule(
-            cell in "[=+@;,\"' a1\t\r\n\u{e9}\u{2028}\u{1f600}-]{0,12}"
+            cell in "[=+@;,\"' a1\t\r\n\u{e9}\u{2028}\u{1f600}-]{0,12}|[=;\t\r\na-]{30,90}"
         ) {
             proptest::prop_assert_eq!(neutralise_csv_field(&cell), neutralise_by_chars(&cell));
         }
