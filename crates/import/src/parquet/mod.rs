@@ -171,13 +171,6 @@ fn open<'a>(
         )
     })?;
     let wanted = Wanted::new(&opts.tag_keys, &plan);
-    let mut wanted_keys: Vec<String> = [&wanted.team, &wanted.environment, &wanted.classification]
-        .into_iter()
-        .flatten()
-        .map(|s| s.key.clone())
-        .collect();
-    wanted_keys.sort_unstable();
-    wanted_keys.dedup();
     let projection = Projection::build(input, meta, &plan, &wanted, header.len())?;
     let mut first_row = Vec::with_capacity(meta.num_row_groups());
     let mut rows: u64 = 0;
@@ -219,7 +212,6 @@ fn open<'a>(
         format,
         plan,
         wanted,
-        wanted_keys,
         projection,
         first_row,
         progress,

@@ -28,8 +28,6 @@ pub(super) struct Ctx<'a> {
     pub(super) format: Format,
     pub(super) plan: Plan,
     pub(super) wanted: Wanted,
-    /// Every folded key a wanted key asks for.
-    pub(super) wanted_keys: Vec<String>,
     pub(super) projection: Projection,
     /// Rows before each row group.
     pub(super) first_row: Vec<u64>,
@@ -55,13 +53,14 @@ pub(super) struct Worker {
     pub(super) rows: Resolver,
     /// Whether the last row group stopped at a `resource_count` total overflow.
     pub(super) overflowed: bool,
-    /// Raw map key → index into `wanted_keys` (or none).
+    /// Raw map key → its number in [`Wanted::keys`] (or none).
     pub(super) keys: std::collections::HashMap<String, Option<usize>, foldhash::fast::RandomState>,
 }
 
 impl Worker {
-    /// The wanted key a map key stands for: its `user_` / `user:` prefix off, then folded.
-    fn wanted_key<'k>(&mut self, raw: &str, wanted: &'k [String]) -> Option<&'k str> {
+    /// The number of the wanted key a map key stands for: its `user_` / `user:` prefix off,
+    /// then folded.
+    fn wanted_key(&mut self, raw: &str, wanted: &[String]) -> Option<usize> {
         let find = |raw: &str| {
             let k = raw
                 .strip_prefix("user:")
@@ -70,7 +69,7 @@ impl Worker {
             let folded = fold_key(k);
             wanted.iter().position(|w| *w == folded)
         };
-        let at = match self.keys.get(raw) {
+        match self.keys.get(raw) {
             Some(&at) => at,
             None => {
                 let at = find(raw);
@@ -79,8 +78,7 @@ impl Worker {
                 }
                 at
             }
-        };
-        at.and_then(|i| wanted.get(i)).map(String::as_str)
+        }
     }
 
     /// Reads the rows of one unit, handing each row to `sink`; returns the sum of its rows'
@@ -227,7 +225,7 @@ impl Worker {
                             (v, &vt),
                             entry_def,
                             n,
-                            |raw| self.wanted_key(raw, &ctx.wanted_keys),
+                            |raw| self.wanted_key(raw, &ctx.wanted.keys),
                             &mut map.entries,
                             &mut map.starts,
                         )

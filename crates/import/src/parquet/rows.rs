@@ -35,26 +35,24 @@ pub(super) fn spread<'t>(
     Ok(out)
 }
 
-/// The entries of a map column whose key a wanted key asks for, per row: `starts[r]..starts[r+1]`
+/// The entries of a map column whose key a wanted key asks for, per row, as (the wanted key's
+/// number in [`Wanted::keys`](crate::reader::Wanted::keys), value): `starts[r]..starts[r+1]`
 /// index `entries` for row `r`.
-pub(super) fn map_entries<'k, 't>(
+pub(super) fn map_entries<'t>(
     (k, kt): (&Leaf, &[&'t str]),
     (v, vt): (&Leaf, &[&'t str]),
     entry_def: i16,
     n: usize,
-    mut wanted: impl FnMut(&str) -> Option<&'k str>,
-    entries: &mut Vec<(&'k str, &'t str)>,
+    mut wanted: impl FnMut(&str) -> Option<usize>,
+    entries: &mut Vec<(usize, &'t str)>,
     starts: &mut Vec<usize>,
-) -> Result<(), String>
-where
-    't: 'k,
-{
+) -> Result<(), String> {
     let (kmax, vmax) = (k.desc.max_def_level(), v.desc.max_def_level());
     if k.def.len() != k.rep.len() || v.def.len() != k.def.len() || v.rep != k.rep {
         return Err("the map's key and value columns disagree on its entries".into());
     }
     const KEY_SLOTS: usize = 64;
-    let mut seen: [(usize, usize, Option<&'k str>); KEY_SLOTS] = [(0, usize::MAX, None); KEY_SLOTS];
+    let mut seen: [(usize, usize, Option<usize>); KEY_SLOTS] = [(0, usize::MAX, None); KEY_SLOTS];
     let mut keys = kt.iter();
     let mut values = vt.iter();
     let mut rows = 0usize;
@@ -109,7 +107,8 @@ where
 pub(super) struct MapBatch<'t> {
     /// The column's header position.
     pub(super) col: usize,
-    pub(super) entries: Vec<(&'t str, &'t str)>,
+    /// (wanted key number, value) per entry.
+    pub(super) entries: Vec<(usize, &'t str)>,
     pub(super) starts: Vec<usize>,
 }
 
@@ -132,7 +131,7 @@ impl<'r> RowText<'r> for ParquetRow<'r> {
             .map_or("", |v| trim(v))
     }
 
-    fn map_tags(&self, col: usize) -> Option<&'r [(&'r str, &'r str)]> {
+    fn map_tags(&self, col: usize) -> Option<&'r [(usize, &'r str)]> {
         let map = self.maps.iter().find(|m| m.col == col)?;
         let at = |r: usize| map.starts.get(r).copied().unwrap_or(0);
         Some(

@@ -171,9 +171,10 @@ pub(crate) trait RowText<'r> {
     /// The trimmed value of a column (empty when null or absent).
     fn at(&self, col: usize) -> &'r str;
 
-    /// The tags of the map column at `col` (Parquet `MAP<string,string>`), keys folded, only
-    /// those a wanted key asks for; `None` when that column's tags are JSON text.
-    fn map_tags(&self, _col: usize) -> Option<&'r [(&'r str, &'r str)]> {
+    /// The tags of the map column at `col` (Parquet `MAP<string,string>`), only those a wanted
+    /// key asks for, each as its key's number in [`Wanted::keys`] and its value; `None` when
+    /// that column's tags are JSON text.
+    fn map_tags(&self, _col: usize) -> Option<&'r [(usize, &'r str)]> {
         None
     }
 
@@ -446,7 +447,7 @@ pub(super) fn tag_value<'a, 'r: 'a>(
         }
         for (&col, json) in plan.tags_json.iter().zip(json) {
             if let Some(map) = row.map_tags(col) {
-                if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty()) {
+                if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.number && !v.is_empty()) {
                     return Some(v);
                 }
             } else if let Some(v) = json.value(s.number) {
@@ -455,7 +456,7 @@ pub(super) fn tag_value<'a, 'r: 'a>(
         }
         // A native `tags` column stored as a Parquet map.
         if let Some(map) = plan.tags_kv.and_then(|col| row.map_tags(col))
-            && let Some((_, v)) = map.iter().find(|(k, v)| *k == s.key && !v.is_empty())
+            && let Some((_, v)) = map.iter().find(|(k, v)| *k == s.number && !v.is_empty())
         {
             return Some(v);
         }
