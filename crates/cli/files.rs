@@ -472,76 +472,23 @@ pub fn remove_empty_dirs(dirs: &[PathBuf]) {
 }
 
 /// The output directory as the renderer's [`srmatrix_render::Output`]: every document goes to a
-/// [`ReportFile`] in it (the directory is created when the first document is). A finished
-/// document is synced to disk on a thread of its own, while rendering goes on: a sync waits for
-/// the disk (10-20 ms for the largest documents of a report on a large export), and a rendering
-/// thread that waited for it would leave its core idle. [`ReportDir::synced`] waits for those
-/// syncs and reports the first that failed; each file is synced again when it is committed.
-pub struct ReportDir<'a> {
-    dir: &'a Path,
-    /// Duplicate handles of the finished documents, to the syncing thread (`None` when it could
-    /// not be started: then documents are synced where they finish).
-    syncs: Option<std::sync::mpsc::Sender<File>>,
-    syncer: Option<std::thread::JoinHandle<io::Result<()>>>,
-}
-
-impl<'a> ReportDir<'a> {
-    /// Documents in `dir`, synced on a thread started here.
-    pub fn new(dir: &'a Path) -> ReportDir<'a> {
-        let (syncs, finished) = std::sync::mpsc::channel::<File>();
-        let syncer = std::thread::Builder::new()
-            .name("srmatrix-sync".into())
-            .spawn(move || {
-                // Every file is synced, the first error kept: a failed sync is reported once
-                // per open file, so the sync at commit would not see it again.
-                let mut result = Ok(());
-                for file in finished {
-                    let synced = file.sync_all();
-                    if result.is_ok() {
-                        result = synced;
-                    }
-                }
-                result
-            })
-            .ok();
-        ReportDir {
-            dir,
-            syncs: syncer.is_some().then_some(syncs),
-            syncer,
-        }
-    }
-
-    /// Waits until every finished document is synced to disk; the first sync that failed.
-    pub fn synced(mut self) -> io::Result<()> {
-        drop(self.syncs.take());
-        match self.syncer.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(result)) => result,
-            Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => Ok(()),
-        }
-    }
-}
+/// [`ReportFile`] in it (the directory is created when the first document is).
+pub struct ReportDir<'a>(pub &'a Path);
 
 impl srmatrix_render::Output for ReportDir<'_> {
     type Writer = ReportFile;
 
     fn create(&self, file_name: &'static str) -> io::Result<ReportFile> {
-        fs::create_dir_all(self.dir)?;
-        ReportFile::create(self.dir, file_name)
+        fs::create_dir_all(self.0)?;
+        ReportFile::create(self.0, file_name)
     }
 
     fn scratch_dir(&self) -> Option<&Path> {
-        Some(self.dir)
+        Some(self.0)
     }
 
     fn finished(&self, file: &mut ReportFile) -> io::Result<()> {
-        file.flush()?;
-        match &self.syncs {
-            Some(syncs) => syncs
-                .send(file.tmp.as_file().try_clone()?)
-                .map_err(|_| io::Error::other("the thread syncing the documents stopped")),
-            None => file.sync(),
-        }
+        file.sync()
     }
 }
 
@@ -604,38 +551,6 @@ mod tests {
                 0o644,
                 "a report is not private like a temporary file"
             );
-        }
-    }
-
-    /// Documents finished on several threads are synced on the syncing thread, and committed
-    /// with their own bytes and digests once it is done.
-    #[test]
-    fn finished_documents_are_synced_aside_then_committed() {
-        use srmatrix_render::Output as _;
-        let dir = tempfile::tempdir().unwrap();
-        let out = ReportDir::new(dir.path());
-        assert!(out.syncs.is_some(), "the syncing thread started");
-        let names = ["a.csv", "b.json", "c.md"];
-        let files: Vec<ReportFile> = std::thread::scope(|scope| {
-            let handles: Vec<_> = names
-                .iter()
-                .map(|&name| {
-                    let out = &out;
-                    scope.spawn(move || {
-                        let mut f = out.create(name).unwrap();
-                        f.write_all(name.as_bytes()).unwrap();
-                        out.finished(&mut f).unwrap();
-                        f
-                    })
-                })
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        out.synced().unwrap();
-        for (f, name) in files.into_iter().zip(names) {
-            let (path, digest) = f.commit(dir.path(), name).unwrap();
-            assert_eq!(fs::read(&path).unwrap(), name.as_bytes());
-            assert_eq!(digest.bytes, name.len() as u64);
         }
     }
 

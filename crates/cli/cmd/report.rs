@@ -248,11 +248,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     // the two are swapped only once all of them are written. An error or a signal before then
     // removes the staging directory and leaves the previous set as it was.
     let staging = out_dir.stage()?;
-    let report_dir = files::ReportDir::new(staging.path());
-    let written = srmatrix_render::render_to(&ctx, &formats, &templates, &report_dir)?;
-    report_dir
-        .synced()
-        .context("writing the documents to disk")?;
+    let written = srmatrix_render::render_to(
+        &ctx,
+        &formats,
+        &templates,
+        &files::ReportDir(staging.path()),
+    )?;
     let mut outputs = Vec::new();
     for doc in written {
         let (_, digest) = doc.writer.commit(staging.path(), doc.file_name)?;
