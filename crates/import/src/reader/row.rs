@@ -109,7 +109,10 @@ impl JsonTags {
         match self.current {
             Some(i) => {
                 let &n = self.store.get(i)?.0.get(key)?;
-                self.values.get(n as usize).map(|v| &**v)
+                (n != NO_VALUE)
+                    .then(|| self.values.get(n as usize))
+                    .flatten()
+                    .map(|v| &**v)
             }
             None => self.uncached.get(key)?.as_deref(),
         }
@@ -332,7 +335,8 @@ pub(crate) struct Wanted {
     pub team: Vec<KeySources>,
     pub environment: Vec<KeySources>,
     pub classification: Vec<KeySources>,
-    /// Every wanted key once, folded: the keys JSON tag sets are read for.
+    /// Every wanted key once, folded: JSON tag sets and Parquet map tags give their values by
+    /// these keys' numbers.
     pub keys: Vec<String>,
 }
 
