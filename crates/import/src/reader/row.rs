@@ -340,10 +340,9 @@ pub(crate) struct Wanted {
     pub keys: Vec<String>,
 }
 
-/// One wanted tag key (folded) and the tag columns named after it.
+/// One wanted tag key and the tag columns named after it.
 pub(crate) struct KeySources {
-    pub key: String,
-    /// The key's position in [`Wanted::keys`].
+    /// The key's position in [`Wanted::keys`] (where it is, folded).
     pub number: usize,
     pub columns: Vec<usize>,
 }
@@ -364,15 +363,11 @@ impl Wanted {
                     let number = match keys.iter().position(|k| *k == key) {
                         Some(n) => n,
                         None => {
-                            keys.push(key.clone());
+                            keys.push(key);
                             keys.len() - 1
                         }
                     };
-                    KeySources {
-                        key,
-                        number,
-                        columns,
-                    }
+                    KeySources { number, columns }
                 })
                 .collect()
         };
@@ -436,7 +431,7 @@ pub(super) fn tag_value<'a, 'r: 'a>(
         if !kv.is_empty() {
             for pair in kv.split(';') {
                 if let Some((k, v)) = pair.split_once('=')
-                    && fold_key(k) == s.key
+                    && wanted.keys.get(s.number) == Some(&fold_key(k))
                     && !v.trim().is_empty()
                 {
                     return Some(v.trim());
@@ -573,8 +568,16 @@ mod tests {
         };
         let w = Wanted::new(&tag_keys, &plan);
         assert_eq!(w.keys.len(), 4, "{:?}", w.keys);
-        for s in w.team.iter().chain(&w.environment).chain(&w.classification) {
-            assert_eq!(w.keys[s.number], s.key);
+        let given = [
+            &tag_keys.team,
+            &tag_keys.environment,
+            &tag_keys.classification,
+        ];
+        let sources = [&w.team, &w.environment, &w.classification];
+        for (keys, sources) in given.into_iter().zip(sources) {
+            for (k, s) in keys.iter().zip(sources) {
+                assert_eq!(w.keys[s.number], fold_key(k));
+            }
         }
         assert_eq!(w.team[1].number, w.environment[1].number);
     }
