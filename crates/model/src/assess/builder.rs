@@ -10,7 +10,11 @@ use std::sync::Arc;
 
 use foldhash::fast::{FixedState, RandomState};
 
+use super::field_numbers::FieldNumbers;
+#[cfg(test)]
+use super::field_numbers::MAX_NUMBERED_FIELDS;
 use super::group_index::GroupIndex;
+use super::text_counts::TextCounts;
 
 use super::{InventoryRecord, LINE_SAMPLES, RowKind, UNOWNED_SAMPLES};
 use crate::catalog::Identified;
@@ -191,54 +195,6 @@ impl<T: Default> Keyed<T> {
 /// The groups of a builder.
 pub(super) type Groups = Keyed<Tally>;
 
-/// The text fields of the rows a builder has seen, numbered, so that the hot path looks a row's
-/// group up by a few integers instead of building, hashing and comparing its whole text key.
-/// Numbers are the builder's own (forks number differently): they never leave it.
-struct FieldNumbers {
-    numbers: HashMap<Arc<str>, u32>,
-    /// The values by number (each text shared with its key in `numbers`).
-    values: Vec<Arc<str>>,
-    /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
-    limit: usize,
-}
-
-impl Default for FieldNumbers {
-    fn default() -> Self {
-        FieldNumbers {
-            numbers: HashMap::default(),
-            values: Vec::new(),
-            limit: MAX_NUMBERED_FIELDS,
-        }
-    }
-}
-
-/// The most field values a builder numbers; rows with values beyond them take the text path.
-const MAX_NUMBERED_FIELDS: usize = 1 << 21;
-
-impl FieldNumbers {
-    /// The number of `value`, numbering it when new (`None` once [`MAX_NUMBERED_FIELDS`] are).
-    fn number(&mut self, value: &str) -> Option<u32> {
-        if let Some(&n) = self.numbers.get(value) {
-            return Some(n);
-        }
-        if self.numbers.len() >= self.limit {
-            return None;
-        }
-        let n = self.numbers.len() as u32;
-        let value: Arc<str> = value.into();
-        self.numbers.insert(Arc::clone(&value), n);
-        self.values.push(value);
-        Some(n)
-    }
-
-    /// The text fields (service, account, Region, team, environment, classification) of a
-    /// numbered key: for a row whose group is opened after its own text is gone (see
-    /// [`NumberedRow`]).
-    fn texts(&self, numbered: &[u32; 8]) -> [Arc<str>; 6] {
-        [1, 3, 4, 5, 6, 7].map(|i| Arc::clone(&self.values[numbered[i] as usize]))
-    }
-}
-
 /// The hash of a numbered key in `numbered_groups`, with the bits `cleared` cleared (none; all
 /// of them in tests).
 fn numbered_hash(hasher: &RandomState, cleared: u64, key: [u32; 8]) -> u64 {
@@ -347,8 +303,8 @@ pub(super) struct InputTally {
     pub(super) blank_service_rows: u64,
     pub(super) non_resource_rows: u64,
     pub(super) out_of_scope_rows: u64,
-    pub(super) other_provider_rows: BTreeMap<String, u64>,
-    pub(super) line_item_types: BTreeMap<String, u64>,
+    pub(super) other_provider_rows: TextCounts,
+    pub(super) line_item_types: TextCounts,
     pub(super) ragged_rows: u64,
     pub(super) duplicate_columns: Vec<String>,
     /// Rows whose JSON tags cell was malformed, and the first line of one.
@@ -368,16 +324,6 @@ impl InputTally {
         match self.resources_bound.checked_add(n) {
             Some(b) => self.resources_bound = b,
             None => self.bound_overflowed = true,
-        }
-    }
-}
-
-/// Adds one to a count keyed by a borrowed string, allocating only for a new key.
-fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
-    match map.get_mut(key) {
-        Some(n) => *n += 1,
-        None => {
-            map.insert(key.to_owned(), 1);
         }
     }
 }
@@ -779,12 +725,8 @@ impl AssessmentBuilder {
             mine.out_of_scope_rows += theirs.out_of_scope_rows;
             mine.bound_overflowed |= theirs.bound_overflowed;
             mine.bound_resources(theirs.resources_bound);
-            for (k, n) in theirs.other_provider_rows {
-                *mine.other_provider_rows.entry(k).or_default() += n;
-            }
-            for (k, n) in theirs.line_item_types {
-                *mine.line_item_types.entry(k).or_default() += n;
-            }
+            mine.other_provider_rows.merge(theirs.other_provider_rows);
+            mine.line_item_types.merge(theirs.line_item_types);
         }
         if self.groups.len() == 0 {
             // The first fork's groups become these as they are: no copy, no growth.
@@ -1059,7 +1001,7 @@ impl AssessmentBuilder {
         tally.rows += 1;
         let lit = tidy(rec.line_item_type);
         if !lit.is_empty() {
-            bump(&mut tally.line_item_types, lit);
+            tally.line_item_types.bump(lit);
         }
         match rec.kind {
             RowKind::Resource => {}
@@ -1068,7 +1010,7 @@ impl AssessmentBuilder {
                 return;
             }
             RowKind::OtherProvider(p) => {
-                bump(&mut tally.other_provider_rows, tidy(p));
+                tally.other_provider_rows.bump(tidy(p));
                 return;
             }
         }

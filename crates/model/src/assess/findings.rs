@@ -196,9 +196,10 @@ pub(super) fn findings(
                 action: "Check the tags column of the export (a cut or re-quoted cell); export it again from AWS or fix the cells, and run the report again.".into(),
             });
         }
-        let other: u64 = t.other_provider_rows.values().sum();
+        let other_providers = t.other_provider_rows.to_map();
+        let other: u64 = other_providers.values().sum();
         if other > 0 {
-            let names: Vec<&str> = t.other_provider_rows.keys().map(String::as_str).collect();
+            let names: Vec<&str> = other_providers.keys().map(String::as_str).collect();
             out.push(Finding {
                 code: "other-provider-rows",
                 severity: Severity::Low,

@@ -28,8 +28,10 @@ use crate::vocab::Category;
 /// Counting records as they stream in, on any number of threads.
 mod builder;
 /// Responsibilities per service in use, and the findings.
+mod field_numbers;
 mod findings;
 mod group_index;
+mod text_counts;
 
 pub(crate) use builder::DistinctIds;
 pub use builder::{AssessmentBuilder, DEFAULT_MAX_GROUPS};
@@ -432,8 +434,8 @@ impl AssessmentBuilder {
                 blank_service_rows: t.blank_service_rows,
                 non_resource_rows: t.non_resource_rows,
                 out_of_scope_rows: t.out_of_scope_rows,
-                other_provider_rows: t.other_provider_rows.clone(),
-                line_item_types: t.line_item_types.clone(),
+                other_provider_rows: t.other_provider_rows.to_map(),
+                line_item_types: t.line_item_types.to_map(),
                 ragged_rows: t.ragged_rows,
                 duplicate_columns: t.duplicate_columns.clone(),
                 sha256: t.sha256.clone(),
