@@ -16,6 +16,14 @@
 
 use crate::mask;
 
+/// `bytes` as text when they are UTF-8: the check of every chunk, and of every record that had to
+/// be unescaped, done with SIMD (`simdutf8`, which says only whether; where a field stops being
+/// UTF-8 is found by the standard library once a check fails).
+#[inline]
+pub(crate) fn utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Where the tokenizer is in a chunk.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cursor {
@@ -283,7 +291,7 @@ impl Tokenizer {
     /// caller has checked that it is UTF-8.
     pub(crate) fn fields<'a>(&'a self, data: &'a [u8], text: Option<&'a str>) -> Fields<'a> {
         // Unescaping removes quotes only: text in, text out.
-        let scratch_text = text.and_then(|_| std::str::from_utf8(&self.scratch).ok());
+        let scratch_text = text.and_then(|_| utf8(&self.scratch));
         Fields {
             data,
             text,
@@ -474,6 +482,24 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// The SIMD UTF-8 check says what the standard library's says, on text that is mostly
+        /// ASCII with multi-byte characters, cut ones and stray bytes at any place, long enough
+        /// to cross the library's 64-byte blocks.
+        #[test]
+        fn utf8_checks_agree_with_the_standard_library(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    &b"a"[..], b",", b"\"", b"\n", b"\xC3\xA9", b"\xE2\x82\xAC",
+                    b"\xF0\x9F\x98\x80", b"\xC3", b"\xE2\x82", b"\x80", b"\xFF", b"\xED\xA0\x80",
+                    b"abcdefghijklmnopqrstuvwxyz0123456789",
+                ]),
+                0..120,
+            ),
+        ) {
+            let bytes = parts.concat();
+            proptest::prop_assert_eq!(utf8(&bytes), std::str::from_utf8(&bytes).ok());
+        }
 
         /// The tokenizer reads arbitrary bytes as csv-core does: the same records, the same
         /// fields, a line for each where it starts, except for the documented open quote.

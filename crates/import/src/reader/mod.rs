@@ -622,7 +622,7 @@ impl Worker {
         let format = ctx.format;
         // One check of the whole chunk (the header in the first chunk is text too); only when it
         // fails is each field checked, to name the one that is not.
-        let text = std::str::from_utf8(data).ok();
+        let text = crate::tokenize::utf8(data);
         let all_utf8 = text.is_some();
         let mut cur = Cursor {
             pos: chunk.start,
