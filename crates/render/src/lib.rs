@@ -311,8 +311,8 @@ pub trait Output: Sync {
     }
 
     /// Called with a document's writer once the document is complete and flushed, on the
-    /// thread that rendered it, while other documents may still be rendering (the binary syncs
-    /// the file to disk here, so that the syncs overlap with rendering).
+    /// thread that rendered it, while other documents may still be rendering (the binary starts
+    /// the file's writeback to disk here, so that writing it out overlaps with rendering).
     fn finished(&self, _writer: &mut Self::Writer) -> io::Result<()> {
         Ok(())
     }

@@ -135,7 +135,7 @@ mod tests {
         /// Counts are those of a plain map, however many distinct texts there are and however
         /// they are split between merged counters.
         #[test]
-        fn counts_are_a_maps(
+        fn counts_are_those_of_a_map(
             texts in proptest::collection::vec(0u8..40, 0..200),
             split in 0usize..200,
         ) {
