@@ -508,22 +508,42 @@ impl AssessmentBuilder {
         let mut unowned_slot = vec![distinct::NO_SLOT; groups];
         let mut unowned_slots: HashMap<String, u32> = HashMap::default();
         let mut unowned_key = String::new();
-        for ([input, service, rule, account, region, team, ..], g) in keys() {
-            let input: usize = input.parse().unwrap_or_default();
-            let next = input_slots.len() as u32;
-            input_slot[g] = *input_slots.entry((input, service)).or_insert(next);
-            let found = match by_rule(rule) {
-                Some(r) => Some(Identified::Service(r.service)),
-                None => resolved.get(service).copied().flatten(),
+        // Groups come in key order: most repeat the previous group's input, identifier and rule,
+        // whose slots are then taken without a search of the maps.
+        let mut last: Option<(&str, &str, &str, u32, Option<u32>)> = None;
+        for (fields, g) in keys() {
+            let [input, service, rule, account, region, team, ..] = fields;
+            let (in_slot, union_slot) = match last {
+                Some((i, s, r, in_slot, union_slot)) if (i, s, r) == (input, service, rule) => {
+                    (in_slot, union_slot)
+                }
+                _ => {
+                    let n: usize = input.parse().unwrap_or_default();
+                    let next = input_slots.len() as u32;
+                    let in_slot = *input_slots.entry((n, service)).or_insert(next);
+                    let found = match by_rule(rule) {
+                        Some(r) => Some(Identified::Service(r.service)),
+                        None => resolved.get(service).copied().flatten(),
+                    };
+                    let union = match found {
+                        Some(Identified::Service(i)) => Some(ResourceUnion::Service(i)),
+                        Some(Identified::Billing(_)) => None,
+                        None if listed.contains(service) => Some(ResourceUnion::Unmapped(service)),
+                        None => Some(ResourceUnion::Others),
+                    };
+                    let union_slot = union.map(|union| {
+                        let next = service_slots.len() as u32;
+                        *service_slots.entry(union).or_insert(next)
+                    });
+                    last = Some((input, service, rule, in_slot, union_slot));
+                    (in_slot, union_slot)
+                }
             };
-            let union = match found {
-                Some(Identified::Service(i)) => ResourceUnion::Service(i),
-                Some(Identified::Billing(_)) => continue,
-                None if listed.contains(service) => ResourceUnion::Unmapped(service),
-                None => ResourceUnion::Others,
+            input_slot[g] = in_slot;
+            let Some(union_slot) = union_slot else {
+                continue;
             };
-            let next = service_slots.len() as u32;
-            service_slot[g] = *service_slots.entry(union).or_insert(next);
+            service_slot[g] = union_slot;
             if team.is_empty() {
                 unowned_key.clear();
                 for f in [service, rule, account, region] {
@@ -573,10 +593,42 @@ impl AssessmentBuilder {
         // so most groups repeat most of them, and a set is searched only for a new value.
         let mut last_fields = ["", "", ""];
         let mut last_use: Option<(usize, [&str; 5])> = None;
-        for ([input, service, rule, account, region, team, env, class], g) in keys() {
+        // The previous group's input, identifier and rule fields, and what they gave; and its
+        // classification, and whether that is sensitive.
+        let mut last_service = None;
+        let mut last_class = None;
+        for (
+            [
+                input_field,
+                service,
+                rule_field,
+                account,
+                region,
+                team,
+                env,
+                class,
+            ],
+            g,
+        ) in keys()
+        {
             let tally = &tallies[g];
-            let rule = by_rule(rule);
-            let input: usize = input.parse().unwrap_or_default();
+            let (input, rule, found) = match last_service {
+                Some((i, s, r, resolved_as)) if (i, s, r) == (input_field, service, rule_field) => {
+                    resolved_as
+                }
+                _ => {
+                    let rule = by_rule(rule_field);
+                    let input: usize = input_field.parse().unwrap_or_default();
+                    let found = match rule {
+                        Some(r) => Some(Identified::Service(r.service)),
+                        None => *resolved
+                            .entry(service)
+                            .or_insert_with(|| catalog.identify(service)),
+                    };
+                    last_service = Some((input_field, service, rule_field, (input, rule, found)));
+                    (input, rule, found)
+                }
+            };
             let summary = &mut inputs[input];
             summary.blank_resource_ids += tally.blank_resource_ids;
             for ((set, v), last) in [
@@ -592,12 +644,6 @@ impl AssessmentBuilder {
                 }
                 *last = v;
             }
-            let found = match rule {
-                Some(r) => Some(Identified::Service(r.service)),
-                None => *resolved
-                    .entry(service)
-                    .or_insert_with(|| catalog.identify(service)),
-            };
             if let Some(Identified::Billing(b)) = found {
                 summary.non_service_rows += tally.rows;
                 let code = &catalog.billing_codes[b];
@@ -668,7 +714,15 @@ impl AssessmentBuilder {
                     insert_text(set, v);
                 }
             }
-            if !class.is_empty() && options.is_sensitive(class) {
+            let sensitive = match last_class {
+                Some((c, sensitive)) if c == class => sensitive,
+                _ => {
+                    let sensitive = !class.is_empty() && options.is_sensitive(class);
+                    last_class = Some((class, sensitive));
+                    sensitive
+                }
+            };
+            if sensitive {
                 u.sensitive_resources = u.sensitive_resources.saturating_add(resources_of(g));
             }
             if team.is_empty() {
