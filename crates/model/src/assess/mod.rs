@@ -456,12 +456,23 @@ impl AssessmentBuilder {
         // Every group's fields, in the order of their keys.
         // (Kept as text and split where used: an array of fields per group would take five
         // times the memory, at the moment the process peaks.)
-        let mut by_text: Vec<(&str, usize)> = self.groups.positions().collect();
-        by_text.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let threads = self.finish_threads.unwrap_or(self.forks_merged.max(1));
+        let by_text = sorted_by_key(self.groups.positions().collect(), threads);
+        // The loops below walk the groups in key order, and so their keys and tallies in no
+        // order of memory: those of the group a few places ahead are fetched meanwhile.
+        const AHEAD: usize = 8;
         let keys = || {
-            by_text
-                .iter()
-                .filter_map(|&(key, g)| Some((group_fields(key)?, g)))
+            by_text.iter().enumerate().filter_map(|(i, &(key, g))| {
+                if let Some(&(next, h)) = by_text.get(i + AHEAD) {
+                    if let Some(first) = next.as_bytes().first() {
+                        builder::prefetch(first);
+                    }
+                    if let Some(t) = tallies.get(h) {
+                        builder::prefetch(t);
+                    }
+                }
+                Some((group_fields(key)?, g))
+            })
         };
         // Each identifier resolved once; the unmapped ones listed are those with the most rows.
         let mut unmapped_rows: HashMap<&str, u64> = HashMap::default();
@@ -556,7 +567,6 @@ impl AssessmentBuilder {
                 };
             }
         }
-        let threads = self.finish_threads.unwrap_or(self.forks_merged.max(1));
         let projections = [
             distinct::Projection {
                 slot_of_group: &input_slot,
@@ -850,6 +860,42 @@ impl AssessmentBuilder {
 
 /// Adds `v` to `set`, allocating only when it is new (most groups repeat their neighbours'
 /// accounts, Regions and teams).
+/// `keys` (distinct texts, each with a position) sorted by text: in two halves on two threads
+/// when `threads` allows and there are enough, then merged. Keys are distinct, so the order is
+/// the same however they are sorted.
+fn sorted_by_key(mut keys: Vec<(&str, usize)>, threads: usize) -> Vec<(&str, usize)> {
+    /// Fewer keys than this are sorted on the calling thread: a thread would cost more.
+    const PARALLEL_FROM: usize = 4096;
+    if threads < 2 || keys.len() < PARALLEL_FROM {
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        return keys;
+    }
+    let middle = keys.len() / 2;
+    let (left, right) = keys.split_at_mut(middle);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| left.sort_unstable_by(|a, b| a.0.cmp(b.0)));
+        right.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        if let Err(panic) = other.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    let (left, right) = keys.split_at(middle);
+    let mut merged = Vec::with_capacity(keys.len());
+    let (mut l, mut r) = (0, 0);
+    while l < left.len() && r < right.len() {
+        if left[l].0 <= right[r].0 {
+            merged.push(left[l]);
+            l += 1;
+        } else {
+            merged.push(right[r]);
+            r += 1;
+        }
+    }
+    merged.extend_from_slice(&left[l..]);
+    merged.extend_from_slice(&right[r..]);
+    merged
+}
+
 fn insert_text(set: &mut BTreeSet<String>, v: &str) {
     if !set.contains(v) {
         set.insert(v.to_owned());
@@ -860,6 +906,24 @@ fn insert_text(set: &mut BTreeSet<String>, v: &str) {
 mod tests {
     use super::*;
     use crate::catalog::CatalogSources;
+
+    proptest::proptest! {
+        // Few cases: each draws thousands of keys, to reach the parallel sort.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn keys_sorted_on_threads_are_sorted_as_on_one(
+            keys in proptest::collection::btree_set("[a-c\u{1f}]{0,12}", 0..9_000),
+            threads in 1usize..4,
+        ) {
+            // Distinct keys, in an order that is not theirs (shorter ones last).
+            let mut given: Vec<(&str, usize)> =
+                keys.iter().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+            given.sort_by_key(|&(k, i)| (std::cmp::Reverse(k.len()), i));
+            let mut expected = given.clone();
+            expected.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            proptest::prop_assert_eq!(sorted_by_key(given, threads), expected);
+        }
+    }
 
     /// A record of one resource (`resource_count` 1) in eu-west-1.
     fn rec<'a>(
