@@ -139,6 +139,33 @@ impl<T: Default> Keyed<T> {
         self.index.get(key).copied()
     }
 
+    /// The position of each of `keys` (the first of each pair), if it has one: looked up in two
+    /// halves on two threads when there are many (the index is only read).
+    fn positions_of(&self, keys: &[(&str, usize)]) -> Vec<Option<usize>>
+    where
+        T: Sync,
+    {
+        /// Fewer keys than this are looked up on the calling thread: a thread would cost more.
+        const PARALLEL_FROM: usize = 4096;
+        let look = |part: &[(&str, usize)]| -> Vec<Option<usize>> {
+            part.iter().map(|&(key, _)| self.position(key)).collect()
+        };
+        if keys.len() < PARALLEL_FROM {
+            return look(keys);
+        }
+        let (first, second) = keys.split_at(keys.len() / 2);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| look(first));
+            let mut second = look(second);
+            let mut found = match other.join() {
+                Ok(found) => found,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            found.append(&mut second);
+            found
+        })
+    }
+
     /// The position of `key`, its entry made with `new` when the key is new.
     fn position_or_insert_with(&mut self, key: &str, new: impl FnOnce() -> T) -> usize {
         match self.index.get(key) {
@@ -168,14 +195,6 @@ impl<T: Default> Keyed<T> {
     /// Every key with its position in `tallies`.
     pub(super) fn positions(&self) -> impl Iterator<Item = (&str, usize)> {
         self.index.iter().map(|(key, &i)| (&**key, i))
-    }
-
-    /// Every entry with its position, key and value.
-    fn into_entries(self) -> impl Iterator<Item = (usize, Box<str>, T)> {
-        let mut tallies = self.tallies;
-        self.index
-            .into_iter()
-            .filter_map(move |(key, i)| tallies.get_mut(i).map(|t| (i, key, std::mem::take(t))))
     }
 
     pub(super) fn into_iter(self) -> impl Iterator<Item = (Box<str>, T)> {
@@ -495,6 +514,9 @@ pub(super) fn group_fields(key: &str) -> Option<[&str; 8]> {
     f.next().is_none().then_some(out)
 }
 
+/// How many groups ahead `merge` fetches the tallies of.
+const MERGE_AHEAD: usize = 8;
+
 impl AssessmentBuilder {
     /// A builder with nothing read yet.
     pub fn new() -> Self {
@@ -739,12 +761,37 @@ impl AssessmentBuilder {
                 other.groups.len()
             }
         ];
-        for (at, key, t) in other.groups.into_entries() {
-            let p = self.groups.position_or_insert_with(&key, || Tally {
-                first_line: t.first_line,
-                marker: t.marker,
-                ..Tally::default()
-            });
+        let Keyed {
+            index: their_index,
+            tallies: mut theirs,
+        } = std::mem::take(&mut other.groups);
+        // The other's groups (key and position there) and where each already is here.
+        let their_keys: Vec<(&str, usize)> = their_index.iter().map(|(k, &i)| (&**k, i)).collect();
+        let here = self.groups.positions_of(&their_keys);
+        for (n, (&(key, at), &found)) in their_keys.iter().zip(&here).enumerate() {
+            // Both sides' tallies are in no order here: those a few groups ahead are fetched
+            // meanwhile.
+            if let Some(&(_, ahead)) = their_keys.get(n + MERGE_AHEAD)
+                && let Some(t) = theirs.get(ahead)
+            {
+                prefetch(t);
+            }
+            if let Some(&Some(ahead)) = here.get(n + MERGE_AHEAD)
+                && let Some(t) = self.groups.tallies.get(ahead)
+            {
+                prefetch(t);
+            }
+            let Some(t) = theirs.get_mut(at).map(std::mem::take) else {
+                continue;
+            };
+            let p = match found {
+                Some(p) => p,
+                None => self.groups.position_or_insert_with(key, || Tally {
+                    first_line: t.first_line,
+                    marker: t.marker,
+                    ..Tally::default()
+                }),
+            };
             if let Some(l) = landed.get_mut(at) {
                 *l = p;
             }
@@ -1402,6 +1449,58 @@ mod tests {
         assert_eq!(format!("{one:?}"), format!("{merged:?}"));
         assert_eq!(merged.services.len(), 1);
         assert_eq!(merged.services[0].regions.len(), 2);
+    }
+
+    #[test]
+    fn forks_of_many_groups_merge_like_one_builder() {
+        // Enough groups that the merge looks the other fork's up on two threads: most groups in
+        // both forks, some in one only, ids shared across groups and forks.
+        let cat = catalog();
+        let rows: Vec<(u64, String, String, String)> = (0..30_000u64)
+            .map(|n| {
+                let account = format!("{:012}", n % 7_000 + if n % 11 == 0 { 50_000 } else { 0 });
+                let team = ["", "web", "data"][(n % 3) as usize].to_owned();
+                (n + 2, account, team, format!("i-{}", n % 9_001))
+            })
+            .collect();
+        let add = |b: &mut AssessmentBuilder, i: usize, r: &(u64, String, String, String)| {
+            b.add(
+                i,
+                &InventoryRecord {
+                    line: r.0,
+                    service: if r.0 % 7 == 0 { "s3" } else { "AmazonEC2" },
+                    account_id: &r.1,
+                    region: "eu-west-1",
+                    owner_team: &r.2,
+                    resource_id: &r.3,
+                    line_item_type: "Usage",
+                    ..InventoryRecord::default()
+                },
+            );
+        };
+        let mut one = AssessmentBuilder::new();
+        let i = one.start_input("a.csv", "cur");
+        for r in &rows {
+            add(&mut one, i, r);
+        }
+        let expected = format!("{:?}", one.finish(&cat));
+        let mut merged = AssessmentBuilder::new();
+        let j = merged.start_input("a.csv", "cur");
+        let mut forks = [merged.fork(), merged.fork()];
+        for (k, chunk) in rows.chunks(1_000).enumerate() {
+            for r in chunk {
+                add(&mut forks[k % 2], j, r);
+            }
+        }
+        let [f0, f1] = forks;
+        assert!(f0.groups.len() >= 4_096 && f1.groups.len() >= 4_096);
+        merged.merge(f0);
+        merged.merge(f1);
+        let got = format!("{:?}", merged.finish(&cat));
+        assert!(
+            got == expected,
+            "the merged forks' assessment differs from one builder's"
+        );
     }
 
     #[test]
