@@ -1458,7 +1458,10 @@ mod tests {
         let cat = catalog();
         let rows: Vec<(u64, String, String, String)> = (0..30_000u64)
             .map(|n| {
-                let account = format!("{:012}", n % 7_000 + if n % 11 == 0 { 50_000 } else { 0 });
+                let account = format!(
+                    "{:012}",
+                    n % 7_000 + if n.is_multiple_of(11) { 50_000 } else { 0 }
+                );
                 let team = ["", "web", "data"][(n % 3) as usize].to_owned();
                 (n + 2, account, team, format!("i-{}", n % 9_001))
             })
@@ -1468,7 +1471,11 @@ mod tests {
                 i,
                 &InventoryRecord {
                     line: r.0,
-                    service: if r.0 % 7 == 0 { "s3" } else { "AmazonEC2" },
+                    service: if r.0.is_multiple_of(7) {
+                        "s3"
+                    } else {
+                        "AmazonEC2"
+                    },
                     account_id: &r.1,
                     region: "eu-west-1",
                     owner_team: &r.2,
