@@ -146,7 +146,7 @@ pub(crate) fn count(
 /// `f` of every item, in the items' order: the first on this thread, each other on a thread of
 /// its own (this one would only wait, and memory it freed before is used again rather than a new
 /// thread's).
-fn on_threads<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+pub(crate) fn on_threads<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let mut items = items.into_iter();
     let Some(first) = items.next() else {
         return Vec::new();

@@ -153,17 +153,8 @@ impl<T: Default> Keyed<T> {
         if keys.len() < PARALLEL_FROM {
             return look(keys);
         }
-        let (first, second) = keys.split_at(keys.len() / 2);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| look(first));
-            let mut second = look(second);
-            let mut found = match other.join() {
-                Ok(found) => found,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            found.append(&mut second);
-            found
-        })
+        let halves: Vec<&[(&str, usize)]> = keys.chunks(keys.len().div_ceil(2)).collect();
+        crate::distinct::on_threads(halves, look).concat()
     }
 
     /// The position of `key`, its entry made with `new` when the key is new.
@@ -514,8 +505,9 @@ pub(super) fn group_fields(key: &str) -> Option<[&str; 8]> {
     f.next().is_none().then_some(out)
 }
 
-/// How many groups ahead `merge` fetches the tallies of.
-const MERGE_AHEAD: usize = 8;
+/// How many groups ahead `merge` and `finish_with`'s walks fetch the tallies (and keys) of: the
+/// groups are walked in an order that is not theirs in memory.
+pub(super) const FETCH_AHEAD: usize = 8;
 
 impl AssessmentBuilder {
     /// A builder with nothing read yet.
@@ -771,12 +763,12 @@ impl AssessmentBuilder {
         for (n, (&(key, at), &found)) in their_keys.iter().zip(&here).enumerate() {
             // Both sides' tallies are in no order here: those a few groups ahead are fetched
             // meanwhile.
-            if let Some(&(_, ahead)) = their_keys.get(n + MERGE_AHEAD)
+            if let Some(&(_, ahead)) = their_keys.get(n + FETCH_AHEAD)
                 && let Some(t) = theirs.get(ahead)
             {
                 prefetch(t);
             }
-            if let Some(&Some(ahead)) = here.get(n + MERGE_AHEAD)
+            if let Some(&Some(ahead)) = here.get(n + FETCH_AHEAD)
                 && let Some(t) = self.groups.tallies.get(ahead)
             {
                 prefetch(t);

@@ -460,10 +460,9 @@ impl AssessmentBuilder {
         let by_text = sorted_by_key(self.groups.positions().collect(), threads);
         // The loops below walk the groups in key order, and so their keys and tallies in no
         // order of memory: those of the group a few places ahead are fetched meanwhile.
-        const AHEAD: usize = 8;
         let keys = || {
             by_text.iter().enumerate().filter_map(|(i, &(key, g))| {
-                if let Some(&(next, h)) = by_text.get(i + AHEAD) {
+                if let Some(&(next, h)) = by_text.get(i + builder::FETCH_AHEAD) {
                     if let Some(first) = next.as_bytes().first() {
                         builder::prefetch(first);
                     }
@@ -861,7 +860,8 @@ impl AssessmentBuilder {
 /// Adds `v` to `set`, allocating only when it is new (most groups repeat their neighbours'
 /// accounts, Regions and teams).
 /// `keys` (distinct texts, each with a position) sorted by text: in two halves on two threads
-/// when `threads` allows and there are enough, then merged. Keys are distinct, so the order is
+/// when `threads` allows and there are enough, then merged by the standard library's stable sort,
+/// which finds the two sorted runs and merges them in one pass. Keys are distinct, so the order is
 /// the same however they are sorted.
 fn sorted_by_key(mut keys: Vec<(&str, usize)>, threads: usize) -> Vec<(&str, usize)> {
     /// Fewer keys than this are sorted on the calling thread: a thread would cost more.
@@ -872,28 +872,11 @@ fn sorted_by_key(mut keys: Vec<(&str, usize)>, threads: usize) -> Vec<(&str, usi
     }
     let middle = keys.len() / 2;
     let (left, right) = keys.split_at_mut(middle);
-    std::thread::scope(|scope| {
-        let other = scope.spawn(|| left.sort_unstable_by(|a, b| a.0.cmp(b.0)));
-        right.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        if let Err(panic) = other.join() {
-            std::panic::resume_unwind(panic);
-        }
+    distinct::on_threads(vec![left, right], |half| {
+        half.sort_unstable_by(|a, b| a.0.cmp(b.0))
     });
-    let (left, right) = keys.split_at(middle);
-    let mut merged = Vec::with_capacity(keys.len());
-    let (mut l, mut r) = (0, 0);
-    while l < left.len() && r < right.len() {
-        if left[l].0 <= right[r].0 {
-            merged.push(left[l]);
-            l += 1;
-        } else {
-            merged.push(right[r]);
-            r += 1;
-        }
-    }
-    merged.extend_from_slice(&left[l..]);
-    merged.extend_from_slice(&right[r..]);
-    merged
+    keys.sort_by(|a, b| a.0.cmp(b.0));
+    keys
 }
 
 fn insert_text(set: &mut BTreeSet<String>, v: &str) {
