@@ -216,14 +216,6 @@ pub fn open(path: &Path) -> Result<Opened> {
     Ok(Opened::Stream(Box::new(io::Cursor::new(head).chain(file))))
 }
 
-/// The SHA-256 (hex) and size of a file, read from its start.
-pub fn sha256_of(file: File) -> io::Result<(String, u64)> {
-    use std::io::Seek as _;
-    let mut file = file;
-    file.rewind()?;
-    crate::manifest::sha256_of_reader(file)
-}
-
 /// Opens an input for streaming, Parquet too (from its start, as standard input would give it);
 /// `-` is standard input. See [`stream_input`].
 #[cfg(test)]

@@ -35,13 +35,14 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     let mut builder = AssessmentBuilder::new();
     builder.set_max_groups(args.input.max_groups());
     builder.set_resolver(catalog.resolver().clone());
-    let stats = inputs::read_all(
+    let (stats, digests) = inputs::read_all(
         &args.files,
         &args.input.options(),
         args.input.reading(),
         &mut builder,
     )?;
-    let a = builder.finish(&catalog);
+    let mut a = builder.finish(&catalog);
+    digests.settle(&mut a.inputs)?;
     for (summary, stats) in a.inputs.iter().zip(&stats) {
         outln!("{}", crate::term::escape(&summary.name))?;
         outln!("  format:             {}", summary.format)?;

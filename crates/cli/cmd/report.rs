@@ -164,7 +164,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     };
     builder.set_max_groups(args.input.max_groups());
     builder.set_resolver(catalog.resolver().clone());
-    inputs::read_all(
+    let (_, digests) = inputs::read_all(
         &args.inventory,
         &args.input.options_with(policy_ref),
         args.input.reading(),
@@ -178,7 +178,8 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     if let Some(sensitive) = policy_ref.and_then(|p| p.sensitive_classifications.clone()) {
         options.sensitive_classifications = sensitive;
     }
-    let assessment = builder.finish_with(&catalog, &options);
+    let mut assessment = builder.finish_with(&catalog, &options);
+    digests.settle(&mut assessment.inputs)?;
 
     let or_policy = |flag: &str, from: Option<&String>| match flag.trim() {
         "" => from.map(|s| s.trim().to_owned()).unwrap_or_default(),

@@ -41,7 +41,7 @@ use crate::{HeaderList, ImportError, ImportOptions, ImportStats, InventoryRecord
 
 use read::{Ctx, GroupOutcome, Groups, Worker, codec_name};
 use schema::Projection;
-pub use source::{ParquetSource, RowProgress, in_upstream_reader};
+pub use source::{ParquetSource, RowProgress, ThreadIdle, in_upstream_reader};
 use source::{Shared, upstream};
 
 /// Rows decoded at a time from each column read. A batch's values and texts of every column read
@@ -118,6 +118,7 @@ fn open<'a>(
         ));
     }
     let progress = source.progress();
+    let idle = source.idle();
     let file = upstream(|| SerializedFileReader::new(Shared::new(source))).map_err(|e| {
         error(
             input,
@@ -215,6 +216,7 @@ fn open<'a>(
         projection,
         first_row,
         progress,
+        idle,
         rows,
     };
     Ok((ctx, file, info, header))

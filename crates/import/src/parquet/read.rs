@@ -11,7 +11,7 @@ use parquet::file::serialized_reader::SerializedFileReader;
 use super::pages::CheckedPages;
 use super::rows::{MapBatch, ParquetRow, map_entries};
 use super::schema::{Kind, Projection, Slot};
-use super::source::{RowProgress, Shared, upstream};
+use super::source::{RowProgress, Shared, ThreadIdle, upstream};
 use super::text::{self, TextColumn};
 use super::values::{Leaf, Reader};
 use super::{BATCH_ROWS, error};
@@ -33,6 +33,8 @@ pub(super) struct Ctx<'a> {
     pub(super) first_row: Vec<u64>,
     /// Told of each batch of rows read.
     pub(super) progress: Option<RowProgress>,
+    /// Told when a thread has no rows left to read.
+    pub(super) idle: Option<ThreadIdle>,
     /// The file's rows, as its footer says.
     pub(super) rows: u64,
 }
@@ -400,6 +402,9 @@ impl Groups<'_, '_> {
             };
             outcomes.push((u, outcome));
         }
+        if let Some(idle) = &self.ctx.idle {
+            idle();
+        }
         (counts, outcomes)
     }
 }
@@ -521,6 +526,38 @@ mod tests {
             );
             assert_eq!(heard.iter().map(|h| h.0).sum::<u64>(), stats.rows);
             assert!(heard.iter().all(|h| h.1 == 1000 && h.0 > 0), "{heard:?}");
+        }
+    }
+
+    #[test]
+    fn each_reading_thread_says_once_that_it_has_no_rows_left() {
+        let bytes = fixture("cur2-parts.snappy.parquet");
+        for threads in [1, 2, 5] {
+            let heard = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let to = std::sync::Arc::clone(&heard);
+            let rows = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+            let rows_then = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let (r, then) = (
+                std::sync::Arc::clone(&rows),
+                std::sync::Arc::clone(&rows_then),
+            );
+            let source = ParquetSource::bytes(bytes.clone())
+                .with_progress(std::sync::Arc::new(move |n, _| {
+                    r.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                }))
+                .with_idle(std::sync::Arc::new(move || {
+                    to.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    then.lock()
+                        .unwrap()
+                        .push(rows.load(std::sync::atomic::Ordering::SeqCst));
+                }));
+            let mut sinks: Vec<_> = (0..threads).map(|_| |_: &InventoryRecord<'_>| {}).collect();
+            let stats =
+                read_parquet("x.parquet", source, &ImportOptions::default(), &mut sinks).unwrap();
+            assert_eq!(heard.load(std::sync::atomic::Ordering::SeqCst), threads);
+            // The last thread to go idle has seen every row read.
+            let then = rows_then.lock().unwrap();
+            assert_eq!(then.iter().max().copied(), Some(stats.rows), "{threads}");
         }
     }
 

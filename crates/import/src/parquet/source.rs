@@ -16,11 +16,16 @@ pub struct ParquetSource {
     inner: Source,
     len: u64,
     on_rows: Option<RowProgress>,
+    on_idle: Option<ThreadIdle>,
 }
 
 /// Hears, after each batch of rows read, how many rows it held and how many rows the file has
 /// in all (as its footer says), from whichever thread read the batch.
 pub type RowProgress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// Hears, from each reading thread, that it has no rows left to read (its core is free while
+/// the others finish).
+pub type ThreadIdle = Arc<dyn Fn() + Send + Sync>;
 
 enum Source {
     File(Arc<File>),
@@ -35,6 +40,7 @@ impl ParquetSource {
             inner: Source::File(Arc::new(file)),
             len,
             on_rows: None,
+            on_idle: None,
         })
     }
 
@@ -44,6 +50,7 @@ impl ParquetSource {
             len: data.len() as u64,
             inner: Source::Bytes(Bytes::from(data)),
             on_rows: None,
+            on_idle: None,
         }
     }
 
@@ -58,6 +65,18 @@ impl ParquetSource {
     /// The progress listener, if any.
     pub(super) fn progress(&self) -> Option<RowProgress> {
         self.on_rows.clone()
+    }
+
+    /// Tells `on_idle` when a reading thread has no rows left to read: work that can wait for a
+    /// free core (the file's digest) can start then.
+    pub fn with_idle(mut self, on_idle: ThreadIdle) -> ParquetSource {
+        self.on_idle = Some(on_idle);
+        self
+    }
+
+    /// The idle listener, if any.
+    pub(super) fn idle(&self) -> Option<ThreadIdle> {
+        self.on_idle.clone()
     }
 
     pub(super) fn read_at(&self, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
