@@ -202,7 +202,9 @@ pub(super) type Groups = Keyed<Tally>;
 /// The hash of a numbered key in `numbered_groups`, with the bits `cleared` cleared (none; all
 /// of them in tests).
 fn numbered_hash(hasher: &RandomState, cleared: u64, key: [u32; 8]) -> u64 {
-    hasher.hash_one(key) & !cleared
+    // As four words: the array's own `Hash` writes its length and hashes its bytes as a slice.
+    let word = |i: usize| u64::from(key[2 * i]) | (u64::from(key[2 * i + 1]) << 32);
+    hasher.hash_one((word(0), word(1), word(2), word(3))) & !cleared
 }
 
 /// Asks for the cache line holding `value` ahead of its use.
