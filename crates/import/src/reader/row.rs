@@ -420,11 +420,24 @@ pub(super) fn tag_value<'a, 'r: 'a>(
     sources: &[KeySources],
     json: &'a mut [JsonTags],
 ) -> Option<&'a str> {
-    for (&col, json) in plan.tags_json.iter().zip(json.iter_mut()) {
-        if row.map_tags(col).is_none() && !json.parsed {
+    // Each map column's entries for this row, found once (the sources below look at every
+    // column in turn): the first few columns' kept here, any further ones found again.
+    const KEPT: usize = 4;
+    let mut maps: [Option<&'r [(usize, &'r str)]>; KEPT] = [None; KEPT];
+    for (i, (&col, json)) in plan.tags_json.iter().zip(json.iter_mut()).enumerate() {
+        let map = row.map_tags(col);
+        if let Some(kept) = maps.get_mut(i) {
+            *kept = map;
+        }
+        if map.is_none() && !json.parsed {
             json.load(row.at(col), &wanted.keys);
         }
     }
+    let map_at = |i: usize, col: usize| match maps.get(i) {
+        Some(&kept) => kept,
+        None => row.map_tags(col),
+    };
+    let native_map = plan.tags_kv.and_then(|col| row.map_tags(col));
     let json: &'a [JsonTags] = json;
     let kv = row.get(plan.tags_kv);
     for s in sources {
@@ -444,8 +457,8 @@ pub(super) fn tag_value<'a, 'r: 'a>(
                 return Some(v);
             }
         }
-        for (&col, json) in plan.tags_json.iter().zip(json) {
-            if let Some(map) = row.map_tags(col) {
+        for (i, (&col, json)) in plan.tags_json.iter().zip(json).enumerate() {
+            if let Some(map) = map_at(i, col) {
                 if let Some((_, v)) = map.iter().find(|(k, v)| *k == s.number && !v.is_empty()) {
                     return Some(v);
                 }
@@ -454,7 +467,7 @@ pub(super) fn tag_value<'a, 'r: 'a>(
             }
         }
         // A native `tags` column stored as a Parquet map.
-        if let Some(map) = plan.tags_kv.and_then(|col| row.map_tags(col))
+        if let Some(map) = native_map
             && let Some((_, v)) = map.iter().find(|(k, v)| *k == s.number && !v.is_empty())
         {
             return Some(v);
