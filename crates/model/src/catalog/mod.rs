@@ -641,98 +641,6 @@ pub struct Catalog {
     resolver: Arc<Resolver>,
 }
 
-/// What the services side of a catalog load gives (see [`Catalog::load`]).
-struct ServiceSide {
-    services: Vec<Service>,
-    service_lines: HashMap<String, u64>,
-    billing_codes: Vec<BillingCode>,
-    resolver: Resolver,
-    problems: Vec<Problem>,
-    /// The statements file parsed (built once the controls are known; its parse error comes
-    /// after the controls side's).
-    raw_statements: Result<RawStatements, CatalogError>,
-    /// The digest of every source file.
-    sha256: String,
-}
-
-/// Services, billing codes, the identifier index, AWS components and resource rules; the
-/// statements file parsed and the catalog's digest (for balance with the controls side).
-fn load_service_side(src: &CatalogSources, meta: &RawCatalog) -> Result<ServiceSide, CatalogError> {
-    let mut problems = Vec::new();
-    let (services, service_lines) = parse_services(&src.services, &meta.deployment, &mut problems)?;
-    let billing_codes = parse_billing(&src.billing, &meta.billing_group, &mut problems)?;
-    let index = build_index(
-        &src.services,
-        &services,
-        &src.billing,
-        &billing_codes,
-        &mut problems,
-    );
-    let mut services = services;
-    aws_components(&src.aws_components, &mut services, &mut problems)?;
-    let mut resolver = Resolver::new(index);
-    resolver.load_rules(&src.resource_types, &services, &mut problems)?;
-    Ok(ServiceSide {
-        services,
-        service_lines,
-        billing_codes,
-        resolver,
-        problems,
-        raw_statements: parse_toml::<RawStatements>(&src.statements),
-        sha256: digest(src),
-    })
-}
-
-/// What the controls side of a catalog load gives (see [`Catalog::load`]).
-struct ControlSide {
-    controls: Vec<Control>,
-    frameworks: Vec<(Framework, Option<regex::Regex>)>,
-    problems: Vec<Problem>,
-}
-
-/// Controls, each framework's requirements and the checks between them.
-fn load_control_side(
-    src: &CatalogSources,
-    meta: &RawCatalog,
-    frameworks: Vec<(Framework, Option<regex::Regex>)>,
-) -> Result<ControlSide, CatalogError> {
-    let mut problems = Vec::new();
-    let raw_controls = parse_toml::<RawControls>(&src.controls)?;
-    let controls = build_controls(
-        &src.controls,
-        raw_controls,
-        &meta.domain,
-        &meta.deployment,
-        &frameworks,
-        &mut problems,
-    );
-    let mut frameworks = frameworks;
-    for (fw, re) in &mut frameworks {
-        let Some(path) = fw.requirements.clone() else {
-            continue;
-        };
-        match src.requirements.iter().find(|(name, _)| *name == path) {
-            Some((_, file)) => {
-                fw.register = crate::requirements::parse(file, fw, re.as_ref(), &mut problems)?;
-            }
-            None => problems.push(Pos { line: 1, column: 1 }.problem(
-                &src.catalog,
-                format!(
-                    "framework `{}`: requirements file `{path}` is not in the catalog",
-                    fw.id
-                ),
-            )),
-        }
-    }
-    check_citations(&src.controls, &controls, &frameworks, &mut problems);
-    check_baseline_ids(&src.catalog, &frameworks, &mut problems);
-    Ok(ControlSide {
-        controls,
-        frameworks,
-        problems,
-    })
-}
-
 impl Catalog {
     /// The catalog shipped in the binary.
     pub fn builtin() -> Result<Catalog, CatalogError> {
@@ -740,35 +648,25 @@ impl Catalog {
     }
 
     /// Parses and validates a catalog; every problem is reported, each with file, line and column.
-    ///
-    /// After `catalog.toml`, the services side (services, billing codes, AWS components,
-    /// resource rules) and the controls side (controls, framework requirements, statements)
-    /// are parsed on two threads: each is about half of the load, which every command waits
-    /// for. Their problems and errors come out in the order one thread gives them.
     pub fn load(src: &CatalogSources) -> Result<Catalog, CatalogError> {
         let mut problems = Vec::new();
         let meta = parse_toml::<RawCatalog>(&src.catalog)?;
         let categories = categories(&src.catalog, &meta, &mut problems);
         let frameworks = frameworks(&src.catalog, &meta, &mut problems);
-        let meta_ref = &meta;
-        let (service_side, control_side) = std::thread::scope(|scope| {
-            let control_side = scope.spawn(move || load_control_side(src, meta_ref, frameworks));
-            let service_side = load_service_side(src, meta_ref);
-            let control_side = control_side
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (service_side, control_side)
-        });
-        let ServiceSide {
-            services,
-            service_lines,
-            billing_codes,
-            resolver,
-            problems: service_problems,
-            raw_statements,
-            sha256,
-        } = service_side?;
-        problems.extend(service_problems);
+        let (services, service_lines) =
+            parse_services(&src.services, &meta.deployment, &mut problems)?;
+        let billing_codes = parse_billing(&src.billing, &meta.billing_group, &mut problems)?;
+        let index = build_index(
+            &src.services,
+            &services,
+            &src.billing,
+            &billing_codes,
+            &mut problems,
+        );
+        let mut services = services;
+        aws_components(&src.aws_components, &mut services, &mut problems)?;
+        let mut resolver = Resolver::new(index);
+        resolver.load_rules(&src.resource_types, &services, &mut problems)?;
         for (name, terms) in [
             ("ccm_ssrm_ownership", &meta.ccm_ssrm_ownership),
             ("fedramp_inheritable", &meta.fedramp_inheritable),
@@ -792,13 +690,36 @@ impl Catalog {
                 problems.push(Pos { line: 1, column: 1 }.problem(&src.catalog, e));
             }
         }
-        let ControlSide {
-            controls,
-            frameworks,
-            problems: control_problems,
-        } = control_side?;
-        problems.extend(control_problems);
-        let raw_statements = raw_statements?;
+        let raw_controls = parse_toml::<RawControls>(&src.controls)?;
+        let controls = build_controls(
+            &src.controls,
+            raw_controls,
+            &meta.domain,
+            &meta.deployment,
+            &frameworks,
+            &mut problems,
+        );
+        let mut frameworks = frameworks;
+        for (fw, re) in &mut frameworks {
+            let Some(path) = fw.requirements.clone() else {
+                continue;
+            };
+            match src.requirements.iter().find(|(name, _)| *name == path) {
+                Some((_, file)) => {
+                    fw.register = crate::requirements::parse(file, fw, re.as_ref(), &mut problems)?;
+                }
+                None => problems.push(Pos { line: 1, column: 1 }.problem(
+                    &src.catalog,
+                    format!(
+                        "framework `{}`: requirements file `{path}` is not in the catalog",
+                        fw.id
+                    ),
+                )),
+            }
+        }
+        check_citations(&src.controls, &controls, &frameworks, &mut problems);
+        check_baseline_ids(&src.catalog, &frameworks, &mut problems);
+        let raw_statements = parse_toml::<RawStatements>(&src.statements)?;
         let statements = build_statements(
             &src.statements,
             raw_statements,
@@ -833,7 +754,7 @@ impl Catalog {
             fedramp_origination_values: meta.fedramp_origination_values,
             deployments: meta.deployment,
             aws_components_url: meta.aws_components_url,
-            sha256,
+            sha256: digest(src),
             services,
             controls,
             origins: src.files().iter().map(|s| s.origin.clone()).collect(),
@@ -1080,11 +1001,10 @@ source = "test statement"
         assert!(!text.contains("infrastructure services"), "{text}");
     }
 
-    /// The two sides of the load run on two threads: problems still come in the order of one
-    /// thread (services, then controls, then statements), and of two files that cannot be
-    /// parsed, the one a single thread reads first is the error.
+    /// Problems come in the order of the files (services, then controls, then statements), and
+    /// of two files that cannot be parsed, the one read first is the error.
     #[test]
-    fn problems_and_errors_come_in_file_order_from_both_sides() {
+    fn problems_and_errors_come_in_file_order() {
         let dup = format!("{SERVICES}ebs,Amazon Elastic Block Store,infrastructure,ec2,,,\n");
         let bad_controls = CONTROLS.replace("owner = \"AWS\"\n", "");
         let st = "[[statement]]\nservice = \"nope\"\ncontrol = \"SRM-PAT-01\"\nsource = \"x\"\n";
