@@ -1,6 +1,6 @@
 //! Reading inventory inputs into an assessment: options shared by `report` and `inspect`.
 
-use std::io::{IsTerminal as _, Seek as _};
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -354,8 +354,8 @@ const DIGEST_HELD_BYTES: u64 = 64 << 20;
 ///
 /// The digest runs beside the readers up to the file's last [`DIGEST_HELD_BYTES`], and hashes
 /// those once a reader has no rows left: while all read, hashing takes their time, while after
-/// it fills a core that would wait. It is joined by [`PendingDigests::settle`], once the
-/// assessment is built.
+/// it fills a core that would wait (with fewer readers than cores, nothing is held). It is
+/// joined by [`PendingDigests::settle`], once the assessment is built.
 fn read_parquet(
     name: &str,
     file: std::fs::File,
@@ -365,7 +365,7 @@ fn read_parquet(
 ) -> Result<(ImportStats, PendingDigest)> {
     let len = file.metadata()?.len();
     let hashed = file.try_clone()?;
-    let (idle, held) = std::sync::mpsc::channel::<()>();
+    let (idle, until) = std::sync::mpsc::channel::<()>();
     let source =
         srmatrix_import::ParquetSource::file(file)?.with_idle(std::sync::Arc::new(move || {
             // The digest may have stopped (a read error): nothing to tell then.
@@ -381,15 +381,19 @@ fn read_parquet(
     let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
         .map(|_| builder.fork())
         .collect();
+    // With fewer readers than cores a core is free from the start: nothing is held then.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let hold = if reading.threads.max(1) < cores {
+        0
+    } else {
+        DIGEST_HELD_BYTES
+    };
     let digest = std::thread::spawn(move || {
-        let mut file = hashed;
-        // The clone shares the file's offset, which opening it as Parquet moved.
-        file.rewind()?;
         let tail = HeldTail {
-            file,
+            file: hashed,
             read: 0,
-            held_from: len.saturating_sub(DIGEST_HELD_BYTES),
-            until: Some(held),
+            held_from: len.saturating_sub(hold),
+            until: (hold > 0).then_some(until),
         };
         crate::manifest::sha256_of_reader(tail)
     });
@@ -419,8 +423,9 @@ fn read_parquet(
     ))
 }
 
-/// A file read from its start, whose bytes from `held_from` on are read only once `until` hears
-/// something or its senders are gone (the read ended, whether or not it failed).
+/// A file read from its start (at positions: its offset is shared with the Parquet readers'
+/// clone), whose bytes from `held_from` on are read only once `until` hears something or its
+/// senders are gone (the read ended, whether or not it failed).
 struct HeldTail {
     file: std::fs::File,
     read: u64,
@@ -430,6 +435,7 @@ struct HeldTail {
 
 impl std::io::Read for HeldTail {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut buf = buf;
         if self.until.is_some() {
             if self.read >= self.held_from {
                 if let Some(until) = self.until.take() {
@@ -438,15 +444,26 @@ impl std::io::Read for HeldTail {
             } else {
                 let room = usize::try_from(self.held_from - self.read).unwrap_or(usize::MAX);
                 let n = room.min(buf.len());
-                let got = self.file.read(buf.get_mut(..n).unwrap_or_default())?;
-                self.read += got as u64;
-                return Ok(got);
+                buf = buf.get_mut(..n).unwrap_or_default();
             }
         }
-        let got = self.file.read(buf)?;
+        let got = read_at(&self.file, buf, self.read)?;
         self.read += got as u64;
         Ok(got)
     }
+}
+
+/// Reads at `pos` without moving the file's offset, which the file shares with its clone that
+/// the Parquet readers use (they read at positions too).
+#[cfg(unix)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(file, buf, pos)
+}
+
+/// Reads at `pos`; every reader of the file gives its position, so none depends on the offset.
+#[cfg(windows)]
+fn read_at(file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
+    std::os::windows::fs::FileExt::seek_read(file, buf, pos)
 }
 
 /// The SHA-256 of a Parquet input, still being computed on its own thread.
@@ -517,7 +534,7 @@ fn finish_input(builder: &mut AssessmentBuilder, input: usize, stats: &ImportSta
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read as _, Write as _};
+    use std::io::{Read as _, Seek as _, Write as _};
     use std::sync::atomic::{AtomicBool, Ordering};
 
     use super::HeldTail;
@@ -535,8 +552,12 @@ mod tests {
         held_from: u64,
     ) -> (HeldTail, std::sync::mpsc::Sender<()>) {
         let (go, until) = std::sync::mpsc::channel();
+        // Opening a file as Parquet moves its shared offset (to the footer): the digest reads
+        // at positions, from the start whatever the offset.
+        let mut file = f.reopen().unwrap();
+        file.seek(std::io::SeekFrom::End(-7)).unwrap();
         let tail = HeldTail {
-            file: f.reopen().unwrap(),
+            file,
             read: 0,
             held_from,
             until: Some(until),
