@@ -565,19 +565,19 @@ enum Job {
 }
 
 impl Job {
-    /// Relative cost: milliseconds of one core for each job of `srmatrix report` on the 1M-row
-    /// CUR of `scripts/bench.sh` (65 services, 3,836 rows in the longest sheet), from a profile
-    /// (docs/performance.md). Jobs start longest first, so that the job that finishes last is a
-    /// short one. Reports of billing exports are shaped like this one: the workbook is the
-    /// longest job (twice as long again with eight times the teams). The render benchmark's
-    /// synthetic 400 services × 40 controls weigh OSCAL more.
+    /// Relative cost: milliseconds each job of `srmatrix report` took on the 1M-row CUR of
+    /// `scripts/bench.sh` (65 services, 3,836 rows in the longest sheet), timed inside the
+    /// process on 2026-12-07 (docs/performance.md). Jobs start longest first, so that the job
+    /// that finishes last is a short one. Reports of billing exports are shaped like this one:
+    /// the workbook is the longest job (twice as long again with eight times the teams). The
+    /// render benchmark's synthetic 400 services × 40 controls weigh OSCAL more.
     fn cost(self) -> u32 {
         match self {
-            Job::Direct(Format::Xlsx) => 213,
-            Job::Templates => 75,
-            Job::Direct(Format::Json) => 71,
-            Job::Direct(Format::Csv) => 52,
-            Job::Direct(Format::Oscal) => 51,
+            Job::Direct(Format::Xlsx) => 120,
+            Job::Templates => 69,
+            Job::Direct(Format::Json) => 50,
+            Job::Direct(Format::Oscal) => 48,
+            Job::Direct(Format::Csv) => 35,
             Job::Direct(Format::Markdown | Format::Html) => 0,
         }
     }
