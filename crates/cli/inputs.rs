@@ -447,23 +447,10 @@ impl std::io::Read for HeldTail {
                 buf = buf.get_mut(..n).unwrap_or_default();
             }
         }
-        let got = read_at(&self.file, buf, self.read)?;
+        let got = srmatrix_import::positioned_read(&self.file, self.read, buf)?;
         self.read += got as u64;
         Ok(got)
     }
-}
-
-/// Reads at `pos` without moving the file's offset, which the file shares with its clone that
-/// the Parquet readers use (they read at positions too).
-#[cfg(unix)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(file, buf, pos)
-}
-
-/// Reads at `pos`; every reader of the file gives its position, so none depends on the offset.
-#[cfg(windows)]
-fn read_at(file: &std::fs::File, buf: &mut [u8], pos: u64) -> std::io::Result<usize> {
-    std::os::windows::fs::FileExt::seek_read(file, buf, pos)
 }
 
 /// The SHA-256 of a Parquet input, still being computed on its own thread.

@@ -26,7 +26,9 @@ mod tokenize;
 use std::fmt;
 
 pub use format::Format;
-pub use parquet::{ParquetInfo, ParquetSource, RowProgress, ThreadIdle, is_parquet, read_parquet};
+pub use parquet::{
+    ParquetInfo, ParquetSource, RowProgress, ThreadIdle, is_parquet, positioned_read, read_parquet,
+};
 pub use reader::{ImportOptions, ImportStats, Limits, read, read_parallel};
 pub use srmatrix_model::{InventoryRecord, RowKind};
 

@@ -41,7 +41,7 @@ use crate::{HeaderList, ImportError, ImportOptions, ImportStats, InventoryRecord
 
 use read::{Ctx, GroupOutcome, Groups, Worker, codec_name};
 use schema::Projection;
-pub use source::{ParquetSource, RowProgress, ThreadIdle, in_upstream_reader};
+pub use source::{ParquetSource, RowProgress, ThreadIdle, in_upstream_reader, positioned_read};
 use source::{Shared, upstream};
 
 /// Rows decoded at a time from each column read. A batch's values and texts of every column read

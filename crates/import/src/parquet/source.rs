@@ -96,13 +96,17 @@ impl ParquetSource {
     }
 }
 
+/// Reads from `file` at `pos`, whatever its offset (which clones of the file share): how every
+/// thread reading one Parquet file reads it, the digest's included.
 #[cfg(unix)]
-fn positioned_read(file: &File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+pub fn positioned_read(file: &File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
     std::os::unix::fs::FileExt::read_at(file, buf, pos)
 }
 
+/// Reads from `file` at `pos`, whatever its offset (which this moves, but no reader of the
+/// file depends on it).
 #[cfg(windows)]
-fn positioned_read(file: &File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
+pub fn positioned_read(file: &File, pos: u64, buf: &mut [u8]) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(file, buf, pos)
 }
 

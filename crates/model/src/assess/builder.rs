@@ -145,8 +145,6 @@ impl<T: Default> Keyed<T> {
     where
         T: Sync,
     {
-        /// Fewer keys than this are looked up on the calling thread: a thread would cost more.
-        const PARALLEL_FROM: usize = 4096;
         let look = |part: &[(&str, usize)]| -> Vec<Option<usize>> {
             part.iter().map(|&(key, _)| self.position(key)).collect()
         };
@@ -506,6 +504,10 @@ pub(super) fn group_fields(key: &str) -> Option<[&str; 8]> {
     }
     f.next().is_none().then_some(out)
 }
+
+/// Fewer keys than this are looked up (`merge`) or sorted (`finish_with`) on the calling thread
+/// alone: a second thread would cost more than it saves.
+pub(super) const PARALLEL_FROM: usize = 4096;
 
 /// How many groups ahead `merge` and `finish_with`'s walks fetch the tallies (and keys) of: the
 /// groups are walked in an order that is not theirs in memory.
@@ -1494,7 +1496,7 @@ mod tests {
             }
         }
         let [f0, f1] = forks;
-        assert!(f0.groups.len() >= 4_096 && f1.groups.len() >= 4_096);
+        assert!(f0.groups.len() >= PARALLEL_FROM && f1.groups.len() >= PARALLEL_FROM);
         merged.merge(f0);
         merged.merge(f1);
         let got = format!("{:?}", merged.finish(&cat));

@@ -864,9 +864,7 @@ impl AssessmentBuilder {
 /// which finds the two sorted runs and merges them in one pass. Keys are distinct, so the order is
 /// the same however they are sorted.
 fn sorted_by_key(mut keys: Vec<(&str, usize)>, threads: usize) -> Vec<(&str, usize)> {
-    /// Fewer keys than this are sorted on the calling thread: a thread would cost more.
-    const PARALLEL_FROM: usize = 4096;
-    if threads < 2 || keys.len() < PARALLEL_FROM {
+    if threads < 2 || keys.len() < builder::PARALLEL_FROM {
         keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
         return keys;
     }
