@@ -1,15 +1,14 @@
 //! File I/O of the binary: catalog and template directories, inputs, atomic output.
 
-use std::cell::RefCell;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use anyhow::{Context, Result, bail};
 use sha2::{Digest as _, Sha256};
 use srmatrix_model::{Catalog, CatalogSources};
 
+use crate::digest::{Digesting, FileState, StreamDigest};
 use crate::manifest::FileDigest;
 use srmatrix_render::Templates;
 
@@ -148,44 +147,15 @@ pub fn load_templates_with_files(
     Ok((templates, files))
 }
 
-/// SHA-256 and size of the bytes that went through a [`Digesting`] reader.
-#[derive(Clone, Default)]
-pub struct Digest(Rc<RefCell<(Sha256, u64)>>);
-
-impl Digest {
-    /// The hex SHA-256 and byte count so far.
-    pub fn finish(&self) -> (String, u64) {
-        let state = self.0.borrow();
-        (crate::manifest::hex(&state.0.clone().finalize()), state.1)
-    }
-}
-
-/// A reader that hashes the bytes it passes on and tells `on_read` how many.
-struct Digesting<R, F> {
-    inner: R,
-    digest: Digest,
-    on_read: F,
-}
-
-impl<R: Read, F: FnMut(usize)> Read for Digesting<R, F> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let mut state = self.digest.0.borrow_mut();
-        state.0.update(&buf[..n]);
-        state.1 += n as u64;
-        (self.on_read)(n);
-        Ok(n)
-    }
-}
-
 /// An input, opened once.
 pub enum Opened {
     /// A Parquet file (it starts with `PAR1`, whatever its name): read from its footer, with
     /// random access, not streamed.
     Parquet(File),
     /// Anything else, to stream with [`stream_input`]: standard input, or a file with the bytes
-    /// read to tell its kind given back in front.
-    Stream(Box<dyn Read>),
+    /// read to tell its kind given back in front; with a regular file, a second handle to it
+    /// (for its digest's reads at positions) and its state when opened.
+    Stream(Box<dyn Read>, Option<(File, FileState)>),
 }
 
 /// Opens an input once (`-` is standard input) and tells a Parquet file from one to stream.
@@ -193,7 +163,7 @@ pub enum Opened {
 /// be neither reopened nor rewound, so the bytes read to tell its kind are put back in front.
 pub fn open(path: &Path) -> Result<Opened> {
     if path.as_os_str() == "-" {
-        return Ok(Opened::Stream(Box::new(io::stdin())));
+        return Ok(Opened::Stream(Box::new(io::stdin()), None));
     }
     if path.is_dir() {
         bail!("{}: is a directory, not an inventory file", path.display());
@@ -213,7 +183,11 @@ pub fn open(path: &Path) -> Result<Opened> {
         }
         return Ok(Opened::Parquet(file));
     }
-    Ok(Opened::Stream(Box::new(io::Cursor::new(head).chain(file))))
+    let again = FileState::of(&file).and_then(|state| Some((file.try_clone().ok()?, state)));
+    Ok(Opened::Stream(
+        Box::new(io::Cursor::new(head).chain(file)),
+        again,
+    ))
 }
 
 /// Opens an input for streaming, Parquet too (from its start, as standard input would give it);
@@ -222,33 +196,31 @@ pub fn open(path: &Path) -> Result<Opened> {
 pub fn open_input<'a>(
     path: &Path,
     on_read: impl FnMut(usize) + 'a,
-) -> Result<(Box<dyn Read + 'a>, Digest)> {
+) -> Result<(Box<dyn Read + 'a>, StreamDigest)> {
     use std::io::Seek as _;
-    match open(path)? {
-        Opened::Stream(raw) => stream_input(path, raw, on_read),
+    let digest = StreamDigest::default();
+    let reader = match open(path)? {
+        Opened::Stream(raw, _) => stream_input(path, raw, on_read, digest.clone())?,
         Opened::Parquet(mut file) => {
             file.rewind()?;
-            stream_input(path, Box::new(file), on_read)
+            stream_input(path, Box::new(file), on_read, digest.clone())?
         }
-    }
+    };
+    Ok((reader, digest))
 }
 
 /// Streams an input opened by [`open`]. Gzip input (by its magic bytes, not its name) is
-/// decompressed on the fly. The returned [`Digest`] hashes the bytes as read, once the reader
-/// has been read to its end; `on_read` hears how many bytes of the file each read took.
+/// decompressed on the fly. `digest` hashes the file's bytes as they are read (those in its
+/// window); `on_read` hears how many bytes of the file each read took.
 pub fn stream_input<'a>(
     path: &Path,
     raw: Box<dyn Read>,
     on_read: impl FnMut(usize) + 'a,
-) -> Result<(Box<dyn Read + 'a>, Digest)> {
-    let digest = Digest::default();
+    digest: StreamDigest,
+) -> Result<Box<dyn Read + 'a>> {
     let reader: Box<dyn BufRead + 'a> = Box::new(BufReader::with_capacity(
         1 << 16,
-        Digesting {
-            inner: raw,
-            digest: digest.clone(),
-            on_read,
-        },
+        Digesting::new(raw, digest, on_read),
     ));
     let (head, reader) =
         peek(reader, HEAD_BYTES).with_context(|| format!("{}: cannot read", path.display()))?;
@@ -262,12 +234,12 @@ pub fn stream_input<'a>(
         // corrupt stream is left for the reader to report with its line.
         let (head, inner) = match peek_lenient(inner, HEAD_BYTES) {
             (Some(head), inner) => (head, inner),
-            (None, inner) => return Ok((inner, digest)),
+            (None, inner) => return Ok(inner),
         };
         refuse_unreadable_format(path, &head, true)?;
-        return Ok((inner, digest));
+        return Ok(inner);
     }
-    Ok((reader, digest))
+    Ok(reader)
 }
 
 /// How many leading bytes the format check looks at (a tar header's magic is at 257).

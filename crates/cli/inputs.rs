@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest as _, Sha256};
 use srmatrix_import::{Format, ImportOptions, ImportStats, InventoryRecord, Limits, TagKeys};
 use srmatrix_model::AssessmentBuilder;
 
+pub use crate::digest::PendingDigests;
+use crate::digest::{FileState, HELD_BYTES, Hasher, ParquetDigest, PendingDigest, StreamDigest};
 use crate::files;
 
 /// How inputs are read.
@@ -287,26 +290,50 @@ fn collect_exports(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
 
 /// Reads every input into the builder, one after the other, streaming. The caller has refused
 /// duplicates ([`refuse_duplicates`]) before anything else, and settles the digests returned
-/// ([`PendingDigests::settle`]) once the assessment is built: a Parquet file's SHA-256 is still
-/// being computed then.
+/// ([`PendingDigests::settle`]) once it needs them: the end of a file's SHA-256 is still being
+/// computed then by `hasher` (see [`crate::digest`]), which may have begun the first input's
+/// digest while the catalog loaded ([`Hasher::start`]).
 pub fn read_all(
     paths: &[PathBuf],
     opts: &ImportOptions,
     reading: Reading,
     builder: &mut AssessmentBuilder,
+    hasher: &mut Hasher,
 ) -> Result<(Vec<ImportStats>, PendingDigests)> {
     let mut all = Vec::new();
     let mut pending = PendingDigests::default();
+    // With fewer readers than cores a core is free from the start: nothing is held then.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let hold = if !hasher.runs() || reading.threads.max(1) < cores {
+        0
+    } else {
+        HELD_BYTES
+    };
     for path in paths {
         let name = path.display().to_string();
-        let raw = match files::open(path)? {
+        let opened = files::open(path)?;
+        let (raw, again) = match opened {
             files::Opened::Parquet(file) => {
-                let (stats, digest) = read_parquet(&name, file, opts, reading, builder)?;
+                let state = FileState::of(&file)
+                    .ok_or_else(|| anyhow::anyhow!("{name}: not a regular file"))?;
+                let start = hasher.take_early(&state);
+                let (stats, digest) =
+                    read_parquet(&name, file, state, start, hold, opts, reading, builder)?;
                 all.push(stats);
                 pending.0.push(digest);
                 continue;
             }
-            files::Opened::Stream(raw) => raw,
+            files::Opened::Stream(raw, again) => (raw, again),
+        };
+        let digest = match &again {
+            Some((_, state)) => {
+                let held_from = state.len().saturating_sub(hold);
+                match hasher.take_early(state) {
+                    Some((sha, from)) => StreamDigest::continuing(sha, from, held_from),
+                    None => StreamDigest::continuing(Sha256::new(), 0, held_from),
+                }
+            }
+            None => StreamDigest::default(),
         };
         let bar = reading.progress.then(|| progress_bar(path));
         let mut reveal = bar.as_ref().map(reveal_after_a_second);
@@ -316,7 +343,7 @@ pub fn read_all(
                 reveal();
             }
         };
-        let (reader, digest) = files::stream_input(path, raw, on_read)?;
+        let reader = files::stream_input(path, raw, on_read, digest.clone())?;
         let input = builder.start_input(&name, "");
         let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
             .map(|_| builder.fork())
@@ -332,39 +359,44 @@ pub fn read_all(
             bar.finish_and_clear();
         }
         let stats = stats?;
+        // The held end of the file is hashed while the threads' counts are merged.
+        let checked = again
+            .as_ref()
+            .and_then(|(file, state)| Some((file.try_clone().ok()?, state.clone())));
+        let digest = digest.pending(input, &name, again, hasher);
+        pending.0.push(match checked {
+            Some((file, state)) => digest.checking(file, state),
+            None => digest,
+        });
         for fork in forks {
             builder.merge(fork);
         }
         finish_input(builder, input, &stats)?;
-        let (sha256, bytes) = digest.finish();
-        builder.input_digest(input, &sha256, bytes);
         all.push(stats);
     }
     Ok((all, pending))
 }
 
-/// Bytes of a Parquet file's end whose hashing waits until a reading thread has no rows left
-/// (see [`read_parquet`]): about 45 ms of SHA-256 here, less than a core stays idle after that
-/// (the other readers finishing their row groups, then merging the threads' counts and building
-/// the assessment on one core).
-const DIGEST_HELD_BYTES: u64 = 64 << 20;
-
 /// Reads one Parquet input into the builder (row groups on `reading.threads` threads), while
-/// another thread computes the file's SHA-256 from the same open file.
+/// another thread computes the file's SHA-256 from its own handle to the file, at positions.
 ///
-/// The digest runs beside the readers up to the file's last [`DIGEST_HELD_BYTES`], and hashes
-/// those once a reader has no rows left: while all read, hashing takes their time, while after
-/// it fills a core that would wait (with fewer readers than cores, nothing is held). It is
-/// joined by [`PendingDigests::settle`], once the assessment is built.
+/// The digest continues what `start` (the early digest) covered, runs beside the readers up to
+/// the file's last `hold` bytes, and hashes those once a reader has no rows left: while all
+/// read, hashing takes their time, while after it fills a core that would wait. It is joined by
+/// [`PendingDigests::settle`].
+#[allow(clippy::too_many_arguments)]
 fn read_parquet(
     name: &str,
     file: std::fs::File,
+    state: FileState,
+    start: Option<(Sha256, u64)>,
+    hold: u64,
     opts: &ImportOptions,
     reading: Reading,
     builder: &mut AssessmentBuilder,
 ) -> Result<(ImportStats, PendingDigest)> {
-    let len = file.metadata()?.len();
     let hashed = file.try_clone()?;
+    let checked = file.try_clone()?;
     let (idle, until) = std::sync::mpsc::channel::<()>();
     let source =
         srmatrix_import::ParquetSource::file(file)?.with_idle(std::sync::Arc::new(move || {
@@ -381,22 +413,13 @@ fn read_parquet(
     let mut forks: Vec<AssessmentBuilder> = (0..reading.threads.max(1))
         .map(|_| builder.fork())
         .collect();
-    // With fewer readers than cores a core is free from the start: nothing is held then.
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let hold = if reading.threads.max(1) < cores {
-        0
-    } else {
-        DIGEST_HELD_BYTES
-    };
-    let digest = std::thread::spawn(move || {
-        let tail = HeldTail {
-            file: hashed,
-            read: 0,
-            held_from: len.saturating_sub(hold),
-            until: (hold > 0).then_some(until),
-        };
-        crate::manifest::sha256_of_reader(tail)
-    });
+    let digest = ParquetDigest {
+        start,
+        held_from: state.len().saturating_sub(hold),
+        until: (hold > 0).then_some(until),
+    }
+    .spawn(input, name, hashed, state.clone())
+    .checking(checked, state);
     let stats = {
         let mut sinks: Vec<_> = forks
             .iter_mut()
@@ -412,82 +435,7 @@ fn read_parquet(
         builder.merge(fork);
     }
     finish_input(builder, input, &stats)?;
-    Ok((
-        stats,
-        PendingDigest {
-            input,
-            name: name.to_owned(),
-            len,
-            digest,
-        },
-    ))
-}
-
-/// A file read from its start (at positions: its offset is shared with the Parquet readers'
-/// clone), whose bytes from `held_from` on are read only once `until` hears something or its
-/// senders are gone (the read ended, whether or not it failed).
-struct HeldTail {
-    file: std::fs::File,
-    read: u64,
-    held_from: u64,
-    until: Option<std::sync::mpsc::Receiver<()>>,
-}
-
-impl std::io::Read for HeldTail {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let mut buf = buf;
-        if self.until.is_some() {
-            if self.read >= self.held_from {
-                if let Some(until) = self.until.take() {
-                    let _ = until.recv();
-                }
-            } else {
-                let room = usize::try_from(self.held_from - self.read).unwrap_or(usize::MAX);
-                let n = room.min(buf.len());
-                buf = buf.get_mut(..n).unwrap_or_default();
-            }
-        }
-        let got = srmatrix_import::positioned_read(&self.file, self.read, buf)?;
-        self.read += got as u64;
-        Ok(got)
-    }
-}
-
-/// The SHA-256 of a Parquet input, still being computed on its own thread.
-pub struct PendingDigest {
-    input: usize,
-    name: String,
-    len: u64,
-    digest: std::thread::JoinHandle<std::io::Result<(String, u64)>>,
-}
-
-/// The digests [`read_all`] left computing.
-#[derive(Default)]
-pub struct PendingDigests(Vec<PendingDigest>);
-
-impl PendingDigests {
-    /// Waits for every digest and records it in the assessment's input summaries; an input that
-    /// could not be read again, or whose size changed while it was read, is an error.
-    pub fn settle(self, inputs: &mut [srmatrix_model::assess::InputSummary]) -> Result<()> {
-        for p in self.0 {
-            let (sha256, bytes) = match p.digest.join() {
-                Ok(d) => d.map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", p.name))?,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            if bytes != p.len {
-                anyhow::bail!(
-                    "{}: the file changed while it was read ({} bytes, then {bytes}); read it again once it is complete",
-                    p.name,
-                    p.len
-                );
-            }
-            if let Some(summary) = inputs.get_mut(p.input) {
-                summary.sha256 = sha256;
-                summary.bytes = bytes;
-            }
-        }
-        Ok(())
-    }
+    Ok((stats, digest))
 }
 
 /// Records an input's details in the builder and checks the totals so far.
@@ -517,85 +465,4 @@ fn finish_input(builder: &mut AssessmentBuilder, input: usize, stats: &ImportSta
         );
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use std::io::{Read as _, Seek as _, Write as _};
-    use std::sync::atomic::{AtomicBool, Ordering};
-
-    use super::HeldTail;
-
-    /// A temporary file of `n` bytes that differ from their neighbours.
-    fn file_of(n: usize) -> (tempfile::NamedTempFile, Vec<u8>) {
-        let bytes: Vec<u8> = (0..n).map(|i| (i * 7 + i / 251) as u8).collect();
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        f.write_all(&bytes).unwrap();
-        (f, bytes)
-    }
-
-    fn held(
-        f: &tempfile::NamedTempFile,
-        held_from: u64,
-    ) -> (HeldTail, std::sync::mpsc::Sender<()>) {
-        let (go, until) = std::sync::mpsc::channel();
-        // Opening a file as Parquet moves its shared offset (to the footer): the digest reads
-        // at positions, from the start whatever the offset.
-        let mut file = f.reopen().unwrap();
-        file.seek(std::io::SeekFrom::End(-7)).unwrap();
-        let tail = HeldTail {
-            file,
-            read: 0,
-            held_from,
-            until: Some(until),
-        };
-        (tail, go)
-    }
-
-    #[test]
-    fn a_held_tail_digests_the_whole_file_wherever_the_hold() {
-        let (f, bytes) = file_of(200_000);
-        let expected = crate::manifest::sha256_hex(&bytes);
-        for held_from in [0, 1, 65_535, 65_536, 100_001, 199_999, 200_000, 300_000] {
-            let (tail, go) = held(&f, held_from);
-            drop(go);
-            let (sha256, n) = crate::manifest::sha256_of_reader(tail).unwrap();
-            assert_eq!(
-                (sha256.as_str(), n),
-                (expected.as_str(), 200_000),
-                "{held_from}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_held_tail_reads_up_to_the_hold_then_waits_for_the_signal() {
-        let (f, bytes) = file_of(150_000);
-        let (mut tail, go) = held(&f, 70_001);
-        let mut got = Vec::new();
-        let mut buf = vec![0u8; 1 << 16];
-        while got.len() < 70_001 {
-            let n = tail.read(&mut buf).unwrap();
-            assert!(n > 0, "ended at {}", got.len());
-            got.extend_from_slice(&buf[..n]);
-        }
-        assert_eq!(got.len(), 70_001, "no read crosses the hold");
-        let returned = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            let reader = scope.spawn(|| {
-                let mut rest = Vec::new();
-                tail.read_to_end(&mut rest).unwrap();
-                returned.store(true, Ordering::SeqCst);
-                rest
-            });
-            std::thread::sleep(std::time::Duration::from_millis(50));
-            assert!(
-                !returned.load(Ordering::SeqCst),
-                "read past the hold unsignalled"
-            );
-            go.send(()).unwrap();
-            got.extend(reader.join().unwrap());
-        });
-        assert!(got == bytes, "every byte, in order");
-    }
 }

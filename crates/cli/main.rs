@@ -10,6 +10,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
+mod digest;
 mod evidence_set;
 mod files;
 mod inputs;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use srmatrix_model::AssessmentBuilder;
 
+use crate::digest::Hasher;
 use crate::files;
 use crate::inputs::{self, InputArgs};
 use crate::term::outln;
@@ -31,6 +32,8 @@ pub struct Args {
 pub fn run(mut args: Args) -> Result<ExitCode> {
     args.files = inputs::expand_dirs(&args.files)?;
     inputs::refuse_duplicates(&args.files)?;
+    // The first input's digest begins while the catalog loads (crate::digest).
+    let mut hasher = Hasher::start(args.files.first().map(|p| p.as_path()));
     let catalog = files::load_catalog(args.catalog.as_deref())?;
     let mut builder = AssessmentBuilder::new();
     builder.set_max_groups(args.input.max_groups());
@@ -40,6 +43,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         &args.input.options(),
         args.input.reading(),
         &mut builder,
+        &mut hasher,
     )?;
     let mut a = builder.finish(&catalog);
     digests.settle(&mut a.inputs)?;

@@ -9,6 +9,7 @@ use srmatrix_model::{AssessOptions, AssessmentBuilder};
 use srmatrix_render::context::Detail;
 use srmatrix_render::{Format, ReportContext, ReportMeta};
 
+use crate::digest::Hasher;
 use crate::evidence_set::OutDir;
 use crate::files;
 use crate::inputs::{self, InputArgs};
@@ -94,6 +95,8 @@ pub struct Args {
 /// Runs `srmatrix report`.
 pub fn run(mut args: Args) -> Result<ExitCode> {
     args.inventory = inputs::expand_dirs(&args.inventory)?;
+    // The first input's digest begins while the catalog and templates load (crate::digest).
+    let mut hasher = Hasher::start(args.inventory.first().map(|p| p.as_path()));
     let (catalog, catalog_files) = files::load_catalog_with_digests(args.catalog.as_deref())?;
     for f in &args.framework {
         if catalog.selection(f).is_none() {
@@ -169,6 +172,7 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         &args.input.options_with(policy_ref),
         args.input.reading(),
         &mut builder,
+        &mut hasher,
     )?;
     let mut options = AssessOptions {
         policy: policy_ref.cloned(),
@@ -179,7 +183,6 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
         options.sensitive_classifications = sensitive;
     }
     let mut assessment = builder.finish_with(&catalog, &options);
-    digests.settle(&mut assessment.inputs)?;
 
     let or_policy = |flag: &str, from: Option<&String>| match flag.trim() {
         "" => from.map(|s| s.trim().to_owned()).unwrap_or_default(),
@@ -198,6 +201,12 @@ pub fn run(mut args: Args) -> Result<ExitCode> {
     };
     let as_of = options.as_of.clone();
     let mut ctx = ReportContext::new(&assessment, &catalog, meta);
+    // The end of each input was hashed while the assessment and its context were built.
+    digests.settle(&mut assessment.inputs)?;
+    for (shown, read) in ctx.inputs.iter_mut().zip(&assessment.inputs) {
+        shown.sha256.clone_from(&read.sha256);
+        shown.bytes = read.bytes;
+    }
     if let Some((path, (p, digest))) = &policy {
         let mut view =
             srmatrix_render::context::PolicyView::new(&path.display().to_string(), p, &as_of);
