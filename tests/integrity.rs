@@ -464,6 +464,52 @@ fn verify_never_reads_a_fifo() {
 }
 
 #[test]
+fn a_named_pipe_is_read_once_as_the_first_input() {
+    // The first input's digest begins before the catalog loads, on regular files only: opening
+    // the pipe early and closing it again would leave its writer without a reader.
+    let dir = workspace();
+    let d = dir.path();
+    assert!(
+        Command::new("mkfifo")
+            .arg(d.join("pipe.csv"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let text = fs::read(d.join("inventory.csv")).unwrap();
+    let path = d.join("pipe.csv");
+    let writer = std::thread::spawn(move || fs::write(path, text));
+    let mut child = cmd(
+        d,
+        &[
+            "report", "-i", "pipe.csv", "--out", "out", "--format", "json",
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("report blocked on a named pipe");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap().expect("the writer had its reader");
+    assert_exit(&o, 0);
+    let manifest = fs::read_to_string(d.join("out/manifest.json")).unwrap();
+    let text = fs::read(d.join("inventory.csv")).unwrap();
+    let sha = crate::util::sha256_hex(&text);
+    assert!(
+        manifest.contains(&sha),
+        "the pipe's bytes are hashed: {manifest}"
+    );
+}
+
+#[test]
 fn verify_works_from_anywhere_and_tells_a_moved_input_from_a_modified_one() {
     let dir = workspace();
     let d = dir.path();

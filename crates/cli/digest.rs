@@ -14,9 +14,11 @@
 //!    read is over ([`PendingDigest`]), joined once the report context is built.
 //!
 //! The parts read the file at positions, so a file that changed between them would give a digest
-//! of bytes that were never parsed together: the file's size, modification time and identity
-//! are taken when it is opened and compared when its digest is settled, and a change fails the
-//! run. Standard input and pipes are hashed whole as they are read.
+//! of bytes that were never parsed together: the file's size, modification time and (on Unix)
+//! inode change time are taken when it is opened and compared when its digest is settled, and
+//! a change fails the run; the early part is used only for the same file (device and inode).
+//! Standard input and pipes are hashed whole as they are read; with several inputs, only the
+//! last one's end is held (the others' would wait behind the parsing of the next).
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -49,6 +51,9 @@ type Sum = [u8; 32];
 pub struct FileState {
     len: u64,
     modified: Option<SystemTime>,
+    /// The inode's change time (Unix), which unlike the modification time cannot be set back:
+    /// a rewrite in place of the same size with its modification time restored still shows.
+    changed: Option<(i64, i64)>,
     /// Device and inode (Unix): the same path may name another file later.
     id: Option<(u64, u64)>,
 }
@@ -61,15 +66,19 @@ impl FileState {
             return None;
         }
         #[cfg(unix)]
-        let id = {
+        let (changed, id) = {
             use std::os::unix::fs::MetadataExt as _;
-            Some((meta.dev(), meta.ino()))
+            (
+                Some((meta.ctime(), meta.ctime_nsec())),
+                Some((meta.dev(), meta.ino())),
+            )
         };
         #[cfg(not(unix))]
-        let id = None;
+        let (changed, id) = (None, None);
         Some(FileState {
             len: meta.len(),
             modified: meta.modified().ok(),
+            changed,
             id,
         })
     }
@@ -219,7 +228,9 @@ impl Hasher {
     }
 
     fn head(&self, path: &Path) -> Option<EarlyDigest> {
-        if path.as_os_str() == "-" {
+        // Only a regular file is opened: opening a named pipe waits for its writer, and closing
+        // it again would leave the writer without a reader (SIGPIPE) before the read opens it.
+        if path.as_os_str() == "-" || !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
             return None;
         }
         let file = File::open(path).ok()?;
@@ -507,9 +518,7 @@ impl PendingDigest {
                 self.name
             )
         };
-        if bytes != self.read {
-            return Err(changed(self.read, bytes));
-        }
+        // The file as it is now first: it has the sizes to show.
         if let Some((file, state)) = &self.file {
             match FileState::of(file) {
                 Some(now) if now == *state => {}
@@ -519,11 +528,14 @@ impl PendingDigest {
                         return Err(changed(state.len, after));
                     }
                     anyhow::bail!(
-                        "{}: the file changed while it was read (modified again); read it again once it is complete",
+                        "{}: the file changed while it was read (written again in place); read it again once it is complete",
                         self.name
                     );
                 }
             }
+        }
+        if bytes != self.read {
+            return Err(changed(self.read, bytes));
         }
         Ok((self.input, crate::manifest::hex(&sum), bytes))
     }
@@ -643,7 +655,10 @@ mod tests {
         let (other, _) = file_of(200_000);
         let mut hasher = Hasher::start(Some(f.path()));
         let (_, state) = opened(&other);
+        #[cfg(unix)]
         assert!(hasher.take_early(&state).is_none(), "another inode");
+        #[cfg(not(unix))]
+        let _ = (&mut hasher, state);
         let mut hasher = Hasher::start(Some(f.path()));
         let (_, mut state) = opened(&f);
         state.len += 1;
@@ -654,31 +669,83 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_file_that_changes_while_it_is_read_fails_the_run() {
-        let (mut f, _) = file_of(200_000);
+    /// Settles the digest of `f` read whole with its end held, after `change` ran on it.
+    fn settle_after(
+        f: &mut tempfile::NamedTempFile,
+        checked: bool,
+        change: impl FnOnce(&mut tempfile::NamedTempFile),
+    ) -> Result<()> {
         let hasher = Hasher::start(None);
         let digest = StreamDigest::continuing(Sha256::new(), 0, 100_000);
-        let (file, state) = opened(&f);
+        let (file, state) = opened(f);
         let mut reader = Digesting::new(f.reopen().unwrap(), digest.clone(), |_| {});
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap();
-        // Appended after the read, before the held end is hashed.
-        f.write_all(b"more rows\n").unwrap();
-        f.flush().unwrap();
-        let checked = file.try_clone().unwrap();
-        let pending = digest
-            .pending(0, "inventory.csv", Some((file, state.clone())), &hasher)
-            .checking(checked, state);
+        change(f);
+        let again = file.try_clone().unwrap();
+        let mut pending = digest.pending(0, "inventory.csv", Some((file, state.clone())), &hasher);
+        if checked {
+            pending = pending.checking(again, state);
+        }
         let mut inputs = vec![srmatrix_model::assess::InputSummary::default()];
-        let err = PendingDigests(vec![pending])
-            .settle(&mut inputs)
+        let settled = PendingDigests(vec![pending]).settle(&mut inputs);
+        assert!(
+            settled.is_ok() || inputs[0].sha256.is_empty(),
+            "no digest recorded"
+        );
+        settled
+    }
+
+    #[test]
+    fn a_file_grown_after_its_read_is_refused_by_its_size_or_its_length_alone() {
+        for checked in [true, false] {
+            let (mut f, _) = file_of(200_000);
+            let err = settle_after(&mut f, checked, |f| {
+                f.write_all(b"more rows\n").unwrap();
+                f.flush().unwrap();
+            })
             .unwrap_err()
             .to_string();
-        assert!(
-            err.contains("inventory.csv: the file changed while it was read"),
-            "{err}"
-        );
-        assert!(inputs[0].sha256.is_empty(), "no digest recorded");
+            let sizes = if checked {
+                "(200000 bytes, then 200010)"
+            } else {
+                "(200000 bytes, then 200001)"
+            };
+            assert!(
+                err.contains("the file changed while it was read") && err.contains(sizes),
+                "{checked}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_rewritten_in_place_with_its_time_set_back_is_refused() {
+        let (mut f, bytes) = file_of(200_000);
+        let modified = f.as_file().metadata().unwrap().modified().unwrap();
+        let err = settle_after(&mut f, true, |f| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            let mut again = bytes.clone();
+            again[150_000] ^= 1;
+            let file = f.as_file_mut();
+            std::io::Seek::rewind(file).unwrap();
+            file.write_all(&again).unwrap();
+            file.set_modified(modified).unwrap();
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("written again in place"), "{err}");
+        let (mut f, _) = file_of(200_000);
+        settle_after(&mut f, true, |_| {}).expect("an unchanged file");
+    }
+
+    #[test]
+    fn taking_the_early_digest_stops_it() {
+        // A sparse gigabyte: hashing it whole would take most of a second.
+        let f = tempfile::NamedTempFile::new().unwrap();
+        f.as_file().set_len(1 << 30).unwrap();
+        let mut hasher = Hasher::start(Some(f.path()));
+        let (_, state) = opened(&f);
+        let (_, hashed) = hasher.take_early(&state).unwrap();
+        assert!(hashed < 1 << 30, "stopped at {hashed}");
     }
 
     #[test]

@@ -309,13 +309,16 @@ pub fn read_all(
     } else {
         HELD_BYTES
     };
-    for path in paths {
+    for (i, path) in paths.iter().enumerate() {
         let name = path.display().to_string();
         let opened = files::open(path)?;
+        // Only the last input's end waits for the hashing thread: another's would wait behind
+        // the parsing of the next input (both cores busy), then be hashed on one core at the end.
+        let last = i + 1 == paths.len();
         let (raw, again) = match opened {
             files::Opened::Parquet(file) => {
                 let state = FileState::of(&file)
-                    .ok_or_else(|| anyhow::anyhow!("{name}: not a regular file"))?;
+                    .ok_or_else(|| anyhow::anyhow!("{name}: cannot read its size"))?;
                 let start = hasher.take_early(&state);
                 let (stats, digest) =
                     read_parquet(&name, file, state, start, hold, opts, reading, builder)?;
@@ -327,7 +330,7 @@ pub fn read_all(
         };
         let digest = match &again {
             Some((_, state)) => {
-                let held_from = state.len().saturating_sub(hold);
+                let held_from = state.len().saturating_sub(if last { hold } else { 0 });
                 match hasher.take_early(state) {
                     Some((sha, from)) => StreamDigest::continuing(sha, from, held_from),
                     None => StreamDigest::continuing(Sha256::new(), 0, held_from),
