@@ -134,9 +134,10 @@ fn hash_at(
 ///
 /// One thread for the whole run, started before any other: every thread that allocates takes
 /// a heap arena of glibc's, and a thread that exits hands its arena to the next one started.
-/// Started first and kept, this one leaves the other threads' arenas as they were without it
-/// (a thread per part, started and ended around the others, made the rendering start on an
-/// arena without the parsers' freed memory: about 1 MiB more peak RSS on the 1M-row CUR report).
+/// Started first and kept, this one leaves the other threads' arenas about as they were (a
+/// thread per part, started and ended around the others, cost 0.6-1.2 MiB more peak RSS on the
+/// 1M-row CUR report, most likely by starting the rendering on an arena without the parsers'
+/// freed memory).
 pub struct Hasher {
     jobs: Option<mpsc::Sender<Job>>,
     early: Option<EarlyDigest>,
