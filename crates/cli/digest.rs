@@ -11,7 +11,8 @@
 //!    when the read starts;
 //! 2. the middle, by the reading thread as it reads ([`StreamDigest`]);
 //! 3. its last [`HELD_BYTES`], read again and hashed on a thread of the lowest priority once the
-//!    read is over ([`PendingDigest`]), joined once the report context is built.
+//!    read is over ([`PendingDigest`]), joined once the report context is built (or hashed by
+//!    the joining thread itself if that thread is late: [`HASHER_GRACE`]).
 //!
 //! The parts read the file at positions, so a file that changed between them would give a digest
 //! of bytes that were never parsed together: the file's size, modification time and (on Unix)
@@ -152,12 +153,14 @@ enum Job {
         stop: Arc<AtomicBool>,
         reply: mpsc::Sender<Option<(Sha256, u64, FileState)>>,
     },
-    /// Hash `file` from `from` to `len` into `sha`, then tell whether the file goes on.
+    /// Hash `file` from `from` to `len` into `sha`, then tell whether the file goes on; or stop
+    /// at `stop` (the digest was finished elsewhere).
     Tail {
         file: File,
         sha: Box<Sha256>,
         from: u64,
         len: u64,
+        stop: Arc<AtomicBool>,
         reply: mpsc::Sender<io::Result<(Sum, u64)>>,
     },
 }
@@ -180,18 +183,26 @@ impl Job {
                 sha,
                 from,
                 len,
+                stop,
                 reply,
             } => {
-                let _ = reply.send(finish_at(&file, *sha, from, len));
+                let _ = reply.send(finish_at(&file, *sha, from, len, Some(&stop)));
             }
         }
     }
 }
 
 /// Hashes `file` from `from` to `len` into `sha`; the digest and the bytes it covers (one more
-/// than `len` if the file goes on past it: it grew while it was read).
-fn finish_at(file: &File, mut sha: Sha256, from: u64, len: u64) -> io::Result<(Sum, u64)> {
-    let end = hash_at(file, &mut sha, from, len, None)?;
+/// than `len` if the file goes on past it: it grew while it was read). A `stop` cuts it short
+/// (its result is then not used).
+fn finish_at(
+    file: &File,
+    mut sha: Sha256,
+    from: u64,
+    len: u64,
+    stop: Option<&AtomicBool>,
+) -> io::Result<(Sum, u64)> {
+    let end = hash_at(file, &mut sha, from, len, stop)?;
     let mut more = [0u8; 1];
     let past = srmatrix_import::positioned_read(file, end, &mut more)?;
     Ok((sha.finalize().into(), end + past as u64))
@@ -265,33 +276,58 @@ impl Hasher {
     }
 
     /// Finishes a digest from `from` to `len` of `file` on the thread (on the calling thread if
-    /// it has stopped).
+    /// it has stopped). What the thread was given is kept, so that [`PendingDigest`] can finish
+    /// the digest itself if the thread is late (see [`HASHER_GRACE`]).
     fn tail(&self, file: File, sha: Sha256, from: u64, len: u64) -> Computing {
+        let fallback = || -> io::Result<Fallback> {
+            Ok(Fallback {
+                file: file.try_clone()?,
+                sha: sha.clone(),
+                from,
+                len,
+                stop: Arc::new(AtomicBool::new(false)),
+            })
+        };
+        let (Some(jobs), Ok(fallback)) = (&self.jobs, fallback()) else {
+            return Computing::Done(finish_at(&file, sha, from, len, None));
+        };
         let (reply, replied) = mpsc::channel();
         let job = Job::Tail {
             file,
             sha: Box::new(sha),
             from,
             len,
+            stop: Arc::clone(&fallback.stop),
             reply,
         };
-        let job = match &self.jobs {
-            Some(jobs) => match jobs.send(job) {
-                Ok(()) => return Computing::Replied(replied),
-                Err(mpsc::SendError(job)) => job,
-            },
-            None => job,
-        };
-        match job {
-            Job::Tail {
-                file,
-                sha,
-                from,
-                len,
-                ..
-            } => Computing::Done(finish_at(&file, *sha, from, len)),
-            Job::Head { .. } => Computing::Done(Err(io::Error::other("no digest"))),
+        match jobs.send(job) {
+            Ok(()) => Computing::Replied(replied, Box::new(fallback)),
+            Err(_) => Computing::Done(fallback.finish()),
         }
+    }
+}
+
+/// How long a digest's end waits for the hashing thread once the run needs it, before the
+/// waiting thread hashes it itself. The hashing thread runs at the lowest priority; on a machine
+/// busy with other programs it could get almost no time (a 64 MiB end, 45 ms of work, would take
+/// seconds), and it cannot be given its priority back without privileges. Unloaded, the end is
+/// done before it is needed.
+const HASHER_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// What a digest's end needs to be hashed again, by the thread that waits for it.
+struct Fallback {
+    file: File,
+    sha: Sha256,
+    from: u64,
+    len: u64,
+    /// Stops the hashing thread's copy of the job.
+    stop: Arc<AtomicBool>,
+}
+
+impl Fallback {
+    fn finish(self) -> io::Result<(Sum, u64)> {
+        self.stop.store(true, Ordering::Relaxed);
+        finish_at(&self.file, self.sha, self.from, self.len, None)
     }
 }
 
@@ -487,7 +523,7 @@ pub struct PendingDigest {
 enum Computing {
     Done(io::Result<(Sum, u64)>),
     Thread(JoinHandle<io::Result<(Sum, u64)>>),
-    Replied(mpsc::Receiver<io::Result<(Sum, u64)>>),
+    Replied(mpsc::Receiver<io::Result<(Sum, u64)>>, Box<Fallback>),
 }
 
 impl PendingDigest {
@@ -507,9 +543,10 @@ impl PendingDigest {
                 Ok(r) => r,
                 Err(panic) => std::panic::resume_unwind(panic),
             },
-            Computing::Replied(replied) => replied
-                .recv()
-                .unwrap_or_else(|_| Err(io::Error::other("the digest's thread stopped"))),
+            Computing::Replied(replied, fallback) => match replied.recv_timeout(HASHER_GRACE) {
+                Ok(r) => r,
+                Err(_) => fallback.finish(),
+            },
         };
         let (sum, bytes) =
             result.map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", self.name))?;
@@ -747,6 +784,25 @@ mod tests {
         let (_, state) = opened(&f);
         let (_, hashed) = hasher.take_early(&state).unwrap();
         assert!(hashed < 1 << 30, "stopped at {hashed}");
+    }
+
+    #[test]
+    fn a_late_hashing_thread_is_not_waited_for() {
+        // The thread is kept busy by an early digest never taken (a sparse gigabyte): the end of
+        // another file queues behind it, and is hashed by the thread that needs it instead.
+        let big = tempfile::NamedTempFile::new().unwrap();
+        big.as_file().set_len(1 << 30).unwrap();
+        let hasher = Hasher::start(Some(big.path()));
+        let (f, bytes) = file_of(300_001);
+        let started = std::time::Instant::now();
+        let got = stream(&f, &hasher, None, 100_000, 1 << 16).unwrap();
+        assert_eq!(got, (crate::manifest::sha256_hex(&bytes), 300_001));
+        // A hang guard, not a timing: waiting for the queued job means hashing the gigabyte.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "waited {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
