@@ -439,47 +439,29 @@ fn verify_never_reads_a_fifo() {
         2,
         &format!(r#"[{{"path":"pipe","bytes":1,"sha256":"{hash}"}}]"#),
     );
-    assert!(
-        Command::new("mkfifo")
-            .arg(d.join("out/pipe"))
-            .status()
-            .unwrap()
-            .success()
-    );
-    let mut child = cmd(d, &["verify", "out"])
+    mkfifo(&d.join("out/pipe"));
+    let child = cmd(d, &["verify", "out"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            child.kill().unwrap();
-            panic!("verify blocked on a FIFO");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let o = child.wait_with_output().unwrap();
+    let o = output_unless_blocked(child, "verify blocked on a FIFO");
     assert_exit(&o, 1);
     assert!(stdout(&o).contains("NOT A REGULAR FILE"), "{}", stdout(&o));
 }
 
+#[cfg(unix)]
 #[test]
 fn a_named_pipe_is_read_once_as_the_first_input() {
     // The first input's digest begins before the catalog loads, on regular files only: opening
     // the pipe early and closing it again would leave its writer without a reader.
     let dir = workspace();
     let d = dir.path();
-    assert!(
-        Command::new("mkfifo")
-            .arg(d.join("pipe.csv"))
-            .status()
-            .unwrap()
-            .success()
-    );
-    let text = fs::read(d.join("inventory.csv")).unwrap();
     let path = d.join("pipe.csv");
+    mkfifo(&path);
+    let text = fs::read(d.join("inventory.csv")).unwrap();
+    let sha = crate::util::sha256_hex(&text);
     let writer = std::thread::spawn(move || fs::write(path, text));
-    let mut child = cmd(
+    let child = cmd(
         d,
         &[
             "report", "-i", "pipe.csv", "--out", "out", "--format", "json",
@@ -489,24 +471,34 @@ fn a_named_pipe_is_read_once_as_the_first_input() {
     .stderr(Stdio::piped())
     .spawn()
     .unwrap();
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if start.elapsed() > Duration::from_secs(20) {
-            child.kill().unwrap();
-            panic!("report blocked on a named pipe");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let o = child.wait_with_output().unwrap();
+    let o = output_unless_blocked(child, "report blocked on a named pipe");
     writer.join().unwrap().expect("the writer had its reader");
     assert_exit(&o, 0);
     let manifest = fs::read_to_string(d.join("out/manifest.json")).unwrap();
-    let text = fs::read(d.join("inventory.csv")).unwrap();
-    let sha = crate::util::sha256_hex(&text);
     assert!(
         manifest.contains(&sha),
         "the pipe's bytes are hashed: {manifest}"
     );
+}
+
+/// Makes a named pipe at `path`.
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// The output of `child` once it exits; kills it and fails with `blocked` after 20 seconds.
+#[cfg(unix)]
+fn output_unless_blocked(mut child: Child, blocked: &str) -> Output {
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(20) {
+            child.kill().unwrap();
+            panic!("{blocked}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 #[test]

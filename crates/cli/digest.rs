@@ -390,14 +390,15 @@ impl StreamDigest {
 
     /// Once the stream has been read to its end: its digest, finished by `hasher` from `file`
     /// at positions if bytes were left for later (`file` is the stream's file, as it was when
-    /// opened; `None` for standard input or a pipe, which leave nothing for later).
+    /// opened, compared again when the digest is settled; `None` for standard input or a pipe,
+    /// which leave nothing for later).
     pub fn pending(
         self,
         input: usize,
         name: &str,
         file: Option<(File, FileState)>,
         hasher: &Hasher,
-    ) -> PendingDigest {
+    ) -> io::Result<PendingDigest> {
         let Stream {
             sha,
             read,
@@ -409,19 +410,23 @@ impl StreamDigest {
             from: 0,
             until: 0,
         });
+        let checked = match &file {
+            Some((file, state)) => Some((file.try_clone()?, state.clone())),
+            None => None,
+        };
         // What the early digest covered past the hold is not hashed again.
         let rest = until.max(from);
         let digest = match file {
             Some((file, state)) if read > rest => hasher.tail(file, sha, rest, state.len),
             _ => Computing::Done(Ok((sha.finalize().into(), read))),
         };
-        PendingDigest {
+        Ok(PendingDigest {
             input,
             name: name.to_owned(),
             read,
-            file: None,
+            file: checked,
             digest,
-        }
+        })
     }
 }
 
@@ -477,9 +482,17 @@ pub struct ParquetDigest {
 impl ParquetDigest {
     /// Starts the digest of a Parquet `file` (at positions, whatever the readers do with its
     /// offset) on a thread of its own, which hashes what `start` did not cover up to
-    /// `held_from`, waits for `until`, then hashes the rest.
-    pub fn spawn(self, input: usize, name: &str, file: File, state: FileState) -> PendingDigest {
+    /// `held_from`, waits for `until`, then hashes the rest; the file is compared with `state`
+    /// when the digest is settled.
+    pub fn spawn(
+        self,
+        input: usize,
+        name: &str,
+        file: File,
+        state: FileState,
+    ) -> io::Result<PendingDigest> {
         let len = state.len;
+        let checked = (file.try_clone()?, state);
         let ParquetDigest {
             start,
             held_from,
@@ -493,19 +506,15 @@ impl ParquetDigest {
                 if let Some(until) = until {
                     let _ = until.recv();
                 }
-                let pos = hash_at(&file, &mut sha, pos, len, None)?;
-                let mut more = [0u8; 1];
-                let past = srmatrix_import::positioned_read(&file, pos, &mut more)?;
-                Ok((sha.finalize().into(), pos + past as u64))
-            })
-            .unwrap_or_else(|e| std::thread::spawn(move || Err(e)));
-        PendingDigest {
+                finish_at(&file, sha, pos, len, None)
+            })?;
+        Ok(PendingDigest {
             input,
             name: name.to_owned(),
             read: len,
-            file: None,
+            file: Some(checked),
             digest: Computing::Thread(handle),
-        }
+        })
     }
 }
 
@@ -527,13 +536,6 @@ enum Computing {
 }
 
 impl PendingDigest {
-    /// Compares the file with `state` when the digest is settled: a file that changed in the
-    /// meantime fails the run.
-    pub fn checking(mut self, file: File, state: FileState) -> PendingDigest {
-        self.file = Some((file, state));
-        self
-    }
-
     /// Waits for the digest: the input's number, hex SHA-256 and size; an error if the file
     /// could not be read again or changed while it was read.
     fn wait(self) -> Result<(usize, String, u64)> {
@@ -635,10 +637,7 @@ mod tests {
         let mut reader = Digesting::new(f.reopen().unwrap(), digest.clone(), |_| {});
         let mut buf = vec![0u8; step];
         while reader.read(&mut buf)? > 0 {}
-        let checked = (file.try_clone().unwrap(), state.clone());
-        let pending = digest
-            .pending(0, "inventory.csv", Some((file, state)), hasher)
-            .checking(checked.0, checked.1);
+        let pending = digest.pending(0, "inventory.csv", Some((file, state)), hasher)?;
         let mut inputs = vec![srmatrix_model::assess::InputSummary::default()];
         PendingDigests(vec![pending]).settle(&mut inputs)?;
         let summary = inputs.remove(0);
@@ -719,10 +718,12 @@ mod tests {
         let mut reader = Digesting::new(f.reopen().unwrap(), digest.clone(), |_| {});
         std::io::copy(&mut reader, &mut std::io::sink()).unwrap();
         change(f);
-        let again = file.try_clone().unwrap();
-        let mut pending = digest.pending(0, "inventory.csv", Some((file, state.clone())), &hasher);
-        if checked {
-            pending = pending.checking(again, state);
+        let mut pending = digest
+            .pending(0, "inventory.csv", Some((file, state)), &hasher)
+            .unwrap();
+        if !checked {
+            // The byte counts alone, as if the file's state could not be compared.
+            pending.file = None;
         }
         let mut inputs = vec![srmatrix_model::assess::InputSummary::default()];
         let settled = PendingDigests(vec![pending]).settle(&mut inputs);
@@ -817,7 +818,8 @@ mod tests {
             held_from: 70_001,
             until: Some(until),
         }
-        .spawn(0, "cur.parquet", file, state);
+        .spawn(0, "cur.parquet", file, state)
+        .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(50));
         let Computing::Thread(handle) = &pending.digest else {
             panic!("computed on a thread");

@@ -4,7 +4,7 @@ use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest as _, Sha256};
 use srmatrix_import::{Format, ImportOptions, ImportStats, InventoryRecord, Limits, TagKeys};
@@ -317,11 +317,8 @@ pub fn read_all(
         let last = i + 1 == paths.len();
         let (raw, again) = match opened {
             files::Opened::Parquet(file) => {
-                let state = FileState::of(&file)
-                    .ok_or_else(|| anyhow::anyhow!("{name}: cannot read its size"))?;
-                let start = hasher.take_early(&state);
                 let (stats, digest) =
-                    read_parquet(&name, file, state, start, hold, opts, reading, builder)?;
+                    read_parquet(&name, file, hold, hasher, opts, reading, builder)?;
                 all.push(stats);
                 pending.0.push(digest);
                 continue;
@@ -331,10 +328,10 @@ pub fn read_all(
         let digest = match &again {
             Some((_, state)) => {
                 let held_from = state.len().saturating_sub(if last { hold } else { 0 });
-                match hasher.take_early(state) {
-                    Some((sha, from)) => StreamDigest::continuing(sha, from, held_from),
-                    None => StreamDigest::continuing(Sha256::new(), 0, held_from),
-                }
+                let (sha, from) = hasher
+                    .take_early(state)
+                    .unwrap_or_else(|| (Sha256::new(), 0));
+                StreamDigest::continuing(sha, from, held_from)
             }
             None => StreamDigest::default(),
         };
@@ -363,14 +360,11 @@ pub fn read_all(
         }
         let stats = stats?;
         // The held end of the file is hashed while the threads' counts are merged.
-        let checked = again
-            .as_ref()
-            .and_then(|(file, state)| Some((file.try_clone().ok()?, state.clone())));
-        let digest = digest.pending(input, &name, again, hasher);
-        pending.0.push(match checked {
-            Some((file, state)) => digest.checking(file, state),
-            None => digest,
-        });
+        pending.0.push(
+            digest
+                .pending(input, &name, again, hasher)
+                .with_context(|| format!("{name}: cannot read"))?,
+        );
         for fork in forks {
             builder.merge(fork);
         }
@@ -383,23 +377,23 @@ pub fn read_all(
 /// Reads one Parquet input into the builder (row groups on `reading.threads` threads), while
 /// another thread computes the file's SHA-256 from its own handle to the file, at positions.
 ///
-/// The digest continues what `start` (the early digest) covered, runs beside the readers up to
-/// the file's last `hold` bytes, and hashes those once a reader has no rows left: while all
-/// read, hashing takes their time, while after it fills a core that would wait. It is joined by
+/// The digest continues what `hasher`'s early digest covered, runs beside the readers up to the
+/// file's last `hold` bytes, and hashes those once a reader has no rows left: while all read,
+/// hashing takes their time, while after it fills a core that would wait. It is joined by
 /// [`PendingDigests::settle`].
-#[allow(clippy::too_many_arguments)]
 fn read_parquet(
     name: &str,
     file: std::fs::File,
-    state: FileState,
-    start: Option<(Sha256, u64)>,
     hold: u64,
+    hasher: &mut Hasher,
     opts: &ImportOptions,
     reading: Reading,
     builder: &mut AssessmentBuilder,
 ) -> Result<(ImportStats, PendingDigest)> {
+    let state =
+        FileState::of(&file).ok_or_else(|| anyhow::anyhow!("{name}: cannot read its size"))?;
+    let start = hasher.take_early(&state);
     let hashed = file.try_clone()?;
-    let checked = file.try_clone()?;
     let (idle, until) = std::sync::mpsc::channel::<()>();
     let source =
         srmatrix_import::ParquetSource::file(file)?.with_idle(std::sync::Arc::new(move || {
@@ -421,8 +415,8 @@ fn read_parquet(
         held_from: state.len().saturating_sub(hold),
         until: (hold > 0).then_some(until),
     }
-    .spawn(input, name, hashed, state.clone())
-    .checking(checked, state);
+    .spawn(input, name, hashed, state)
+    .with_context(|| format!("{name}: cannot start its digest"))?;
     let stats = {
         let mut sinks: Vec<_> = forks
             .iter_mut()
