@@ -152,9 +152,10 @@ impl Tokenizer {
                     start = at + 1;
                 }
                 b'"' => {
-                    self.bounds.clear();
-                    cur.pos = pos;
-                    self.quoted_record(data, cur)?;
+                    // The fields before it are plain and stay; the quoted path goes on from
+                    // the field the quote is in.
+                    let column = self.bounds.len() as u64 + 1;
+                    self.quoted_record(data, cur, start, at, column)?;
                     return Ok(Some(line));
                 }
                 // LF or CR: the record ends; the next call steps over the line break.
@@ -170,22 +171,27 @@ impl Tokenizer {
         Ok(Some(line))
     }
 
-    /// Reads a record that has a quote somewhere. Walks the same structure bits as
-    /// [`Tokenizer::next`]: inside quotes, commas and line breaks are data (the breaks counted as
-    /// lines) and `""` is one quote. A field without quotes, or quoted with nothing to unescape
-    /// (no `""` inside, nothing after the closing quote), points into the chunk; any other is
-    /// copied, unescaped, into the scratch buffer.
-    fn quoted_record(&mut self, data: &[u8], cur: &mut Cursor) -> Result<(), OpenQuote> {
-        let mut column = 1;
-        // Where the current field starts in `data`.
-        let mut field = cur.pos;
+    /// Reads the rest of a record that has a quote at `quote`, in field number `column` (from 1),
+    /// which starts at `field`; the fields before it are in `bounds` already. Walks the same
+    /// structure bits as [`Tokenizer::next`]: inside quotes, commas and line breaks are data (the
+    /// breaks counted as lines) and `""` is one quote. A field without quotes, or quoted with
+    /// nothing to unescape (no `""` inside, nothing after the closing quote), points into the
+    /// chunk; any other is copied, unescaped, into the scratch buffer.
+    fn quoted_record(
+        &mut self,
+        data: &[u8],
+        cur: &mut Cursor,
+        mut field: usize,
+        quote: usize,
+        mut column: u64,
+    ) -> Result<(), OpenQuote> {
         let mut piece = Piece::Plain;
         // Bytes of the field in `data` before `copied` are accounted for: in the field's bounds
         // (a closed quote's content), in the scratch buffer, or dropped (quotes).
-        let mut copied = cur.pos;
+        let mut copied = field;
         // The quote the walk is inside, if any.
         let mut open: Option<OpenQuote> = None;
-        let mut walk = mask::Positions::structure(data, cur.pos);
+        let mut walk = mask::Positions::structure(data, quote);
         while let Some(at) = walk.next() {
             match (data[at], open.is_some()) {
                 // Only a quote that starts its field opens one; elsewhere it is data.
@@ -223,7 +229,12 @@ impl Tokenizer {
                     }
                 }
                 (b',', false) => {
-                    self.end_field(data, field, copied, at, &mut piece);
+                    // Most fields of a quoted record are plain: pushed here, without the call.
+                    if let Piece::Plain = piece {
+                        self.bounds.push((field, at));
+                    } else {
+                        self.end_field(data, field, copied, at, &mut piece);
+                    }
                     field = at + 1;
                     copied = at + 1;
                     column += 1;
