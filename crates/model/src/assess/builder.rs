@@ -15,8 +15,9 @@ use super::field_numbers::FieldNumbers;
 use super::field_numbers::MAX_NUMBERED_FIELDS;
 use super::group_index::GroupIndex;
 use super::text_counts::TextCounts;
+use super::unowned::{UnownedQueue, UnownedTally};
 
-use super::{InventoryRecord, LINE_SAMPLES, RowKind, UNOWNED_SAMPLES};
+use super::{InventoryRecord, LINE_SAMPLES, RowKind};
 use crate::catalog::Identified;
 use crate::policy::Scope;
 use crate::resolve::{Resolver, ResourceFacts, TypeRules, is_arn};
@@ -231,15 +232,6 @@ pub(super) struct Tally {
     pub(super) numbered: [u32; 8],
 }
 
-/// Resources without an owner team per service × rule × account × Region: their explicit counts
-/// and example ids. Their distinct ids are those of the groups without a team, counted in
-/// [`AssessmentBuilder::finish_with`].
-#[derive(Default)]
-pub(super) struct UnownedTally {
-    pub(super) resources: u64,
-    pub(super) examples: Vec<String>,
-}
-
 /// What a row adds to its group's resources: an explicit count, or its resource id's hash
 /// (`None` for a blank id).
 #[derive(Clone, Copy)]
@@ -360,6 +352,8 @@ pub struct AssessmentBuilder {
     pending: Option<PendingRow>,
     /// Resources without an owner team by numbered key (service, rule, account, Region).
     numbered_unowned: HashMap<[u32; 4], usize>,
+    /// Rows without an owner team not counted yet.
+    unowned_queue: UnownedQueue,
     /// Per service number: whether a resource rule may move its rows at all (0 not known yet,
     /// 1 no, 2 yes): most identifiers name a service without rules, and skip `rule_memo`'s
     /// longer key.
@@ -375,13 +369,15 @@ pub struct AssessmentBuilder {
     /// Identifier lookup and resource rules; without one, rows stay with the service their
     /// identifier names.
     resolver: Option<Arc<Resolver>>,
-    /// Per identifier × resource type × usage type as written (not for ARNs; at most
+    /// Per identifier × resource type × usage type as written, by their numbers (the
+    /// identifier's in `fields`, the others in `rule_fields`; not for ARNs; at most
     /// [`RULE_MEMO_ENTRIES`]): `None` when no resource rule can move such rows, else their
     /// namespace-level service (`None`: the identifier names nothing, but rules may) and what
     /// the rules say before the resource id is looked at.
-    rule_memo: HashMap<Box<str>, Option<(Option<usize>, TypeRules)>>,
-    /// The key of `rule_memo` being looked up.
-    rule_key: String,
+    rule_memo: HashMap<[u32; 3], Option<(Option<usize>, TypeRules)>>,
+    /// Resource types and usage types as written, numbered for `rule_memo` (apart from
+    /// `fields`, whose table the group look-up keeps in cache).
+    rule_fields: FieldNumbers,
     /// Sets of a group's ids from other forks, too large to unite while merging, by the group's
     /// position: counted with the group's own in [`AssessmentBuilder::finish_with`], on every
     /// thread (see [`crate::distinct`]). Kept here rather than in each tally (most have none).
@@ -411,38 +407,6 @@ fn tidy(s: &str) -> &str {
         s
     } else {
         s.trim()
-    }
-}
-
-/// How a resource without an owner team is shown: its id, and its type when known.
-fn example_text(id: &str, ty: &str) -> String {
-    if ty.is_empty() {
-        id.to_owned()
-    } else {
-        format!("{id} ({ty})")
-    }
-}
-
-/// Orders `example` against `example_text(id, ty)`, without writing that out.
-fn cmp_example(example: &str, id: &str, ty: &str) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    let (e, i) = (example.as_bytes(), id.as_bytes());
-    let n = e.len().min(i.len());
-    match e[..n].cmp(&i[..n]) {
-        Ordering::Equal if e.len() < i.len() => Ordering::Less,
-        Ordering::Equal => {
-            // `example` starts with the id: the rest of it against the type's part.
-            let suffix: [&[u8]; 3] = if ty.is_empty() {
-                [b"", b"", b""]
-            } else {
-                [b" (", ty.as_bytes(), b")"]
-            };
-            e[n..]
-                .iter()
-                .copied()
-                .cmp(suffix.into_iter().flatten().copied())
-        }
-        other => other,
     }
 }
 
@@ -518,6 +482,7 @@ impl AssessmentBuilder {
     pub fn new() -> Self {
         AssessmentBuilder {
             max_groups: DEFAULT_MAX_GROUPS,
+            rule_fields: FieldNumbers::with_limit(RULE_MEMO_ENTRIES),
             ..Self::default()
         }
     }
@@ -535,6 +500,7 @@ impl AssessmentBuilder {
     pub fn set_resolver(&mut self, resolver: Arc<Resolver>) {
         self.resolver = Some(resolver);
         self.rule_memo.clear();
+        self.rule_fields = FieldNumbers::with_limit(RULE_MEMO_ENTRIES);
         self.may_move.clear();
     }
 
@@ -586,20 +552,30 @@ impl AssessmentBuilder {
         if !may_move {
             return None;
         }
-        self.rule_key.clear();
-        for f in [service, rec.resource_type, rec.usage_type] {
-            push_field(&mut self.rule_key, f);
-        }
-        let known = match self.rule_memo.get(self.rule_key.as_str()) {
-            Some(&known) => known,
-            None => {
-                let known = base_of(service)
-                    .and_then(|base| resolver.refine_by_type(base, &facts).map(|t| (base, t)));
-                if self.rule_memo.len() < RULE_MEMO_ENTRIES {
-                    self.rule_memo.insert(self.rule_key.as_str().into(), known);
+        let by_type = || {
+            base_of(service)
+                .and_then(|base| resolver.refine_by_type(base, &facts).map(|t| (base, t)))
+        };
+        let key = (|| {
+            Some([
+                number?,
+                self.rule_fields.number(rec.resource_type)?,
+                self.rule_fields.number(rec.usage_type)?,
+            ])
+        })();
+        let known = match key {
+            Some(key) => match self.rule_memo.get(&key) {
+                Some(&known) => known,
+                None => {
+                    let known = by_type();
+                    if self.rule_memo.len() < RULE_MEMO_ENTRIES {
+                        self.rule_memo.insert(key, known);
+                    }
+                    known
                 }
-                known
-            }
+            },
+            // Past the numbering limits: asked again for each row.
+            None => by_type(),
         };
         let (base, by_type) = known?;
         let by_id = if by_type.needs_id() {
@@ -714,6 +690,7 @@ impl AssessmentBuilder {
             scope: self.scope.clone(),
             max_groups: self.max_groups,
             resolver: self.resolver.clone(),
+            rule_fields: FieldNumbers::with_limit(RULE_MEMO_ENTRIES),
             ..AssessmentBuilder::default()
         }
     }
@@ -822,15 +799,7 @@ impl AssessmentBuilder {
         for (key, t) in other.unowned.into_iter() {
             let u = self.unowned.get_or_insert_with(&key, UnownedTally::default);
             u.resources = u.resources.saturating_add(t.resources);
-            // Each side's examples are already its smallest, sorted and distinct.
-            if u.examples.is_empty() {
-                u.examples = t.examples;
-            } else if !t.examples.is_empty() {
-                u.examples.extend(t.examples);
-                u.examples.sort();
-                u.examples.dedup();
-                u.examples.truncate(UNOWNED_SAMPLES);
-            }
+            u.examples.merge(t.examples);
         }
         for (account, seen) in other.account_names {
             match self.account_names.get_mut(&account) {
@@ -911,6 +880,7 @@ impl AssessmentBuilder {
     /// Counts the rows on their way to their groups, if any (before anything reads or opens
     /// groups).
     pub(super) fn settle(&mut self) {
+        self.unowned_queue.settle(&mut self.unowned.tallies);
         if let Some(row) = self.incoming.take() {
             self.place(row);
         }
@@ -1160,23 +1130,19 @@ impl AssessmentBuilder {
                     p
                 }
             };
-            let u = &mut self.unowned.tallies[position];
-            // Distinct ids are the group's (counted in `finish_with`); explicit counts add up.
-            if let Some(n) = rec.resource_count {
-                u.resources = u.resources.saturating_add(n);
-            }
-            let id = resource_id;
-            let full = u.examples.len() >= UNOWNED_SAMPLES;
-            if !id.is_empty() && (!full || u.examples.last().is_some_and(|last| id < last.as_str()))
-            {
-                let ty = tidy(rec.resource_type);
-                // Keep the smallest ids, so that the examples do not depend on row order. Most
-                // rows repeat an example already kept: found without writing it out.
-                if let Err(at) = u.examples.binary_search_by(|e| cmp_example(e, id, ty)) {
-                    u.examples.insert(at, example_text(id, ty));
-                    u.examples.truncate(UNOWNED_SAMPLES);
-                }
-            }
+            // Counted two unowned rows later, its tally fetched meanwhile (see `unowned`).
+            let ty = if resource_id.is_empty() {
+                ""
+            } else {
+                tidy(rec.resource_type)
+            };
+            self.unowned_queue.push(
+                &mut self.unowned.tallies,
+                position,
+                rec.resource_count,
+                resource_id,
+                ty,
+            );
         }
     }
 }
@@ -1254,10 +1220,11 @@ mod tests {
                 ["", "Prod"][n % 2],
             ));
         }
-        let run = |limit: usize, hash_cleared: u64| {
+        let run_with = |limit: usize, hash_cleared: u64, rule_limit: usize| {
             let mut b = AssessmentBuilder::new();
             b.set_resolver(cat.resolver().clone());
             b.fields.limit = limit;
+            b.rule_fields.limit = rule_limit;
             b.hash_cleared = hash_cleared;
             let i = b.start_input("a.csv", "cur");
             for r in &rows {
@@ -1272,6 +1239,15 @@ mod tests {
                         owner_team: &r.3,
                         resource_id: &r.4,
                         line_item_type: "Usage",
+                        resource_type: ["", "AWS::EC2::Volume", "ec2:instance", ""]
+                            [r.0 as usize / 3 % 4],
+                        usage_type: [
+                            "BoxUsage:t3.micro",
+                            "EBS:VolumeUsage.gp3",
+                            "",
+                            "NatGateway-Hours",
+                            "EBS:SnapshotUsage",
+                        ][r.0 as usize / 5 % 5],
                         environment: ["prod", "", "dev"][r.0 as usize % 3],
                         data_classification: ["", "public", "internal", "secret", "pii"]
                             [r.0 as usize % 5],
@@ -1283,7 +1259,18 @@ mod tests {
             let numbered = (b.numbered_groups.len(), b.groups.len());
             (numbered, format!("{:?}", b.finish(&cat)))
         };
+        let run =
+            |limit: usize, hash_cleared: u64| run_with(limit, hash_cleared, RULE_MEMO_ENTRIES);
         let ((all_numbered, groups), expected) = run(MAX_NUMBERED_FIELDS, 0);
+        assert!(
+            expected.contains("\"ebs\""),
+            "resource rules moved rows to EBS"
+        );
+        // Resource and usage types past their numbering limit are resolved without the memo.
+        for rule_limit in [0, 1, 3] {
+            let (_, got) = run_with(MAX_NUMBERED_FIELDS, 0, rule_limit);
+            assert_eq!(expected, got, "rule limit {rule_limit}");
+        }
         assert!(
             all_numbered > 0 && all_numbered < groups,
             "ARNs take the text path"
@@ -1645,27 +1632,6 @@ mod tests {
                 for middle in ["", "x", " x ", "s3"] {
                     let s = format!("{a}{middle}{b}");
                     assert_eq!(tidy(&s), s.trim(), "{s:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn examples_compare_as_their_text() {
-        let parts = [
-            "", "a", "a ", "a (", "a (t)", "a!", "a\u{1f}", "i-1", "i-10", "é", "t",
-        ];
-        for example in parts
-            .iter()
-            .flat_map(|&id| parts.iter().map(move |&ty| example_text(id, ty)))
-        {
-            for id in parts {
-                for ty in parts {
-                    assert_eq!(
-                        cmp_example(&example, id, ty),
-                        example.as_str().cmp(example_text(id, ty).as_str()),
-                        "{example:?} against {id:?} ({ty:?})"
-                    );
                 }
             }
         }

@@ -20,6 +20,12 @@ pub(super) struct FieldNumbers {
     table: HashTable<u32>,
     /// The values by number.
     values: Vec<Arc<str>>,
+    /// The values' bytes again, one after the other, and where each one is, by number: what a
+    /// look-up compares. Each `Arc` is an allocation of its own, scattered over the heap, and the
+    /// bytes of every row streamed through the cache between two look-ups of a value: comparing
+    /// with it waited for memory (docs/performance.md, "2026-12-07, night").
+    bytes: Vec<u8>,
+    spans: Vec<(usize, usize)>,
     /// Field values come from inputs: a random seed per run (no chosen-collision slowdown).
     hasher: RandomState,
     /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
@@ -31,6 +37,8 @@ impl Default for FieldNumbers {
         FieldNumbers {
             table: HashTable::new(),
             values: Vec::new(),
+            bytes: Vec::new(),
+            spans: Vec::new(),
             hasher: RandomState::default(),
             limit: MAX_NUMBERED_FIELDS,
         }
@@ -41,12 +49,21 @@ impl Default for FieldNumbers {
 pub(super) const MAX_NUMBERED_FIELDS: usize = 1 << 21;
 
 impl FieldNumbers {
+    /// Numbers for at most `limit` values.
+    pub(super) fn with_limit(limit: usize) -> FieldNumbers {
+        FieldNumbers {
+            limit,
+            ..FieldNumbers::default()
+        }
+    }
+
     /// The number of `value`, numbering it when new (`None` once [`MAX_NUMBERED_FIELDS`] are).
     pub(super) fn number(&mut self, value: &str) -> Option<u32> {
         let hash = self.hasher.hash_one(value);
-        let values = &self.values;
+        let (bytes, spans) = (&self.bytes, &self.spans);
         if let Some(&n) = self.table.find(hash, |&n| {
-            same_text(values[n as usize].as_bytes(), value.as_bytes())
+            let (start, end) = spans[n as usize];
+            same_text(&bytes[start..end], value.as_bytes())
         }) {
             return Some(n);
         }
@@ -55,6 +72,9 @@ impl FieldNumbers {
         }
         let n = self.values.len() as u32;
         self.values.push(value.into());
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(value.as_bytes());
+        self.spans.push((start, self.bytes.len()));
         let (values, hasher) = (&self.values, &self.hasher);
         self.table
             .insert_unique(hash, n, |&m| hasher.hash_one(&*values[m as usize]));

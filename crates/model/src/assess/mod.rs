@@ -32,11 +32,13 @@ mod field_numbers;
 mod findings;
 mod group_index;
 mod text_counts;
+mod unowned;
 
 pub(crate) use builder::DistinctIds;
 pub use builder::{AssessmentBuilder, DEFAULT_MAX_GROUPS};
-use builder::{HashMap, HashSet, UnownedTally, group_fields, push_field, split_fields};
+use builder::{HashMap, HashSet, group_fields, push_field, split_fields};
 use findings::{findings, new_use};
+use unowned::UnownedTally;
 
 /// How many example resource ids are kept per service × account × region without an owner team.
 pub const UNOWNED_SAMPLES: usize = 5;
@@ -802,7 +804,7 @@ impl AssessmentBuilder {
                     account_id: account.to_owned(),
                     region: region.to_owned(),
                     resources,
-                    examples: t.examples,
+                    examples: t.examples.into_vec(),
                 })
             })
             .collect();
