@@ -12,19 +12,20 @@ use super::text_counts::same_text;
 /// group up by a few integers instead of building, hashing and comparing its whole text key.
 /// Numbers are the builder's own (forks number differently): they never leave it.
 ///
-/// The table holds numbers only; a candidate's text is compared inline ([`same_text`]): the
-/// standard map compared each row's six fields through a `memcmp` call each (docs/performance.md,
-/// "2026-12-07, afternoon").
+/// Each slot of the table holds a value's length and first [`HEAD`] bytes beside its number, so
+/// that a look-up compares most values (account ids, Regions, teams, environments) in the cache
+/// line the probe reads anyway. Between two look-ups of a value the bytes of a row stream
+/// through the cache: when the comparison read the value's own allocation, the look-up waited
+/// for memory there (docs/performance.md, "2026-12-07, night"). Longer values compare their
+/// remaining bytes from one contiguous copy.
 pub(super) struct FieldNumbers {
     /// Numbers, found by the hash of their text.
-    table: HashTable<u32>,
+    table: HashTable<Slot>,
     /// The values by number.
     values: Vec<Arc<str>>,
-    /// The values' bytes again, one after the other, and where each one is, by number: what a
-    /// look-up compares. Each `Arc` is an allocation of its own, scattered over the heap, and the
-    /// bytes of every row streamed through the cache between two look-ups of a value: comparing
-    /// with it waited for memory (docs/performance.md, "2026-12-07, night").
-    bytes: Vec<u8>,
+    /// The bytes of values longer than [`HEAD`] past their head, one after the other, and where
+    /// each value's are, by number (empty for shorter ones).
+    tails: Vec<u8>,
     spans: Vec<(usize, usize)>,
     /// Field values come from inputs: a random seed per run (no chosen-collision slowdown).
     hasher: RandomState,
@@ -32,12 +33,55 @@ pub(super) struct FieldNumbers {
     pub(super) limit: usize,
 }
 
+/// Bytes of a value kept in its table slot.
+const HEAD: usize = 16;
+
+/// A table slot: a value's number, length and first [`HEAD`] bytes (zero after its end).
+#[derive(Clone, Copy)]
+struct Slot {
+    number: u32,
+    len: u32,
+    head: [u64; 2],
+}
+
+/// The first [`HEAD`] bytes of `value` as two little-endian words, zero after its end: read a
+/// word (or half) at a time, overlapping, rather than copied byte by byte or through a call.
+#[inline]
+fn head(value: &[u8]) -> [u64; 2] {
+    let n = value.len();
+    let word = |at: usize| {
+        value
+            .get(at..at + 8)
+            .map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
+    };
+    let half = |at: usize| {
+        value.get(at..at + 4).map_or(0, |w| {
+            u64::from(u32::from_le_bytes(w.try_into().unwrap_or_default()))
+        })
+    };
+    match n {
+        16.. => [word(0), word(8)],
+        // The last word, its first `16 - n` bytes (the first word's) shifted out.
+        9..=15 => [word(0), word(n - 8) >> (8 * (16 - n))],
+        8 => [word(0), 0],
+        // The first and last halves, overlapping (the same bytes twice).
+        4..=7 => [half(0) | half(n - 4) << (8 * (n - 4)), 0],
+        _ => [
+            value
+                .iter()
+                .enumerate()
+                .fold(0, |w, (i, &b)| w | u64::from(b) << (8 * i)),
+            0,
+        ],
+    }
+}
+
 impl Default for FieldNumbers {
     fn default() -> Self {
         FieldNumbers {
             table: HashTable::new(),
             values: Vec::new(),
-            bytes: Vec::new(),
+            tails: Vec::new(),
             spans: Vec::new(),
             hasher: RandomState::default(),
             limit: MAX_NUMBERED_FIELDS,
@@ -59,26 +103,39 @@ impl FieldNumbers {
 
     /// The number of `value`, numbering it when new (`None` once [`MAX_NUMBERED_FIELDS`] are).
     pub(super) fn number(&mut self, value: &str) -> Option<u32> {
+        let bytes = value.as_bytes();
         let hash = self.hasher.hash_one(value);
-        let (bytes, spans) = (&self.bytes, &self.spans);
-        if let Some(&n) = self.table.find(hash, |&n| {
-            let (start, end) = spans[n as usize];
-            same_text(&bytes[start..end], value.as_bytes())
+        let (len, first) = (bytes.len(), head(bytes));
+        let (tails, spans) = (&self.tails, &self.spans);
+        if let Some(slot) = self.table.find(hash, |slot| {
+            slot.len as usize == len
+                && slot.head == first
+                && (len <= HEAD || {
+                    let (start, end) = spans[slot.number as usize];
+                    same_text(&tails[start..end], &bytes[HEAD..])
+                })
         }) {
-            return Some(n);
+            return Some(slot.number);
         }
-        if self.values.len() >= self.limit {
+        if self.values.len() >= self.limit || u32::try_from(len).is_err() {
             return None;
         }
-        let n = self.values.len() as u32;
+        let number = self.values.len() as u32;
         self.values.push(value.into());
-        let start = self.bytes.len();
-        self.bytes.extend_from_slice(value.as_bytes());
-        self.spans.push((start, self.bytes.len()));
+        let start = self.tails.len();
+        if len > HEAD {
+            self.tails.extend_from_slice(&bytes[HEAD..]);
+        }
+        self.spans.push((start, self.tails.len()));
+        let slot = Slot {
+            number,
+            len: len as u32,
+            head: first,
+        };
         let (values, hasher) = (&self.values, &self.hasher);
         self.table
-            .insert_unique(hash, n, |&m| hasher.hash_one(&*values[m as usize]));
-        Some(n)
+            .insert_unique(hash, slot, |s| hasher.hash_one(&*values[s.number as usize]));
+        Some(number)
     }
 
     /// The text fields (service, account, Region, team, environment, classification) of a
@@ -125,5 +182,48 @@ mod tests {
                 ""
             ]
         );
+    }
+
+    #[test]
+    fn a_head_is_the_first_bytes_zero_padded() {
+        let text: Vec<u8> = (1..=20).collect();
+        for n in 0..=20 {
+            let mut padded = [0u8; 16];
+            let k = n.min(16);
+            padded[..k].copy_from_slice(&text[..k]);
+            let expected = [
+                u64::from_le_bytes(padded[..8].try_into().unwrap()),
+                u64::from_le_bytes(padded[8..].try_into().unwrap()),
+            ];
+            assert_eq!(head(&text[..n]), expected, "{n} bytes");
+        }
+    }
+
+    proptest::proptest! {
+        /// Equal texts get one number, different texts different ones, whatever their length
+        /// against the slot's head (texts sharing their first 16 bytes, NUL bytes, texts one
+        /// byte apart in length).
+        #[test]
+        fn numbers_are_one_per_distinct_text(
+            texts in proptest::collection::vec(
+                "(arn:aws:ec2:us-east-1|0123456789abcdef|a)?(\\x00|x|yz)?[0-9]{0,3}",
+                0..60,
+            ),
+        ) {
+            let mut f = FieldNumbers::default();
+            let mut seen: std::collections::HashMap<String, u32> = Default::default();
+            for t in &texts {
+                let n = f.number(t).unwrap();
+                let expected = *seen.entry(t.clone()).or_insert(n);
+                proptest::prop_assert_eq!(n, expected, "{:?}", t);
+            }
+            let mut numbers: Vec<u32> = seen.values().copied().collect();
+            numbers.sort_unstable();
+            numbers.dedup();
+            proptest::prop_assert_eq!(numbers.len(), seen.len());
+            for (t, &n) in &seen {
+                proptest::prop_assert_eq!(&*f.values[n as usize], t.as_str());
+            }
+        }
     }
 }
