@@ -1134,15 +1134,11 @@ impl ReportContext {
         }
         // The team action lists and the registers are the two largest views, built from the
         // same finished services and controls independently: side by side on two threads.
-        let (team_actions, crosswalk, registers) = std::thread::scope(|scope| {
-            let teams = scope.spawn(|| team_actions(&services, &controls));
-            let crosswalk = crosswalk(catalog, &controls);
-            let registers = crate::register::registers(catalog, &meta.frameworks, &services);
-            let teams = teams
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (teams, crosswalk, registers)
-        });
+        let crosswalk = crosswalk(catalog, &controls);
+        let (registers, team_actions) =
+            crate::register::registers_beside(catalog, &meta.frameworks, &services, || {
+                team_actions(&services, &controls)
+            });
         let charts = vec![
             chart(
                 "Services in use by category",

@@ -191,10 +191,53 @@ pub fn registers(
     selection: &[String],
     services: &[ServiceView],
 ) -> Vec<Register> {
+    registers_beside(catalog, selection, services, || ()).0
+}
+
+/// The registers of `selection`, built on the calling thread and one more, and what `beside`
+/// gives, run first on that other thread: the registers are the largest view of the report
+/// context, built while the other core would wait. They come out in [`selected`]'s order
+/// whichever thread built each.
+pub fn registers_beside<T: Send>(
+    catalog: &Catalog,
+    selection: &[String],
+    services: &[ServiceView],
+    beside: impl FnOnce() -> T + Send,
+) -> (Vec<Register>, T) {
     let at = Located::new(services);
-    selected(catalog, selection)
-        .into_iter()
-        .map(|(fw, baseline)| {
+    let chosen = selected(catalog, selection);
+    // The other thread's share: `beside` (counted as an average register) and the first
+    // registers, up to about half of the rows in all.
+    let rows: Vec<usize> = chosen.iter().map(|(fw, _)| fw.register.len()).collect();
+    let beside_rows = rows.iter().sum::<usize>() / rows.len().max(1);
+    let half = (rows.iter().sum::<usize>() + beside_rows) / 2;
+    let mut cut = 0;
+    let mut load = beside_rows;
+    while cut < rows.len() && load + rows[cut] <= half {
+        load += rows[cut];
+        cut += 1;
+    }
+    let (first, rest) = chosen.split_at(cut);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| (beside(), build(catalog, first, &at)));
+        let mut mine = build(catalog, rest, &at);
+        let (value, mut registers) = other
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        registers.append(&mut mine);
+        (registers, value)
+    })
+}
+
+/// The registers of `chosen`, in order.
+fn build(
+    catalog: &Catalog,
+    chosen: &[(&Framework, Option<&Baseline>)],
+    at: &Located<'_>,
+) -> Vec<Register> {
+    chosen
+        .iter()
+        .map(|&(fw, baseline)| {
             // The controls citing each requirement of this framework, in catalog order.
             let mut citing: HashMap<&str, Vec<&str>> = HashMap::default();
             for c in &catalog.controls {
@@ -225,7 +268,7 @@ pub fn registers(
                         r,
                         parents.contains(r.id.as_str()),
                         citing.get(r.id.as_str()).map_or(&[][..], Vec::as_slice),
-                        &at,
+                        at,
                     )
                 })
                 .collect();
