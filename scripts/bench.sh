@@ -147,6 +147,8 @@ measure() {
     shift
     local times=() cpus=() peak=0 i start end kb
     for ((i = 1; i <= runs; i++)); do
+        # The input read just before each run, untimed (see where `warm` is set).
+        if [[ -n "${warm:-}" ]]; then cat "$warm" >/dev/null; fi
         start=$(date +%s%N)
         if ! /usr/bin/time -v -o "$logs/$name.time" "$@" >"$logs/$name.out" 2>"$logs/$name.err"; then
             echo "bench.sh: failed: $*" >&2
@@ -250,10 +252,11 @@ for spec in "${inputs[@]}"; do
     size=$(stat -c %s "$file")
     plain_mb=$(awk -v b="$(stat -c %s "$plain")" 'BEGIN {printf "%.3f", b / 1e6}')
     size_mb=$(awk -v b="$size" 'BEGIN {printf "%.1f", b / 1e6}')
-    # Read once before any program is timed, so that each finds the input in the page cache
-    # (a kernel that reclaims cold pages, as DAMON does here, may have dropped it since the
-    # file was made, and the first program timed would pay for the disk).
-    cat "$file" >/dev/null
+    # Read before every timed run, so that each finds the input in the page cache: a kernel
+    # that reclaims cold pages, as DAMON does here, drops parts of it between runs (another
+    # program's hundreds of MiB are enough), and a run that read them from disk took 10-30%
+    # longer (docs/performance.md, "How to measure").
+    warm="$file"
 
     measure "$name.srmatrix" "$srmatrix" report --inventory "$file" \
         --format md,html,csv,json,xlsx,oscal --out "$out" --generated-at 2026-01-01T00:00:00Z

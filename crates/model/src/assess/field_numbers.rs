@@ -16,8 +16,8 @@ use super::text_counts::same_text;
 /// that a look-up compares most values (account ids, Regions, teams, environments) in the cache
 /// line the probe reads anyway. Between two look-ups of a value the bytes of a row stream
 /// through the cache: when the comparison read the value's own allocation, the look-up waited
-/// for memory there (docs/performance.md, "2026-12-07, night"). Longer values compare their
-/// remaining bytes from one contiguous copy.
+/// for memory there (docs/performance.md, "2026-12-07, late night: what rows wait for in
+/// memory"). Longer values compare their remaining bytes from one contiguous copy.
 pub(super) struct FieldNumbers {
     /// Numbers, found by the hash of their text.
     table: HashTable<Slot>,

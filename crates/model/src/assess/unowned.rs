@@ -4,10 +4,10 @@
 //!
 //! A builder keeps thousands of these tallies, and the bytes of every row stream through the
 //! caches between two rows of one tally: counting a row where it comes in waited for the tally,
-//! then for each example it compared its id with. Rows now wait two rows: the tally is fetched
-//! when a row comes in, its examples when the next one does, and the row is counted at the
-//! third, when both are in the cache (docs/performance.md, "2026-12-07, night: the unowned
-//! rows' memory").
+//! then for each example it compared its id with. A row now waits behind two more rows without
+//! an owner: its tally is fetched when it comes in, its examples when the next one does, and it
+//! is counted when the one after that comes in, both in the cache by then (docs/performance.md,
+//! "2026-12-07, late night: what rows wait for in memory").
 
 use std::cmp::Ordering;
 use std::collections::VecDeque;
