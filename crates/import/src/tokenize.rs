@@ -229,7 +229,7 @@ impl Tokenizer {
                     }
                 }
                 (b',', false) => {
-                    // Most fields of a quoted record are plain: pushed here, without the call.
+                    // Most fields of a quoted record are plain: pushed here, without `end_field`'s cases.
                     if let Piece::Plain = piece {
                         self.bounds.push((field, at));
                     } else {

@@ -1132,12 +1132,15 @@ impl ReportContext {
                 }),
             }
         }
-        // The team action lists and the registers are the two largest views, built from the
-        // same finished services and controls independently: side by side on two threads.
-        let crosswalk = crosswalk(catalog, &controls);
-        let (registers, team_actions) =
+        // The team action lists, the crosswalk and the registers are built from the same finished
+        // services and controls independently: the registers on two threads, the other two
+        // beside the first of them.
+        let (registers, (team_actions, crosswalk)) =
             crate::register::registers_beside(catalog, &meta.frameworks, &services, || {
-                team_actions(&services, &controls)
+                (
+                    team_actions(&services, &controls),
+                    crosswalk(catalog, &controls),
+                )
             });
         let charts = vec![
             chart(

@@ -917,6 +917,41 @@ mod tests {
         assert!(threads.contains(&std::thread::current().id()));
     }
 
+    /// However the registers are shared between the two threads (none, one, a few or every
+    /// framework selected), they are those built one after the other on one thread, in order.
+    #[test]
+    fn registers_on_two_threads_are_those_built_on_one() {
+        let catalog = Catalog::builtin().unwrap();
+        let ctx = context();
+        let selections: [(&[&str], usize); 5] = [
+            (
+                &[],
+                catalog
+                    .frameworks
+                    .iter()
+                    .filter(|f| !f.register.is_empty())
+                    .count(),
+            ),
+            (&["no-such-framework"], 0),
+            (&["soc2"], 1),
+            (&["hipaa", "nist-800-53"], 2),
+            (&["soc2", "pci-dss", "iso-27001", "csa-ccm", "cis-aws"], 5),
+        ];
+        for (selection, registers) in selections {
+            let selection: Vec<String> = selection.iter().map(|s| (*s).to_owned()).collect();
+            let one = register::registers(&catalog, &selection, &ctx.services);
+            let (two, beside) =
+                register::registers_beside(&catalog, &selection, &ctx.services, || 7);
+            assert_eq!(beside, 7);
+            assert_eq!(
+                serde_json::to_string(&two).unwrap(),
+                serde_json::to_string(&one).unwrap(),
+                "{selection:?}"
+            );
+            assert_eq!(two.len(), registers, "{selection:?}");
+        }
+    }
+
     #[test]
     fn the_template_context_is_what_tera_would_make_of_the_report_context() {
         let ours = tera_value::to_value(context()).unwrap();

@@ -191,7 +191,11 @@ pub fn registers(
     selection: &[String],
     services: &[ServiceView],
 ) -> Vec<Register> {
-    registers_beside(catalog, selection, services, || ()).0
+    build(
+        catalog,
+        &selected(catalog, selection),
+        &Located::new(services),
+    )
 }
 
 /// The registers of `selection`, built on the calling thread and one more, and what `beside`
@@ -218,6 +222,10 @@ pub fn registers_beside<T: Send>(
         cut += 1;
     }
     let (first, rest) = chosen.split_at(cut);
+    if rest.is_empty() {
+        // Nothing left for this thread (no register, or one): no other thread is started.
+        return (build(catalog, first, &at), beside());
+    }
     std::thread::scope(|scope| {
         let other = scope.spawn(|| (beside(), build(catalog, first, &at)));
         let mut mine = build(catalog, rest, &at);

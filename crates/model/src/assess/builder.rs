@@ -355,8 +355,7 @@ pub struct AssessmentBuilder {
     /// Rows without an owner team not counted yet.
     unowned_queue: UnownedQueue,
     /// Per service number: whether a resource rule may move its rows at all (0 not known yet,
-    /// 1 no, 2 yes): most identifiers name a service without rules, and skip `rule_memo`'s
-    /// longer key.
+    /// 1 no, 2 yes): most identifiers name a service without rules, and skip `rule_memo`.
     may_move: Vec<u8>,
     /// Per account number: where its name was first seen, as (input, line), so that later rows
     /// of the account skip `account_names`.
@@ -377,7 +376,7 @@ pub struct AssessmentBuilder {
     rule_memo: HashMap<[u32; 3], Option<(Option<usize>, TypeRules)>>,
     /// Resource types and usage types as written, numbered for `rule_memo` (apart from
     /// `fields`, whose table the group look-up keeps in cache).
-    rule_fields: FieldNumbers,
+    rule_fields: RuleFields,
     /// Sets of a group's ids from other forks, too large to unite while merging, by the group's
     /// position: counted with the group's own in [`AssessmentBuilder::finish_with`], on every
     /// thread (see [`crate::distinct`]). Kept here rather than in each tally (most have none).
@@ -389,8 +388,19 @@ pub struct AssessmentBuilder {
 }
 
 /// The most identifier × resource type × usage type combinations a builder remembers the
-/// resource rules of (about 100 bytes each); rows past them are resolved without the memo.
+/// resource rules of, and the most resource and usage type values it numbers for them (about
+/// 60 bytes a combination, 80 a value); rows past either are resolved without the memo.
 const RULE_MEMO_ENTRIES: usize = 1 << 16;
+
+/// Resource and usage types numbered for the resource-rule memo: at most [`RULE_MEMO_ENTRIES`]
+/// values, however the builder was made.
+struct RuleFields(FieldNumbers);
+
+impl Default for RuleFields {
+    fn default() -> Self {
+        RuleFields(FieldNumbers::with_limit(RULE_MEMO_ENTRIES))
+    }
+}
 
 /// The default most distinct groups (input × service × account × region × team × environment ×
 /// classification) an assessment keeps: memory grows with groups, never with rows.
@@ -482,7 +492,6 @@ impl AssessmentBuilder {
     pub fn new() -> Self {
         AssessmentBuilder {
             max_groups: DEFAULT_MAX_GROUPS,
-            rule_fields: FieldNumbers::with_limit(RULE_MEMO_ENTRIES),
             ..Self::default()
         }
     }
@@ -500,7 +509,7 @@ impl AssessmentBuilder {
     pub fn set_resolver(&mut self, resolver: Arc<Resolver>) {
         self.resolver = Some(resolver);
         self.rule_memo.clear();
-        self.rule_fields = FieldNumbers::with_limit(RULE_MEMO_ENTRIES);
+        self.rule_fields = RuleFields::default();
         self.may_move.clear();
     }
 
@@ -559,8 +568,8 @@ impl AssessmentBuilder {
         let key = (|| {
             Some([
                 number?,
-                self.rule_fields.number(rec.resource_type)?,
-                self.rule_fields.number(rec.usage_type)?,
+                self.rule_fields.0.number(rec.resource_type)?,
+                self.rule_fields.0.number(rec.usage_type)?,
             ])
         })();
         let known = match key {
@@ -690,7 +699,6 @@ impl AssessmentBuilder {
             scope: self.scope.clone(),
             max_groups: self.max_groups,
             resolver: self.resolver.clone(),
-            rule_fields: FieldNumbers::with_limit(RULE_MEMO_ENTRIES),
             ..AssessmentBuilder::default()
         }
     }
@@ -877,8 +885,9 @@ impl AssessmentBuilder {
             .map(|p| p as usize)
     }
 
-    /// Counts the rows on their way to their groups, if any (before anything reads or opens
-    /// groups).
+    /// Counts the rows still on their way: those without an owner team waiting for their tally
+    /// (see `unowned`), and those waiting for their group (before anything reads or opens
+    /// groups or tallies).
     pub(super) fn settle(&mut self) {
         self.unowned_queue.settle(&mut self.unowned.tallies);
         if let Some(row) = self.incoming.take() {
@@ -1224,7 +1233,7 @@ mod tests {
             let mut b = AssessmentBuilder::new();
             b.set_resolver(cat.resolver().clone());
             b.fields.limit = limit;
-            b.rule_fields.limit = rule_limit;
+            b.rule_fields.0.limit = rule_limit;
             b.hash_cleared = hash_cleared;
             let i = b.start_input("a.csv", "cur");
             for r in &rows {

@@ -18,15 +18,18 @@ use super::text_counts::same_text;
 /// through the cache: when the comparison read the value's own allocation, the look-up waited
 /// for memory there (docs/performance.md, "2026-12-07, late night: what rows wait for in
 /// memory"). Longer values compare their remaining bytes from one contiguous copy.
+///
+/// A value costs its `Arc`, a 24-byte slot (about two with the table's spare room) and a 4-byte
+/// tail start: values are at most six per group, and a group costs more than that on its own.
 pub(super) struct FieldNumbers {
     /// Numbers, found by the hash of their text.
     table: HashTable<Slot>,
     /// The values by number.
     values: Vec<Arc<str>>,
     /// The bytes of values longer than [`HEAD`] past their head, one after the other, and where
-    /// each value's are, by number (empty for shorter ones).
+    /// each value's start, by number (its length gives the end).
     tails: Vec<u8>,
-    spans: Vec<(usize, usize)>,
+    tail_starts: Vec<u32>,
     /// Field values come from inputs: a random seed per run (no chosen-collision slowdown).
     hasher: RandomState,
     /// The most values numbered ([`MAX_NUMBERED_FIELDS`], lower in tests).
@@ -82,7 +85,7 @@ impl Default for FieldNumbers {
             table: HashTable::new(),
             values: Vec::new(),
             tails: Vec::new(),
-            spans: Vec::new(),
+            tail_starts: Vec::new(),
             hasher: RandomState::default(),
             limit: MAX_NUMBERED_FIELDS,
         }
@@ -101,32 +104,37 @@ impl FieldNumbers {
         }
     }
 
-    /// The number of `value`, numbering it when new (`None` once [`MAX_NUMBERED_FIELDS`] are).
+    /// The number of `value`, numbering it when new: `None` once `limit` values are numbered,
+    /// or when the tails would pass 4 GiB (such values take the text path).
     pub(super) fn number(&mut self, value: &str) -> Option<u32> {
         let bytes = value.as_bytes();
         let hash = self.hasher.hash_one(value);
         let (len, first) = (bytes.len(), head(bytes));
-        let (tails, spans) = (&self.tails, &self.spans);
+        let (tails, tail_starts) = (&self.tails, &self.tail_starts);
         if let Some(slot) = self.table.find(hash, |slot| {
             slot.len as usize == len
                 && slot.head == first
                 && (len <= HEAD || {
-                    let (start, end) = spans[slot.number as usize];
-                    same_text(&tails[start..end], &bytes[HEAD..])
+                    let start = tail_starts[slot.number as usize] as usize;
+                    same_text(&tails[start..start + len - HEAD], &bytes[HEAD..])
                 })
         }) {
             return Some(slot.number);
         }
-        if self.values.len() >= self.limit || u32::try_from(len).is_err() {
+        let tail = len.saturating_sub(HEAD);
+        let Ok(start) = u32::try_from(self.tails.len()) else {
+            return None;
+        };
+        if self.values.len() >= self.limit
+            || u32::try_from(len).is_err()
+            || u32::try_from(self.tails.len() + tail).is_err()
+        {
             return None;
         }
         let number = self.values.len() as u32;
         self.values.push(value.into());
-        let start = self.tails.len();
-        if len > HEAD {
-            self.tails.extend_from_slice(&bytes[HEAD..]);
-        }
-        self.spans.push((start, self.tails.len()));
+        self.tails.extend_from_slice(&bytes[len - tail..]);
+        self.tail_starts.push(start);
         let slot = Slot {
             number,
             len: len as u32,

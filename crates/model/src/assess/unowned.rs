@@ -309,17 +309,20 @@ mod tests {
                 (0..3).map(|_| UnownedTally::default()).collect();
             let mut queue = UnownedQueue::default();
             for (i, (id, ty)) in offers.iter().enumerate() {
-                queue.push(&mut tallies, i % 2, Some(1), id, ty);
+                queue.push(&mut tallies, i % 3, Some(i as u64), id, ty);
             }
             queue.settle(&mut tallies);
-            let of = |parity: usize| -> Vec<(String, String)> {
-                offers.iter().enumerate().filter(|(i, _)| i % 2 == parity).map(|(_, o)| o.clone()).collect()
-            };
-            for (parity, tally) in tallies.iter().take(2).enumerate() {
-                prop_assert_eq!(tally.examples.clone().into_vec(), smallest(&of(parity)));
-                prop_assert_eq!(tally.resources, of(parity).len() as u64);
+            for (position, tally) in tallies.iter().enumerate() {
+                let mine: Vec<(usize, (String, String))> = offers
+                    .iter()
+                    .cloned()
+                    .enumerate()
+                    .filter(|(i, _)| i % 3 == position)
+                    .collect();
+                let offered: Vec<(String, String)> = mine.iter().map(|(_, o)| o.clone()).collect();
+                prop_assert_eq!(tally.examples.clone().into_vec(), smallest(&offered));
+                prop_assert_eq!(tally.resources, mine.iter().map(|(i, _)| *i as u64).sum::<u64>());
             }
-            prop_assert_eq!(tallies[2].resources, 0);
         }
     }
 }
