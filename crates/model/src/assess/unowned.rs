@@ -61,24 +61,17 @@ impl Examples {
         if id.is_empty() {
             return;
         }
-        let full = self.len >= UNOWNED_SAMPLES;
-        if full && self.len > 0 && id >= self.get(self.len - 1) {
+        if self.len >= UNOWNED_SAMPLES && id >= self.get(self.len - 1) {
             return;
         }
         // Most rows repeat an example already kept: found without writing it out.
-        let mut lo = 0;
-        let mut hi = self.len;
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match cmp_example(self.get(mid), id, ty) {
-                Ordering::Less => lo = mid + 1,
-                Ordering::Greater => hi = mid,
-                Ordering::Equal => return,
-            }
-        }
-        // Past the last of a full set (its id sorts before the last, its text after): not kept.
-        if lo < UNOWNED_SAMPLES {
-            self.insert(lo, &example_text(id, ty));
+        let kept: [&str; UNOWNED_SAMPLES] =
+            std::array::from_fn(|i| if i < self.len { self.get(i) } else { "" });
+        match kept[..self.len].binary_search_by(|e| cmp_example(e, id, ty)) {
+            // Past the last of a full set (its id sorts before the last, its text after): not
+            // kept.
+            Err(at) if at < UNOWNED_SAMPLES => self.insert(at, &example_text(id, ty)),
+            _ => {}
         }
     }
 
