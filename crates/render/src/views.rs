@@ -29,7 +29,7 @@ pub struct TeamAction {
     /// Evidence to collect.
     pub evidence: Arc<[String]>,
     /// Services (ids) the action applies to.
-    pub services: Vec<String>,
+    pub services: Vec<Arc<str>>,
 }
 
 /// A team and everything it must do.
@@ -50,73 +50,66 @@ pub struct TeamActions {
 /// no-owner-team list sorts last.
 type TeamKey = (bool, String);
 
-/// One action of a team: (control position, what the customer does, evidence). Services that
-/// share all three share the action.
+/// What makes two services' copies of a control one action: (control position, what the
+/// customer does, evidence). Services that share all three share the action.
 type ActionKey = (usize, Arc<str>, Arc<[String]>);
 
-/// One team's list while it is built: the services it is met in, and its actions found by
-/// content (their order) and, for speed, by the addresses of their shared texts.
-struct TeamList {
+/// One team's list while it is built.
+struct TeamList<'a> {
     key: TeamKey,
-    services: Vec<String>,
-    /// The service last added to `services`: each service once, whatever its actions.
-    last_service: Option<usize>,
-    actions: Vec<TeamAction>,
-    by_content: BTreeMap<ActionKey, usize>,
-    /// (control position, address of the customer text, address of the evidence) → action:
-    /// every service's copy of a control shares its texts, so comparing their content (a few
-    /// hundred bytes, for each team and service) is mostly avoided.
-    by_address: HashMap<(usize, *const u8, *const String), usize>,
+    /// The services (positions) it is met in, ascending, each once.
+    services: Vec<usize>,
+    /// For each action content (its number), the position of this team's action in `actions`
+    /// plus one, or 0 if the team has none yet.
+    slot: Vec<u32>,
+    /// (content number, the responsibility first met with that content, services (positions)).
+    actions: Vec<(u32, &'a ResponsibilityView, Vec<u32>)>,
 }
 
-impl TeamList {
-    fn add_service(&mut self, at: usize, id: &str) {
-        if self.last_service != Some(at) {
-            self.services.push(id.to_owned());
-            self.last_service = Some(at);
+impl<'a> TeamList<'a> {
+    fn add_service(&mut self, at: usize) {
+        if self.services.last() != Some(&at) {
+            self.services.push(at);
         }
     }
 
-    /// The action of `r` (control position `pos`), made on first use.
-    fn action(&mut self, pos: usize, r: &ResponsibilityView) -> &mut TeamAction {
-        let address = (pos, r.customer.as_ptr(), r.evidence.as_ptr());
-        let at = match self.by_address.get(&address) {
-            Some(&at) => at,
-            None => {
-                let next = self.actions.len();
-                let at = *self
-                    .by_content
-                    .entry((pos, r.customer.clone(), r.evidence.clone()))
-                    .or_insert(next);
-                if at == next {
-                    self.actions.push(TeamAction {
-                        control: r.control.clone(),
-                        title: r.title.clone(),
-                        owner: r.owner,
-                        customer: r.customer.clone(),
-                        evidence: r.evidence.clone(),
-                        services: Vec::new(),
-                    });
-                }
-                self.by_address.insert(address, at);
-                at
+    /// Adds service `at` to the team's action of content `content`, made from `r` on first use.
+    fn add_action(&mut self, content: u32, r: &'a ResponsibilityView, at: usize) {
+        let c = content as usize;
+        if self.slot.len() <= c {
+            self.slot.resize(c + 1, 0);
+        }
+        let i = match self.slot[c] {
+            0 => {
+                self.actions.push((content, r, Vec::new()));
+                self.slot[c] = self.actions.len() as u32;
+                self.actions.len() - 1
             }
+            n => n as usize - 1,
         };
-        &mut self.actions[at]
+        self.actions[i].2.push(at as u32);
     }
 }
 
 /// Builds the action list of every team from the services in use (already scoped).
+///
+/// Each distinct action content is numbered once per service and control, not per team: a
+/// report of billing exports has dozens of teams per service, and a team's action is then found
+/// by number. The content is looked up by the addresses of its shared texts first, since every
+/// service's copy of a control shares them, and compared by content only when those are new.
 pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<TeamActions> {
     let order: HashMap<&str, usize> = controls
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
+    let ids: Vec<Arc<str>> = services.iter().map(|s| Arc::from(s.id.as_str())).collect();
+    let mut by_content: BTreeMap<ActionKey, u32> = BTreeMap::new();
+    let mut by_address: HashMap<(usize, *const u8, *const String), u32> = HashMap::default();
     // Team lists, found by name once per service (owner teams) or per assignment.
-    let mut lists: Vec<TeamList> = Vec::new();
+    let mut lists: Vec<TeamList<'_>> = Vec::new();
     let mut by_name: [HashMap<String, usize>; 2] = Default::default();
-    let mut list_of = |unowned: bool, team: &str, lists: &mut Vec<TeamList>| -> usize {
+    let mut list_of = |unowned: bool, team: &str, lists: &mut Vec<TeamList<'_>>| -> usize {
         let names = &mut by_name[usize::from(unowned)];
         if let Some(&at) = names.get(team) {
             return at;
@@ -124,10 +117,8 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
         lists.push(TeamList {
             key: (unowned, team.to_owned()),
             services: Vec::new(),
-            last_service: None,
+            slot: Vec::new(),
             actions: Vec::new(),
-            by_content: BTreeMap::new(),
-            by_address: HashMap::default(),
         });
         names.insert(team.to_owned(), lists.len() - 1);
         lists.len() - 1
@@ -142,7 +133,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
             owners.push(list_of(true, NO_OWNER_TEAM, &mut lists));
         }
         for &l in &owners {
-            lists[l].add_service(si, &s.id);
+            lists[l].add_service(si);
         }
         // The policy can assign a control to a named team, give it to a third party, or put it
         // out of scope; the last two leave no action for the organisation's teams.
@@ -157,13 +148,28 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
                 }
                 None => &owners,
             };
+            if carriers.is_empty() {
+                continue;
+            }
             let pos = order.get(r.control.as_str()).copied().unwrap_or(usize::MAX);
+            let address = (pos, r.customer.as_ptr(), r.evidence.as_ptr());
+            let content = *by_address.entry(address).or_insert_with(|| {
+                let next = by_content.len() as u32;
+                *by_content
+                    .entry((pos, r.customer.clone(), r.evidence.clone()))
+                    .or_insert(next)
+            });
             for &l in carriers {
                 let list = &mut lists[l];
-                list.action(pos, r).services.push(s.id.clone());
-                list.add_service(si, &s.id);
+                list.add_action(content, r, si);
+                list.add_service(si);
             }
         }
+    }
+    // Actions come in content order: control, then what the customer does, then evidence.
+    let mut rank = vec![0u32; by_content.len()];
+    for (i, &content) in by_content.values().enumerate() {
+        rank[content as usize] = i as u32;
     }
     lists.sort_by(|a, b| a.key.cmp(&b.key));
     lists
@@ -171,21 +177,28 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
         .map(|list| {
             let TeamList {
                 key: (unowned, team),
-                mut services,
-                actions,
-                by_content,
+                services: owned,
+                mut actions,
                 ..
             } = list;
+            let mut services: Vec<String> = owned.iter().map(|&si| ids[si].to_string()).collect();
             services.sort();
             services.dedup();
-            let mut actions: Vec<Option<TeamAction>> = actions.into_iter().map(Some).collect();
+            actions.sort_unstable_by_key(|&(content, ..)| rank[content as usize]);
             TeamActions {
                 team,
                 unowned,
                 services,
-                actions: by_content
-                    .into_values()
-                    .filter_map(|at| actions.get_mut(at).and_then(Option::take))
+                actions: actions
+                    .into_iter()
+                    .map(|(_, r, at)| TeamAction {
+                        control: r.control.clone(),
+                        title: r.title.clone(),
+                        owner: r.owner,
+                        customer: r.customer.clone(),
+                        evidence: r.evidence.clone(),
+                        services: at.iter().map(|&si| ids[si as usize].clone()).collect(),
+                    })
                     .collect(),
             }
         })
@@ -307,7 +320,158 @@ pub fn crosswalk(catalog: &Catalog, controls: &[ControlView]) -> Vec<CrosswalkFr
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
+    use srmatrix_model::{AssessmentBuilder, InventoryRecord, Taxonomy};
+
     use super::*;
+    use crate::context::{ReportContext, ReportMeta};
+
+    /// The action lists as their definition reads: per team, the services it owns resources of,
+    /// and per action content the services it applies to, the first service's copy giving the
+    /// texts.
+    fn team_actions_by_definition(
+        services: &[ServiceView],
+        controls: &[ControlView],
+    ) -> Vec<TeamActions> {
+        type Building = (BTreeSet<String>, BTreeMap<ActionKey, TeamAction>);
+        let pos = |id: &str| controls.iter().position(|c| c.id == id);
+        let mut teams: BTreeMap<TeamKey, Building> = BTreeMap::new();
+        for s in services {
+            let mut owners: Vec<TeamKey> =
+                s.teams.iter().map(|t| (false, t.team.clone())).collect();
+            if s.unowned_resources > 0 {
+                owners.push((true, NO_OWNER_TEAM.to_owned()));
+            }
+            for o in &owners {
+                teams.entry(o.clone()).or_default().0.insert(s.id.clone());
+            }
+            for r in &s.responsibilities {
+                if !r.owner.customer_acts()
+                    || r.inherited_from.is_some()
+                    || r.out_of_scope.is_some()
+                {
+                    continue;
+                }
+                let carriers = match &r.assigned_team {
+                    Some(t) => vec![(false, t.clone())],
+                    None => owners.clone(),
+                };
+                let key = (
+                    pos(&r.control).unwrap_or(usize::MAX),
+                    r.customer.clone(),
+                    r.evidence.clone(),
+                );
+                for c in carriers {
+                    let (owned, actions) = teams.entry(c).or_default();
+                    owned.insert(s.id.clone());
+                    actions
+                        .entry(key.clone())
+                        .or_insert_with(|| TeamAction {
+                            control: r.control.clone(),
+                            title: r.title.clone(),
+                            owner: r.owner,
+                            customer: r.customer.clone(),
+                            evidence: r.evidence.clone(),
+                            services: Vec::new(),
+                        })
+                        .services
+                        .push(Arc::from(s.id.as_str()));
+                }
+            }
+        }
+        teams
+            .into_iter()
+            .map(|((unowned, team), (owned, actions))| TeamActions {
+                team,
+                unowned,
+                services: owned.into_iter().collect(),
+                actions: actions.into_values().collect(),
+            })
+            .collect()
+    }
+
+    fn context_of(rows: &[(&str, &str)]) -> ReportContext {
+        let catalog = Catalog::builtin().unwrap();
+        let mut b = AssessmentBuilder::new();
+        let i = b.start_input("inventory.csv", "native");
+        for (n, &(service, team)) in rows.iter().enumerate() {
+            b.add(
+                i,
+                &InventoryRecord {
+                    line: n as u64 + 2,
+                    service,
+                    account_id: "111111111111",
+                    resource_id: "r-1",
+                    owner_team: team,
+                    resource_count: Some(1),
+                    ..InventoryRecord::default()
+                },
+            );
+        }
+        let meta = ReportMeta {
+            organisation: "Northwind Analytics".into(),
+            period: "2026-Q3".into(),
+            generated_at: "2026-10-01T00:00:00Z".into(),
+            tool: "srmatrix 0.1.0".into(),
+            frameworks: Vec::new(),
+            taxonomy: Taxonomy::Srm,
+            prepared_by: String::new(),
+            reviewed_by: String::new(),
+            detail: Default::default(),
+        };
+        ReportContext::new(&b.finish(&catalog), &catalog, meta)
+    }
+
+    #[test]
+    fn team_actions_are_those_of_their_definition() {
+        let ctx = context_of(&[
+            ("ec2", "platform"),
+            ("ec2", "data"),
+            ("ec2", ""),
+            ("rds", "data"),
+            ("s3", "platform"),
+            ("s3", "web"),
+            ("lambda", "web"),
+            ("dynamodb", ""),
+            ("eks", "platform"),
+        ]);
+        let same = |services: &[ServiceView]| {
+            let built = serde_json::to_value(team_actions(services, &ctx.controls)).unwrap();
+            let defined =
+                serde_json::to_value(team_actions_by_definition(services, &ctx.controls)).unwrap();
+            assert_eq!(built, defined);
+            built
+        };
+        let built = same(&ctx.services);
+        assert!(built.as_array().unwrap().len() >= 4, "{built}");
+
+        // Copies of a control's texts that are equal but not shared (as from a policy or another
+        // catalog file) make one action; a control assigned to a team goes to that team alone,
+        // one out of scope to nobody; a copy whose owner differs keeps the first one met.
+        let mut services = ctx.services.clone();
+        for (k, s) in services.iter_mut().enumerate() {
+            for (j, r) in s.responsibilities.iter_mut().enumerate() {
+                match (k + j) % 7 {
+                    0 => r.customer = Arc::from(r.customer.to_string()),
+                    1 => r.evidence = r.evidence.iter().cloned().collect(),
+                    2 if j % 2 == 0 => r.assigned_team = Some("security".into()),
+                    3 => r.out_of_scope = Some("not used".into()),
+                    4 => r.owner = Owner::Shared,
+                    5 => r.customer = Arc::from(format!("{} Also review it yearly.", r.customer)),
+                    _ => {}
+                }
+            }
+        }
+        let built = same(&services);
+        let security = built
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["team"] == "security")
+            .expect("the assigned team has a list");
+        assert!(!security["actions"].as_array().unwrap().is_empty());
+    }
 
     #[test]
     fn natural_order_of_requirement_ids() {

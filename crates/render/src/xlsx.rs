@@ -442,7 +442,7 @@ fn text<W: Write>(
     ws.string(row, col, &cell_text(s), style)
 }
 
-fn join(items: &[String], sep: &str) -> String {
+fn join<S: std::borrow::Borrow<str>>(items: &[S], sep: &str) -> String {
     items.join(sep)
 }
 
