@@ -179,6 +179,23 @@ impl<W: Write> Sheet<W> {
     }
 }
 
+/// The CSV documents in parts that can be written apart (each on a thread of its own), in
+/// document order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum CsvPart {
+    /// `report.csv`.
+    Report,
+    /// `findings.csv` and `team-actions.csv`.
+    Teams,
+    /// `crosswalk.csv`, `registers.csv`, the registers' document shapes and `changes.csv`.
+    Registers,
+}
+
+impl CsvPart {
+    /// Every part, in document order.
+    pub(crate) const ALL: [CsvPart; 3] = [CsvPart::Report, CsvPart::Teams, CsvPart::Registers];
+}
+
 /// Writes every CSV document: `report.csv`, `findings.csv`, `team-actions.csv`,
 /// `crosswalk.csv`, `registers.csv` (every requirement of each register), and the document
 /// shapes of the registers: `crm.csv` and `cis.csv` (FedRAMP CIS/CRM), `ccm-ssrm.csv` (CSA CCM
@@ -187,8 +204,41 @@ pub fn write_csv_documents<O: Output>(
     ctx: &ReportContext,
     output: &O,
 ) -> Result<Vec<Written<O::Writer>>, RenderError> {
-    let mut out = vec![write_report_csv(ctx, output)?];
+    let mut out = Vec::new();
+    for part in CsvPart::ALL {
+        out.extend(write_csv_part(ctx, output, part)?);
+    }
+    Ok(out)
+}
 
+/// Writes the CSV documents of one part, in document order.
+pub(crate) fn write_csv_part<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+    part: CsvPart,
+) -> Result<Vec<Written<O::Writer>>, RenderError> {
+    match part {
+        CsvPart::Report => Ok(vec![write_report_csv(ctx, output)?]),
+        CsvPart::Teams => Ok(vec![
+            write_findings(ctx, output)?,
+            write_team_actions(ctx, output)?,
+        ]),
+        CsvPart::Registers => {
+            let mut out = vec![write_crosswalk(ctx, output)?, write_registers(ctx, output)?];
+            out.extend(write_register_documents(ctx, output)?);
+            if let Some(c) = &ctx.changes {
+                out.push(write_changes(c, output)?);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Writes `findings.csv`.
+fn write_findings<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Written<O::Writer>, RenderError> {
     let mut f = Sheet::new(
         output,
         "findings.csv",
@@ -204,8 +254,14 @@ pub fn write_csv_documents<O: Output>(
             x.action.clone(),
         ])?;
     }
-    out.push(f.finish()?);
+    f.finish()
+}
 
+/// Writes `team-actions.csv`.
+fn write_team_actions<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Written<O::Writer>, RenderError> {
     let mut t = Sheet::new(
         output,
         "team-actions.csv",
@@ -232,8 +288,14 @@ pub fn write_csv_documents<O: Output>(
             ])?;
         }
     }
-    out.push(t.finish()?);
+    t.finish()
+}
 
+/// Writes `crosswalk.csv`.
+fn write_crosswalk<O: Output>(
+    ctx: &ReportContext,
+    output: &O,
+) -> Result<Written<O::Writer>, RenderError> {
     let mut c = Sheet::new(
         output,
         "crosswalk.csv",
@@ -264,25 +326,26 @@ pub fn write_csv_documents<O: Output>(
             }
         }
     }
-    out.push(c.finish()?);
+    c.finish()
+}
 
-    out.push(write_registers(ctx, output)?);
-    out.extend(write_register_documents(ctx, output)?);
-    if let Some(c) = &ctx.changes {
-        let file = "changes.csv";
-        let bytes = crate::diff::to_csv(c)?;
-        let mut w = output
-            .create(file)
-            .map_err(|source| RenderError::Write { file, source })?;
-        w.write_all(&bytes)
-            .and_then(|()| w.flush())
-            .map_err(|source| RenderError::Write { file, source })?;
-        out.push(Written {
-            file_name: file,
-            writer: w,
-        });
-    }
-    Ok(out)
+/// Writes `changes.csv`, the changes against a baseline.
+fn write_changes<O: Output>(
+    changes: &crate::diff::Changes,
+    output: &O,
+) -> Result<Written<O::Writer>, RenderError> {
+    let file = "changes.csv";
+    let bytes = crate::diff::to_csv(changes)?;
+    let mut w = output
+        .create(file)
+        .map_err(|source| RenderError::Write { file, source })?;
+    w.write_all(&bytes)
+        .and_then(|()| w.flush())
+        .map_err(|source| RenderError::Write { file, source })?;
+    Ok(Written {
+        file_name: file,
+        writer: w,
+    })
 }
 
 /// Writes `report.csv`: one row per service in use × control.

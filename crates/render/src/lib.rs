@@ -24,6 +24,7 @@ use std::io::{self, BufWriter, Write};
 use std::str::FromStr;
 
 pub use context::{ReportContext, ReportMeta};
+use csv_out::CsvPart;
 pub use csv_out::{
     csv_writer_builder, neutralise_csv_field, neutralise_formula, write_csv_documents,
     write_report_csv,
@@ -414,8 +415,8 @@ pub fn render(
 
 /// Renders `formats` from one context, each document written to its own writer from `out` as it
 /// is produced. The work is split into jobs (Markdown and HTML together, since they share one
-/// Tera engine and context; every other format alone) run on one thread per core (the calling
-/// thread one of them), longest job first.
+/// Tera engine and context; the CSV documents in three parts; every other format alone) run on
+/// one thread per core (the calling thread one of them), longest job first.
 /// Returns the flushed writers in format order (CSV gives several); the first error, in format
 /// order, fails the whole call, and the caller discards what was written.
 pub fn render_to<O: Output>(
@@ -429,15 +430,18 @@ pub fn render_to<O: Output>(
         .copied()
         .filter(|f| matches!(f, Format::Markdown | Format::Html))
         .collect();
-    let mut jobs: Vec<Job> = formats
-        .iter()
-        .filter(|f| !templated.contains(f))
-        .map(|&f| Job::Direct(f))
-        .collect();
+    let mut jobs: Vec<Job> = Vec::new();
+    for &f in formats.iter().filter(|f| !templated.contains(f)) {
+        match f {
+            Format::Csv => jobs.extend(CsvPart::ALL.map(Job::Csv)),
+            f => jobs.push(Job::Direct(f)),
+        }
+    }
     if !templated.is_empty() {
         jobs.push(Job::Templates);
     }
-    jobs.sort_by_key(|job| std::cmp::Reverse(job.cost()));
+    let size = ContextSize::of(ctx);
+    jobs.sort_by_key(|job| std::cmp::Reverse(job.cost(&size)));
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(jobs.len())
@@ -457,6 +461,7 @@ pub fn render_to<O: Output>(
                     render_templates(ctx, &templated, templates, out, HELD_PAGE_LIMIT)
                 }
                 Job::Direct(format) => render_direct(ctx, format, out),
+                Job::Csv(part) => csv_out::write_csv_part(ctx, out, part),
             }
             .and_then(|mut docs| {
                 for d in &mut docs {
@@ -482,15 +487,22 @@ pub fn render_to<O: Output>(
     });
     let mut templated_docs = Vec::new();
     let mut direct = Vec::new();
+    let mut csv_parts = Vec::new();
     for (job, result) in finished {
         match job {
             Job::Templates => templated_docs = result?,
             Job::Direct(format) => direct.push((format, result)),
+            Job::Csv(part) => csv_parts.push((part, result)),
         }
     }
+    csv_parts.sort_by_key(|(part, _)| *part);
     let mut documents = Vec::new();
     for &format in formats {
-        if let Some(i) = direct.iter().position(|(f, _)| *f == format) {
+        if format == Format::Csv {
+            for (_, result) in csv_parts.drain(..) {
+                documents.extend(result?);
+            }
+        } else if let Some(i) = direct.iter().position(|(f, _)| *f == format) {
             documents.extend(direct.swap_remove(i).1?);
         } else if let Some(i) = templated_docs
             .iter()
@@ -560,26 +572,55 @@ type Rendered<W> = Result<Vec<Written<W>>, RenderError>;
 enum Job {
     /// The templated formats (Markdown, HTML): one engine, one template context.
     Templates,
-    /// A format written by code.
+    /// A format written by code, CSV apart.
     Direct(Format),
+    /// Some of the CSV documents.
+    Csv(CsvPart),
+}
+
+/// The sizes of a report context that a job's time grows with.
+struct ContextSize {
+    /// Rows of the service × control matrix (`report.csv`, the Responsibilities sheet).
+    responsibilities: u64,
+    /// Actions over every team's list.
+    team_actions: u64,
+    /// Rows over every register.
+    register_rows: u64,
+}
+
+impl ContextSize {
+    fn of(ctx: &ReportContext) -> Self {
+        let count = |n: usize| n as u64;
+        ContextSize {
+            responsibilities: count(ctx.services.iter().map(|s| s.responsibilities.len()).sum()),
+            team_actions: count(ctx.team_actions.iter().map(|t| t.actions.len()).sum()),
+            register_rows: count(ctx.registers.iter().map(|r| r.rows.len()).sum()),
+        }
+    }
 }
 
 impl Job {
-    /// Relative cost: milliseconds each job of `srmatrix report` took on the 1M-row CUR of
-    /// `scripts/bench.sh` (65 services, 3,836 rows in the longest sheet), timed inside the
-    /// process on 2026-12-07 (docs/performance.md). Jobs start longest first, so that the job
-    /// that finishes last is a short one. Reports of billing exports are shaped like this one:
-    /// the workbook is the longest job (twice as long again with eight times the teams). The
-    /// render benchmark's synthetic 400 services × 40 controls weigh OSCAL more.
-    fn cost(self) -> u32 {
-        match self {
-            Job::Direct(Format::Xlsx) => 120,
-            Job::Templates => 69,
-            Job::Direct(Format::Json) => 50,
-            Job::Direct(Format::Oscal) => 48,
-            Job::Direct(Format::Csv) => 35,
-            Job::Direct(Format::Markdown | Format::Html) => 0,
-        }
+    /// Estimated time in microseconds: for each job, what it took per row of the matrix, per
+    /// team action and per register row in profiles of `srmatrix report` on the 1M-row CUR of
+    /// `scripts/bench.sh` (3,835 matrix rows, 3,224 team actions, 1,422 register rows) and on
+    /// its variant with eight times the teams (22,585 team actions), 2026-12-08
+    /// (docs/performance.md). Jobs start longest first, so that the job that finishes last is
+    /// a short one; the CSV documents are three jobs so that the last one is short.
+    fn cost(self, size: &ContextSize) -> u64 {
+        // Microseconds per matrix row, per team action and per register row.
+        let (per_row, per_action, per_register_row) = match self {
+            Job::Direct(Format::Xlsx) => (49, 2, 0),
+            Job::Templates => (13, 9, 0),
+            Job::Direct(Format::Json) => (14, 3, 0),
+            Job::Direct(Format::Oscal) => (12, 1, 0),
+            Job::Csv(CsvPart::Report) => (7, 0, 0),
+            Job::Csv(CsvPart::Teams) => (0, 1, 0),
+            Job::Csv(CsvPart::Registers) => (0, 0, 8),
+            Job::Direct(Format::Markdown | Format::Html | Format::Csv) => (0, 0, 0),
+        };
+        per_row * size.responsibilities
+            + per_action * size.team_actions
+            + per_register_row * size.register_rows
     }
 }
 
@@ -798,6 +839,24 @@ mod tests {
             "the policy lists the script's hash"
         );
         assert!(!page.contains(html::SCRIPT_HASHES_TOKEN));
+    }
+
+    #[test]
+    fn csv_documents_written_in_parts_come_in_document_order() {
+        let whole = write_csv_documents(context(), &InMemory).unwrap();
+        assert!(whole.len() >= 8, "every CSV document");
+        for formats in [[Format::Csv, Format::Json], [Format::Json, Format::Csv]] {
+            let rendered = render(context(), &formats, &Templates::builtin()).unwrap();
+            let csv: Vec<&Document> = rendered
+                .iter()
+                .filter(|d| d.file_name.ends_with(".csv"))
+                .collect();
+            assert_eq!(csv.len(), whole.len());
+            for (part, doc) in csv.iter().zip(&whole) {
+                assert_eq!(part.file_name, doc.file_name);
+                assert!(part.bytes == doc.writer, "{}", doc.file_name);
+            }
+        }
     }
 
     #[test]
