@@ -38,8 +38,9 @@ const EXIT_USAGE: u8 = 2;
 Responsibility Model, and writes responsibility-assignment reports: who owns each control (AWS, \
 Shared, Customer), what the customer must do, which team carries it, and what evidence proves it. \
 Output formats (report --format): md (report.md), html (report.html), csv (report.csv with \
-findings.csv, team-actions.csv, crosswalk.csv, registers.csv and the FedRAMP CRM/CIS and CSA CCM \
-SSRM views crm.csv, cis.csv, ccm-ssrm.csv), json (report.json), xlsx \
+findings.csv, team-actions.csv, crosswalk.csv, registers.csv, the FedRAMP CRM/CIS, CSA CCM SSRM \
+and SOC 2 CSOC/CUEC views crm.csv, cis.csv, ccm-ssrm.csv, soc2-csoc-cuec.csv, and changes.csv \
+with --baseline), json (report.json), xlsx \
 (report.xlsx), oscal (report.oscal.json); every run also writes manifest.json, which `srmatrix \
 verify` checks.",
     after_help = "Examples:\n  srmatrix report --inventory inputs/inventory.csv --out outputs\n  srmatrix inspect cur-2026-09.csv.gz\n  srmatrix verify outputs\n  srmatrix explain s3\n  srmatrix catalog services --format csv\n  srmatrix completions bash\n\nExit codes: 0 success, 1 error (bad input, unreadable file, invalid catalog), 2 bad usage."

@@ -199,7 +199,7 @@ impl CsvPart {
 /// Writes every CSV document: `report.csv`, `findings.csv`, `team-actions.csv`,
 /// `crosswalk.csv`, `registers.csv` (every requirement of each register), and the document
 /// shapes of the registers: `crm.csv` and `cis.csv` (FedRAMP CIS/CRM), `ccm-ssrm.csv` (CSA CCM
-/// SSRM); `changes.csv` with a baseline.
+/// SSRM), `soc2-csoc-cuec.csv` (SOC 2 CSOC/CUEC); `changes.csv` with a baseline.
 pub fn write_csv_documents<O: Output>(
     ctx: &ReportContext,
     output: &O,

@@ -59,14 +59,16 @@ struct TeamList<'a> {
     key: TeamKey,
     /// The services (positions) it is met in, ascending, each once.
     services: Vec<usize>,
-    /// For each action content (its number), the position of this team's action in `actions`
-    /// plus one, or 0 if the team has none yet.
-    slot: Vec<u32>,
+    /// The position in `actions` of this team's action of each content (by its number): a map,
+    /// not a vector by number, so that a team costs its own actions whatever the number of
+    /// contents in the report.
+    slot: HashMap<usize, usize>,
     /// (content number, the responsibility first met with that content, services (positions)).
-    actions: Vec<(u32, &'a ResponsibilityView, Vec<u32>)>,
+    actions: Vec<(usize, &'a ResponsibilityView, Vec<usize>)>,
 }
 
 impl<'a> TeamList<'a> {
+    /// Adds service `at` to the services the team is met in (services come in order).
     fn add_service(&mut self, at: usize) {
         if self.services.last() != Some(&at) {
             self.services.push(at);
@@ -74,29 +76,24 @@ impl<'a> TeamList<'a> {
     }
 
     /// Adds service `at` to the team's action of content `content`, made from `r` on first use.
-    fn add_action(&mut self, content: u32, r: &'a ResponsibilityView, at: usize) {
-        let c = content as usize;
-        if self.slot.len() <= c {
-            self.slot.resize(c + 1, 0);
+    fn add_action(&mut self, content: usize, r: &'a ResponsibilityView, at: usize) {
+        let next = self.actions.len();
+        let i = *self.slot.entry(content).or_insert(next);
+        if i == next {
+            self.actions.push((content, r, Vec::new()));
         }
-        let i = match self.slot[c] {
-            0 => {
-                self.actions.push((content, r, Vec::new()));
-                self.slot[c] = self.actions.len() as u32;
-                self.actions.len() - 1
-            }
-            n => n as usize - 1,
-        };
-        self.actions[i].2.push(at as u32);
+        self.actions[i].2.push(at);
     }
 }
 
 /// Builds the action list of every team from the services in use (already scoped).
 ///
-/// Each distinct action content is numbered once per service and control, not per team: a
-/// report of billing exports has dozens of teams per service, and a team's action is then found
-/// by number. The content is looked up by the addresses of its shared texts first, since every
-/// service's copy of a control shares them, and compared by content only when those are new.
+/// Each distinct action content (control, what the customer does, evidence) is numbered once for
+/// the whole report, not once per team: a report of billing exports has dozens of teams per
+/// service, and a team's action is then found by that number. The content is looked up by the
+/// addresses of its shared texts first, since every service's copy of a control shares them
+/// (the services are borrowed throughout, so no address is reused meanwhile), and compared by
+/// content only when those are new.
 pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<TeamActions> {
     let order: HashMap<&str, usize> = controls
         .iter()
@@ -104,8 +101,8 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
         .map(|(i, c)| (c.id.as_str(), i))
         .collect();
     let ids: Vec<Arc<str>> = services.iter().map(|s| Arc::from(s.id.as_str())).collect();
-    let mut by_content: BTreeMap<ActionKey, u32> = BTreeMap::new();
-    let mut by_address: HashMap<(usize, *const u8, *const String), u32> = HashMap::default();
+    let mut by_content: BTreeMap<ActionKey, usize> = BTreeMap::new();
+    let mut by_address: HashMap<(usize, *const u8, *const String), usize> = HashMap::default();
     // Team lists, found by name once per service (owner teams) or per assignment.
     let mut lists: Vec<TeamList<'_>> = Vec::new();
     let mut by_name: [HashMap<String, usize>; 2] = Default::default();
@@ -117,7 +114,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
         lists.push(TeamList {
             key: (unowned, team.to_owned()),
             services: Vec::new(),
-            slot: Vec::new(),
+            slot: HashMap::default(),
             actions: Vec::new(),
         });
         names.insert(team.to_owned(), lists.len() - 1);
@@ -154,7 +151,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
             let pos = order.get(r.control.as_str()).copied().unwrap_or(usize::MAX);
             let address = (pos, r.customer.as_ptr(), r.evidence.as_ptr());
             let content = *by_address.entry(address).or_insert_with(|| {
-                let next = by_content.len() as u32;
+                let next = by_content.len();
                 *by_content
                     .entry((pos, r.customer.clone(), r.evidence.clone()))
                     .or_insert(next)
@@ -167,9 +164,9 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
         }
     }
     // Actions come in content order: control, then what the customer does, then evidence.
-    let mut rank = vec![0u32; by_content.len()];
+    let mut rank = vec![0; by_content.len()];
     for (i, &content) in by_content.values().enumerate() {
-        rank[content as usize] = i as u32;
+        rank[content] = i;
     }
     lists.sort_by(|a, b| a.key.cmp(&b.key));
     lists
@@ -184,7 +181,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
             let mut services: Vec<String> = owned.iter().map(|&si| ids[si].to_string()).collect();
             services.sort();
             services.dedup();
-            actions.sort_unstable_by_key(|&(content, ..)| rank[content as usize]);
+            actions.sort_unstable_by_key(|&(content, ..)| rank[content]);
             TeamActions {
                 team,
                 unowned,
@@ -197,7 +194,7 @@ pub fn team_actions(services: &[ServiceView], controls: &[ControlView]) -> Vec<T
                         owner: r.owner,
                         customer: r.customer.clone(),
                         evidence: r.evidence.clone(),
-                        services: at.iter().map(|&si| ids[si as usize].clone()).collect(),
+                        services: at.iter().map(|&si| ids[si].clone()).collect(),
                     })
                     .collect(),
             }
@@ -447,18 +444,28 @@ mod tests {
         assert!(built.as_array().unwrap().len() >= 4, "{built}");
 
         // Copies of a control's texts that are equal but not shared (as from a policy or another
-        // catalog file) make one action; a control assigned to a team goes to that team alone,
-        // one out of scope to nobody; a copy whose owner differs keeps the first one met.
+        // catalog file) make one action, and texts that differ make two, whichever text it is;
+        // a control assigned to a team goes to that team alone (one that owns nothing, an owner
+        // team, or one named like the list of resources without an owner team), one out of
+        // scope to nobody; a copy whose owner differs keeps the first one met.
         let mut services = ctx.services.clone();
         for (k, s) in services.iter_mut().enumerate() {
             for (j, r) in s.responsibilities.iter_mut().enumerate() {
-                match (k + j) % 7 {
+                match (k + j) % 9 {
                     0 => r.customer = Arc::from(r.customer.to_string()),
                     1 => r.evidence = r.evidence.iter().cloned().collect(),
-                    2 if j % 2 == 0 => r.assigned_team = Some("security".into()),
+                    2 => {
+                        let team = ["security", "platform", NO_OWNER_TEAM][j % 3];
+                        r.assigned_team = Some(team.into());
+                    }
                     3 => r.out_of_scope = Some("not used".into()),
                     4 => r.owner = Owner::Shared,
                     5 => r.customer = Arc::from(format!("{} Also review it yearly.", r.customer)),
+                    6 if k % 2 == 0 => {
+                        let mut evidence = r.evidence.to_vec();
+                        evidence.push("The review's minutes".into());
+                        r.evidence = evidence.into();
+                    }
                     _ => {}
                 }
             }
