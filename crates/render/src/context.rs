@@ -40,6 +40,25 @@ pub struct ReportMeta {
     pub detail: Detail,
 }
 
+#[cfg(test)]
+impl ReportMeta {
+    /// The metadata of the crate's test reports (Northwind Analytics, 2026-Q3, every framework),
+    /// generated at `generated_at`.
+    pub(crate) fn for_tests(generated_at: &str) -> ReportMeta {
+        ReportMeta {
+            organisation: "Northwind Analytics".into(),
+            period: "2026-Q3".into(),
+            generated_at: generated_at.into(),
+            tool: "srmatrix 0.1.0".into(),
+            frameworks: Vec::new(),
+            taxonomy: Taxonomy::Srm,
+            prepared_by: String::new(),
+            reviewed_by: String::new(),
+            detail: Default::default(),
+        }
+    }
+}
+
 /// How much the Markdown and HTML reports show; the CSV files, the workbook and `report.json`
 /// always hold everything.
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

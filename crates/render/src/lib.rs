@@ -752,7 +752,7 @@ fn render_direct<O: Output>(
 mod tests {
     use std::sync::OnceLock;
 
-    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord, Taxonomy};
+    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord};
 
     use super::*;
 
@@ -777,17 +777,7 @@ mod tests {
                 );
             }
             let a = b.finish(&catalog);
-            let meta = ReportMeta {
-                organisation: "Northwind Analytics".into(),
-                period: "2026-Q3".into(),
-                generated_at: "2026-10-01T00:00:00Z".into(),
-                tool: "srmatrix 0.1.0".into(),
-                frameworks: Vec::new(),
-                taxonomy: Taxonomy::Srm,
-                prepared_by: String::new(),
-                reviewed_by: String::new(),
-                detail: Default::default(),
-            };
+            let meta = ReportMeta::for_tests("2026-10-01T00:00:00Z");
             ReportContext::new(&a, &catalog, meta)
         })
     }

@@ -818,22 +818,15 @@ mod tests {
     use std::sync::OnceLock;
 
     use serde_json::Value;
-    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord, Taxonomy};
+    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord};
 
     use super::*;
     use crate::ReportMeta;
 
     fn meta(generated_at: &str, frameworks: &[&str]) -> ReportMeta {
         ReportMeta {
-            organisation: "Northwind Analytics".into(),
-            period: "2026-Q3".into(),
-            generated_at: generated_at.into(),
-            tool: "srmatrix 0.1.0".into(),
             frameworks: frameworks.iter().map(|f| (*f).to_owned()).collect(),
-            taxonomy: Taxonomy::Srm,
-            prepared_by: String::new(),
-            reviewed_by: String::new(),
-            detail: Default::default(),
+            ..ReportMeta::for_tests(generated_at)
         }
     }
 

@@ -319,7 +319,7 @@ pub fn crosswalk(catalog: &Catalog, controls: &[ControlView]) -> Vec<CrosswalkFr
 mod tests {
     use std::collections::BTreeSet;
 
-    use srmatrix_model::{AssessmentBuilder, InventoryRecord, Taxonomy};
+    use srmatrix_model::{AssessmentBuilder, InventoryRecord};
 
     use super::*;
     use crate::context::{ReportContext, ReportMeta};
@@ -406,17 +406,7 @@ mod tests {
                 },
             );
         }
-        let meta = ReportMeta {
-            organisation: "Northwind Analytics".into(),
-            period: "2026-Q3".into(),
-            generated_at: "2026-10-01T00:00:00Z".into(),
-            tool: "srmatrix 0.1.0".into(),
-            frameworks: Vec::new(),
-            taxonomy: Taxonomy::Srm,
-            prepared_by: String::new(),
-            reviewed_by: String::new(),
-            detail: Default::default(),
-        };
+        let meta = ReportMeta::for_tests("2026-10-01T00:00:00Z");
         ReportContext::new(&b.finish(&catalog), &catalog, meta)
     }
 

@@ -1102,26 +1102,12 @@ mod tests {
     use std::sync::OnceLock;
 
     use calamine::{Data, Range, Reader, Xlsx};
-    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord, Taxonomy};
+    use srmatrix_model::{AssessmentBuilder, Catalog, InventoryRecord};
 
     use super::*;
     use crate::ReportMeta;
 
     const HOSTILE_TEAM: &str = "=HYPERLINK(\"http://x\")";
-
-    fn meta(generated_at: &str) -> ReportMeta {
-        ReportMeta {
-            organisation: "Northwind Analytics".into(),
-            period: "2026-Q3".into(),
-            generated_at: generated_at.into(),
-            tool: "srmatrix 0.1.0".into(),
-            frameworks: Vec::new(),
-            taxonomy: Taxonomy::Srm,
-            prepared_by: String::new(),
-            reviewed_by: String::new(),
-            detail: Default::default(),
-        }
-    }
 
     fn rec<'a>(
         line: u64,
@@ -1155,7 +1141,7 @@ mod tests {
             &rec(5, "Contoso Widget", "111111111111", "platform", "w-1"),
         );
         let a = b.finish(&catalog);
-        ReportContext::new(&a, &catalog, meta(generated_at))
+        ReportContext::new(&a, &catalog, ReportMeta::for_tests(generated_at))
     }
 
     fn context() -> ReportContext {
@@ -1446,7 +1432,11 @@ mod tests {
         let i = b.start_input("inventory.csv", "native");
         b.add(i, &rec(2, "ec2", "111111111111", markup, "i-1"));
         b.add(i, &rec(3, "s3", "111111111111", tricky, "bucket-1"));
-        let ctx = ReportContext::new(&b.finish(&catalog), &catalog, meta("2026-10-01T00:00:00Z"));
+        let ctx = ReportContext::new(
+            &b.finish(&catalog),
+            &catalog,
+            ReportMeta::for_tests("2026-10-01T00:00:00Z"),
+        );
         let mut wb = open(&write_workbook(&ctx).unwrap());
         let t = wb.worksheet_range("Evidence tracker").unwrap();
         let mut teams = BTreeSet::new();
